@@ -1,0 +1,111 @@
+"""Firsthand: first-hand accounts of interventional pain treatments."""
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from forum import config as default_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+
+    # Configuration: defaults, then FORUM_* environment variables, then the test's own.
+    app.config.from_object(default_config)
+    app.config.from_prefixed_env("FORUM")
+    if test_config:
+        app.config.update(test_config)
+    _finish_config(app)
+
+    # Extensions
+    from forum.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    _configure_login(login_manager)
+
+    # Blueprints
+    from forum.accounts.views import bp as accounts_bp
+    from forum.auth.views import bp as auth_bp
+    from forum.boards.views import bp as boards_bp
+    from forum.threads.views import bp as threads_bp
+
+    app.register_blueprint(boards_bp)
+    app.register_blueprint(threads_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(auth_bp)
+
+    # Errors, templates, CLI
+    from forum.cli import forum_cli
+    from forum.errors import register_error_handlers
+    from forum.templating import register_template_helpers
+
+    register_error_handlers(app)
+    register_template_helpers(app)
+    app.cli.add_command(forum_cli)
+
+    if app.config["PROXY_FIX"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    return app
+
+
+def _finish_config(app: Flask) -> None:
+    """Derive settings from the configuration, refusing unsafe combinations."""
+    development = app.debug or app.testing
+    if app.config["DEV_LOGIN"] and not development:
+        raise RuntimeError(
+            "FORUM_DEV_LOGIN lets anyone sign in as anyone: it works only in debug or testing."
+        )
+    if not app.config.get("SECRET_KEY"):
+        if not development:
+            raise RuntimeError("Set FORUM_SECRET_KEY to a long random value.")
+        app.config["SECRET_KEY"] = _development_secret(app)
+
+    app.config.setdefault("SESSION_COOKIE_SECURE", not development)
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", not development)
+
+    url = app.config["DATABASE_URL"] or f"sqlite:///{Path(app.instance_path) / 'forum.sqlite3'}"
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    if url.startswith("sqlite"):
+        os.makedirs(app.instance_path, exist_ok=True)
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 15}})
+    else:
+        # Without pre-ping, the first request after a database restart fails in every worker.
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+
+
+def _development_secret(app: Flask) -> str:
+    """A per-checkout key kept in instance/, so the reloader does not sign everyone out."""
+    path = Path(app.instance_path) / "dev-secret-key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def _configure_login(login_manager) -> None:
+    from forum.auth.services import Visitor, load_session_user
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to do that."
+    login_manager.login_message_category = "info"
+    login_manager.anonymous_user = Visitor
+    login_manager.user_loader(load_session_user)

@@ -1,0 +1,37 @@
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column
+
+from forum.extensions import UTCDateTime, db, utcnow
+
+ROLES = ("member", "moderator", "admin")
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    display_name: Mapped[str] = mapped_column(sa.String(30))
+    # Pseudonyms are unique regardless of case: "Alex" and "alex" are one name.
+    display_name_key: Mapped[str] = mapped_column(sa.String(30), unique=True)
+    role: Mapped[str] = mapped_column(sa.String(16), default="member", server_default="member")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Bumped to sign the member out everywhere: it is part of the session's user id.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    post_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (sa.CheckConstraint("role IN ('member', 'moderator', 'admin')", name="role"),)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.role in ("moderator", "admin")
+
+    def __repr__(self) -> str:
+        return f"<User {self.display_name}>"

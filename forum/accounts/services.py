@@ -1,0 +1,89 @@
+"""Members: pseudonyms, lookup and public profiles."""
+
+import re
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from forum.accounts.models import ROLES, User
+from forum.errors import DomainError
+from forum.extensions import db
+from forum.threads.models import Post, Thread
+
+PSEUDONYM_MIN, PSEUDONYM_MAX = 3, 30
+_PSEUDONYM = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9])?")
+
+
+def pseudonym_key(name: str) -> str:
+    return name.strip().casefold()
+
+
+def validate_pseudonym(name: str) -> str:
+    """The cleaned pseudonym, or a DomainError saying what is wrong with it."""
+    name = name.strip()
+    if not PSEUDONYM_MIN <= len(name) <= PSEUDONYM_MAX:
+        raise DomainError(
+            f"A pseudonym is {PSEUDONYM_MIN} to {PSEUDONYM_MAX} characters long.", "pseudonym"
+        )
+    if not _PSEUDONYM.fullmatch(name):
+        raise DomainError(
+            "Use letters, digits, and . _ - between them (no spaces), so @mentions work.",
+            "pseudonym",
+        )
+    return name
+
+
+def get_user_by_name(name: str) -> User | None:
+    return db.session.scalar(
+        sa.select(User).where(
+            User.display_name_key == pseudonym_key(name), User.deleted_at.is_(None)
+        )
+    )
+
+
+def get_user_by_name_or_404(name: str) -> User:
+    return db.first_or_404(
+        sa.select(User).where(
+            User.display_name_key == pseudonym_key(name), User.deleted_at.is_(None)
+        )
+    )
+
+
+def create_member(pseudonym: str, role: str = "member") -> User:
+    """A new member with a free pseudonym (case-insensitively unique)."""
+    name = validate_pseudonym(pseudonym)
+    user = User(display_name=name, display_name_key=pseudonym_key(name), role=role)
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise DomainError("That pseudonym is taken. Please choose another.", "pseudonym") from None
+    return user
+
+
+def set_role(pseudonym: str, role: str) -> User:
+    """Give a member a role (member, moderator or admin)."""
+    if role not in ROLES:
+        raise DomainError(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.")
+    user = get_user_by_name(pseudonym)
+    if user is None:
+        raise DomainError(f"No member is called {pseudonym!r}.")
+    user.role = role
+    db.session.commit()
+    return user
+
+
+def list_recent_posts(user: User, limit: int) -> list[Post]:
+    """The member's latest visible posts, with their threads and boards."""
+    return list(
+        db.session.scalars(
+            sa.select(Post)
+            .join(Post.thread)
+            .where(Post.author_id == user.id, Post.state == "visible", ~Thread.is_hidden)
+            .options(joinedload(Post.thread).joinedload(Thread.board))
+            .order_by(Post.id.desc())
+            .limit(limit)
+        )
+    )

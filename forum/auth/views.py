@@ -1,0 +1,62 @@
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+
+from forum.auth.forms import DevLoginForm
+from forum.auth.services import sign_in_dev
+from forum.errors import DomainError
+from forum.forms import show_domain_error
+
+bp = Blueprint("auth", __name__)
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site: never another host, not even a scheme-relative one."""
+    if target:
+        parts = urlsplit(target)
+        if (
+            not parts.scheme
+            and not parts.netloc
+            and target.startswith("/")
+            and not target.startswith(("//", "/\\"))
+        ):
+            return target
+    return url_for("boards.index")
+
+
+@bp.get("/login")
+def login():
+    return render_template(
+        "auth/login.html",
+        next=safe_next(request.args.get("next")),
+        dev_login=current_app.config["DEV_LOGIN"],
+    )
+
+
+@bp.route("/login/dev", methods=["GET", "POST"])
+def dev_login():
+    form = DevLoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = sign_in_dev(form.pseudonym.data)
+        except DomainError as error:
+            show_domain_error(form, error)
+            status = error.status_code
+        else:
+            login_user(user)
+            flash(f"Signed in as {user.display_name}.", "success")
+            return redirect(safe_next(request.args.get("next")))
+    elif request.method == "POST":
+        status = 422
+    return render_template("auth/dev_login.html", form=form), status
+
+
+@bp.post("/logout")
+def logout():
+    # CSRFProtect has already checked the token: a cross-site form cannot sign anyone out.
+    if current_user.is_authenticated:
+        logout_user()
+        flash("You are signed out.", "success")
+    return redirect(url_for("boards.index"))

@@ -1,0 +1,65 @@
+"""flask forum ...: seeding, demo content and roles."""
+
+import click
+import sqlalchemy as sa
+
+from forum.errors import DomainError
+from forum.extensions import db
+
+
+@click.group("forum")
+def forum_cli():
+    """Firsthand administration."""
+
+
+@forum_cli.command("seed-boards")
+def seed_boards_command():
+    """Create or update the treatment boards from the data file (idempotent)."""
+    from forum.boards.services import seed_boards
+
+    created, updated = seed_boards()
+    click.echo(f"Boards: {created} created, {updated} updated.")
+
+
+@forum_cli.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Only when the forum has no posts yet.")
+def seed_demo_command(if_empty: bool):
+    """Add clearly labelled demo members, threads and replies."""
+    from forum.demo import seed_demo
+    from forum.threads.models import Post
+
+    if if_empty and db.session.scalar(sa.select(sa.func.count()).select_from(Post)):
+        click.echo("Demo content skipped: the forum already has posts.")
+        return
+    threads = seed_demo()
+    click.echo(f"Demo content: {threads} threads added.")
+
+
+@forum_cli.command("set-role")
+@click.argument("pseudonym")
+@click.argument("role", type=click.Choice(["member", "moderator", "admin"]))
+def set_role_command(pseudonym: str, role: str):
+    """Give a member a role."""
+    from forum.accounts.services import set_role
+
+    try:
+        user = set_role(pseudonym, role)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"{user.display_name} is now {user.role}.")
+
+
+@forum_cli.command("rerender")
+def rerender_command():
+    """Render every post's Markdown again (after a change to the content policy)."""
+    from forum.content import render_markdown
+    from forum.threads.models import Post
+
+    changed = 0
+    for post in db.session.scalars(sa.select(Post).execution_options(yield_per=500)):
+        html = render_markdown(post.body_source)
+        if html != post.body_html:
+            post.body_html = html
+            changed += 1
+    db.session.commit()
+    click.echo(f"Re-rendered: {changed} posts changed.")

@@ -1,0 +1,30 @@
+"""Defaults. Every key can be overridden by a FORUM_-prefixed environment variable
+(FORUM_SECRET_KEY, FORUM_DATABASE_URL, ...), parsed as JSON where it can be."""
+
+SECRET_KEY: str | None = None
+
+# None means a SQLite file in the instance folder.
+DATABASE_URL: str | None = None
+
+# Development sign-in at /login/dev; refused outside debug and testing.
+DEV_LOGIN = False
+
+# Rate-limit storage shared by all workers; None keeps limits in this process's memory.
+REDIS_URL: str | None = None
+RATELIMIT_DEFAULT = "300 per minute"
+RATELIMIT_POSTING = "10 per minute"
+
+THREADS_PER_PAGE = 25
+POSTS_PER_PAGE = 20
+PROFILE_RECENT_POSTS = 20
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SAMESITE = "Lax"
+
+# The CSRF token lives as long as the session, so a long reply is never lost to an expiry.
+WTF_CSRF_TIME_LIMIT = None
+
+# Behind a TLS-terminating proxy that sets X-Forwarded-For/-Proto/-Host.
+PROXY_FIX = False

@@ -1,0 +1,49 @@
+"""Filters and globals the templates share. None of them touches the database."""
+
+from datetime import datetime
+
+from flask import Flask
+from markupsafe import Markup
+
+from forum.extensions import utcnow
+from forum.threads.services import can_edit_post, can_reply
+from forum.threads.views import post_url
+
+
+def relative_time(moment: datetime, now: datetime | None = None) -> str:
+    seconds = int(((now or utcnow()) - moment).total_seconds())
+    if seconds < 60:
+        return "just now"
+    for unit, size in (
+        ("year", 31_536_000),
+        ("month", 2_592_000),
+        ("week", 604_800),
+        ("day", 86_400),
+        ("hour", 3_600),
+        ("minute", 60),
+    ):
+        if seconds >= size:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''} ago"
+    return "just now"
+
+
+def time_tag(moment: datetime | None) -> Markup:
+    """<time> with the exact UTC moment for machines and a tooltip, relative text for people."""
+    if moment is None:
+        return Markup("")
+    exact = moment.strftime("%Y-%m-%d %H:%M UTC")
+    return Markup('<time datetime="{}" title="{}">{}</time>').format(
+        moment.isoformat(timespec="seconds"), exact, relative_time(moment)
+    )
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.add_template_filter(time_tag, "time")
+    app.add_template_filter(lambda n: f"{n:,}", "number")
+    app.add_template_global(can_edit_post)
+    app.add_template_global(can_reply)
+    app.add_template_global(post_url)
+    app.jinja_env.globals["site_name"] = "Firsthand"
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

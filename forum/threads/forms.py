@@ -1,0 +1,35 @@
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+from wtforms.widgets import HiddenInput
+
+from forum.forms import SubmitOnceForm
+from forum.threads.services import BODY_MAX, TITLE_MAX, TITLE_MIN
+
+_body_validators = [
+    DataRequired("Please write something."),
+    Length(max=BODY_MAX, message=f"A post is at most {BODY_MAX:,} characters long."),
+]
+_title_validators = [
+    DataRequired("Please give the thread a title."),
+    Length(
+        min=TITLE_MIN,
+        max=TITLE_MAX,
+        message=f"A title is {TITLE_MIN} to {TITLE_MAX} characters long.",
+    ),
+]
+
+
+class ThreadForm(SubmitOnceForm):
+    title = StringField("Title", validators=_title_validators)
+    body = TextAreaField("Your post", validators=_body_validators)
+
+
+class ReplyForm(SubmitOnceForm):
+    body = TextAreaField("Your reply", validators=_body_validators)
+
+
+class EditPostForm(FlaskForm):
+    title = StringField("Thread title", validators=_title_validators)
+    body = TextAreaField("Post", validators=_body_validators)
+    version = IntegerField(widget=HiddenInput())

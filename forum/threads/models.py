@@ -1,0 +1,112 @@
+import re
+import unicodedata
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from forum.accounts.models import User
+from forum.boards.models import Board
+from forum.extensions import UTCDateTime, db, utcnow
+
+POST_STATES = ("visible", "pending", "hidden", "deleted")
+
+
+class Thread(db.Model):
+    __tablename__ = "threads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    board_id: Mapped[int] = mapped_column(sa.ForeignKey("boards.id"))
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    title: Mapped[str] = mapped_column(sa.String(150))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_post_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_poster_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    # Every post in the thread, whatever its state: deleted posts keep their place.
+    post_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    is_pinned: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    is_locked: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    is_hidden: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+
+    board: Mapped[Board] = relationship(lazy="raise")
+    author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="raise")
+    last_poster: Mapped[User] = relationship(foreign_keys=[last_poster_id], lazy="raise")
+
+    __table_args__ = (
+        sa.Index("ix_threads_board_listing", "board_id", "is_pinned", "last_post_at"),
+    )
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.title)
+
+    @property
+    def reply_count(self) -> int:
+        return max(self.post_count - 1, 0)
+
+    def __repr__(self) -> str:
+        return f"<Thread {self.id} {self.title!r}>"
+
+
+class Post(db.Model):
+    __tablename__ = "posts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int] = mapped_column(sa.ForeignKey("threads.id"))
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    # 1-based place in the thread: pages and permalinks need no counting or OFFSET.
+    position: Mapped[int]
+    body_source: Mapped[str] = mapped_column(sa.Text)
+    body_html: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    edited_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    state: Mapped[str] = mapped_column(sa.String(16), default="visible")
+    # Optimistic locking: an edit names the version it started from.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # Chosen by the form when it is shown, so a double submit creates one post.
+    submission_key: Mapped[str | None] = mapped_column(sa.String(64))
+
+    thread: Mapped[Thread] = relationship(lazy="raise")
+    author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="raise")
+    edited_by: Mapped[User | None] = relationship(foreign_keys=[edited_by_id], lazy="raise")
+
+    __table_args__ = (
+        sa.UniqueConstraint("thread_id", "position"),
+        sa.UniqueConstraint("author_id", "submission_key"),
+        sa.Index("ix_posts_author_recent", "author_id", "id"),
+        sa.CheckConstraint("state IN ('visible', 'pending', 'hidden', 'deleted')", name="state"),
+    )
+
+    @property
+    def is_first(self) -> bool:
+        return self.position == 1
+
+    @property
+    def is_visible(self) -> bool:
+        return self.state == "visible"
+
+    def __repr__(self) -> str:
+        return f"<Post {self.id} in thread {self.thread_id}>"
+
+
+class PostRevision(db.Model):
+    """A version of a post that a later edit replaced, with who wrote it and when."""
+
+    __tablename__ = "post_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(sa.ForeignKey("posts.id"), index=True)
+    editor_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    body_source: Mapped[str] = mapped_column(sa.Text)
+    body_html: Mapped[str] = mapped_column(sa.Text)
+    # When this version was written (the post's creation or the edit that produced it).
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    editor: Mapped[User] = relationship(lazy="raise")
+
+
+def slugify(text: str, max_length: int = 80) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:max_length].rstrip("-") or "thread"

@@ -1,0 +1,321 @@
+"""Threads and posts: reading, starting, replying, editing, deleting."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from forum.accounts.models import User
+from forum.boards.models import Board
+from forum.content import quote_markdown, render_markdown
+from forum.errors import Conflict, DomainError, NotAllowed
+from forum.extensions import db, utcnow
+from forum.pagination import Page, check_page
+from forum.threads.models import Post, PostRevision, Thread
+
+TITLE_MIN, TITLE_MAX = 5, 150
+BODY_MIN, BODY_MAX = 1, 20_000
+
+
+# -- reading ---------------------------------------------------------------------------
+
+
+def list_threads(board: Board, page: int, per_page: int) -> Page:
+    """A page of the board's threads: pinned first, then by latest activity."""
+    check_page(page, board.thread_count, per_page)
+    threads = db.session.scalars(
+        sa.select(Thread)
+        .where(Thread.board_id == board.id, ~Thread.is_hidden)
+        .options(joinedload(Thread.author), joinedload(Thread.last_poster))
+        .order_by(Thread.is_pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return Page(list(threads), page, per_page, board.thread_count)
+
+
+def get_thread_or_404(thread_id: int) -> Thread:
+    return db.first_or_404(
+        sa.select(Thread).where(Thread.id == thread_id).options(joinedload(Thread.board))
+    )
+
+
+def list_posts(thread: Thread, page: int, per_page: int) -> Page:
+    """A page of the thread's posts, oldest first, deleted ones included as placeholders."""
+    check_page(page, thread.post_count, per_page)
+    first = (page - 1) * per_page + 1
+    posts = db.session.scalars(
+        sa.select(Post)
+        .where(Post.thread_id == thread.id, Post.position.between(first, first + per_page - 1))
+        .options(joinedload(Post.author), joinedload(Post.edited_by))
+        .order_by(Post.position)
+    ).all()
+    return Page(list(posts), page, per_page, thread.post_count)
+
+
+def _posts_with_context() -> sa.Select:
+    """Posts with what their pages and URLs need: thread, board and author."""
+    return sa.select(Post).options(
+        joinedload(Post.thread).joinedload(Thread.board), joinedload(Post.author)
+    )
+
+
+def get_post_or_404(post_id: int) -> Post:
+    return db.first_or_404(_posts_with_context().where(Post.id == post_id))
+
+
+def _reload(post: Post) -> Post:
+    """A post just committed, loaded again with its context."""
+    return db.session.scalars(_posts_with_context().where(Post.id == post.id)).one()
+
+
+@dataclass(frozen=True)
+class Version:
+    number: int
+    body_html: str
+    author: User
+    written_at: datetime
+    is_current: bool
+
+
+def list_versions(post: Post) -> list[Version]:
+    """Every version of a post, newest first; the oldest is the post as first written."""
+    revisions = db.session.scalars(
+        sa.select(PostRevision)
+        .where(PostRevision.post_id == post.id)
+        .options(joinedload(PostRevision.editor))
+        .order_by(PostRevision.id)
+    ).all()
+    versions = [
+        Version(number, rev.body_html, rev.editor, rev.created_at, is_current=False)
+        for number, rev in enumerate(revisions, start=1)
+    ]
+    versions.append(
+        Version(
+            len(revisions) + 1,
+            post.body_html,
+            post.edited_by or post.author,
+            post.edited_at or post.created_at,
+            is_current=True,
+        )
+    )
+    return versions[::-1]
+
+
+def quote_post(post: Post, post_url: str) -> str:
+    """Markdown that quotes a visible post, for pre-filling a reply."""
+    if not post.is_visible:
+        raise DomainError("That post cannot be quoted.")
+    return quote_markdown(post.body_source, post.author.display_name, post_url)
+
+
+# -- permissions (pure: also used by templates to decide which buttons to show) ------
+
+
+def can_reply(user: User | None, thread: Thread) -> bool:
+    return user is not None and user.is_authenticated and not thread.is_locked
+
+
+def can_edit_post(user: User | None, post: Post) -> bool:
+    return (
+        user is not None
+        and user.is_authenticated
+        and post.author_id == user.id
+        and post.state == "visible"
+    )
+
+
+# -- writing ---------------------------------------------------------------------------
+
+
+def create_thread(
+    author: User, board: Board, title: str, body: str, submission_key: str | None = None
+) -> Post:
+    """Start a thread on a board; returns its first post.
+
+    Submitting the same form twice (same submission_key) returns the first post again."""
+    title = _clean_title(title)
+    body = _clean_body(body)
+    if (existing := _already_submitted(author, submission_key)) is not None:
+        return existing
+    now = utcnow()
+    thread = Thread(
+        board_id=board.id,
+        author_id=author.id,
+        title=title,
+        created_at=now,
+        last_post_at=now,
+        last_poster_id=author.id,
+        post_count=1,
+    )
+    post = Post(
+        thread=thread,
+        author_id=author.id,
+        position=1,
+        body_source=body,
+        body_html=render_markdown(body),
+        created_at=now,
+        submission_key=submission_key,
+    )
+    db.session.add_all([thread, post])
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        return _resolve_duplicate(author, submission_key, error)
+    db.session.execute(
+        sa.update(Board)
+        .where(Board.id == board.id)
+        .values(
+            thread_count=Board.thread_count + 1,
+            post_count=Board.post_count + 1,
+            last_thread_id=thread.id,
+            last_post_at=now,
+        )
+    )
+    _count_post_for(author)
+    db.session.commit()
+    return _reload(post)
+
+
+def reply_to_thread(
+    author: User, thread: Thread, body: str, submission_key: str | None = None
+) -> Post:
+    """Add a reply at the end of a thread; a locked thread refuses it."""
+    body = _clean_body(body)
+    if (existing := _already_submitted(author, submission_key)) is not None:
+        return existing
+    now = utcnow()
+    # One UPDATE both checks the lock and claims the next position: concurrent replies
+    # queue on the thread's row, so positions never collide.
+    position = db.session.scalar(
+        sa.update(Thread)
+        .where(Thread.id == thread.id, ~Thread.is_locked)
+        .values(
+            post_count=Thread.post_count + 1,
+            last_post_at=now,
+            last_poster_id=author.id,
+        )
+        .returning(Thread.post_count)
+        .execution_options(synchronize_session=False)
+    )
+    if position is None:
+        db.session.rollback()
+        raise NotAllowed("This thread is locked: it takes no new replies.")
+    post = Post(
+        thread_id=thread.id,
+        author_id=author.id,
+        position=position,
+        body_source=body,
+        body_html=render_markdown(body),
+        created_at=now,
+        submission_key=submission_key,
+    )
+    db.session.add(post)
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        return _resolve_duplicate(author, submission_key, error)
+    db.session.execute(
+        sa.update(Board)
+        .where(Board.id == thread.board_id)
+        .values(post_count=Board.post_count + 1, last_thread_id=thread.id, last_post_at=now)
+    )
+    _count_post_for(author)
+    db.session.commit()
+    return _reload(post)
+
+
+def edit_post(editor: User, post: Post, body: str, version: int, title: str | None = None) -> Post:
+    """Replace a post's text, keeping the old text as a revision.
+
+    `version` is the one the editor started from; if the post changed since, the edit is
+    refused rather than silently overwriting. `title` renames the thread (first post only)."""
+    if not can_edit_post(editor, post):
+        raise NotAllowed("You can only edit your own posts.")
+    if version != post.version:
+        raise Conflict(
+            "This post was changed since you opened it. Your text is below; "
+            "check the current version before saving again.",
+            "body",
+        )
+    body = _clean_body(body)
+    if title is not None and post.is_first:
+        post.thread.title = _clean_title(title)
+    now = utcnow()
+    db.session.add(
+        PostRevision(
+            post_id=post.id,
+            editor_id=post.edited_by_id or post.author_id,
+            body_source=post.body_source,
+            body_html=post.body_html,
+            created_at=post.edited_at or post.created_at,
+        )
+    )
+    post.body_source = body
+    post.body_html = render_markdown(body)
+    post.edited_at = now
+    post.edited_by_id = editor.id
+    post.version = post.version + 1
+    db.session.commit()
+    return _reload(post)
+
+
+def delete_post(actor: User, post: Post) -> None:
+    """Soft-delete the member's own post; it keeps its place as a placeholder."""
+    if not can_edit_post(actor, post):
+        raise NotAllowed("You can only delete your own posts.")
+    post.state = "deleted"
+    post.version = post.version + 1
+    db.session.commit()
+
+
+# -- helpers ---------------------------------------------------------------------------
+
+
+def _clean_title(title: str) -> str:
+    title = " ".join(title.split())
+    if not TITLE_MIN <= len(title) <= TITLE_MAX:
+        raise DomainError(
+            f"A title is {TITLE_MIN} to {TITLE_MAX} characters long (yours is {len(title)}).",
+            "title",
+        )
+    return title
+
+
+def _clean_body(body: str) -> str:
+    body = body.replace("\r\n", "\n").strip()
+    if not BODY_MIN <= len(body) <= BODY_MAX:
+        raise DomainError(
+            "Please write something."
+            if not body
+            else f"A post is at most {BODY_MAX:,} characters long (yours is {len(body):,}).",
+            "body",
+        )
+    return body
+
+
+def _already_submitted(author: User, submission_key: str | None) -> Post | None:
+    if not submission_key:
+        return None
+    return db.session.scalar(
+        _posts_with_context().where(
+            Post.author_id == author.id, Post.submission_key == submission_key
+        )
+    )
+
+
+def _resolve_duplicate(author: User, submission_key: str | None, error: IntegrityError) -> Post:
+    """A concurrent twin of this submission won the race: return its post."""
+    db.session.rollback()
+    existing = _already_submitted(author, submission_key)
+    if existing is None:
+        raise error
+    return existing
+
+
+def _count_post_for(author: User) -> None:
+    db.session.execute(
+        sa.update(User).where(User.id == author.id).values(post_count=User.post_count + 1)
+    )

@@ -1,0 +1,159 @@
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from forum.boards.services import get_board_or_404
+from forum.errors import DomainError, NotAllowed
+from forum.extensions import limiter
+from forum.forms import EmptyForm, show_domain_error
+from forum.pagination import page_of
+from forum.threads import services
+from forum.threads.forms import EditPostForm, ReplyForm, ThreadForm
+
+bp = Blueprint("threads", __name__)
+
+
+def _posting_limit() -> str:
+    return current_app.config["RATELIMIT_POSTING"]
+
+
+def post_url(post, **kwargs) -> str:
+    """The canonical address of a post: its thread's page, anchored at the post."""
+    per_page = current_app.config["POSTS_PER_PAGE"]
+    page = page_of(post.position, per_page)
+    return url_for(
+        "threads.detail",
+        thread_id=post.thread_id,
+        slug=post.thread.slug,
+        page=page if page > 1 else None,
+        _anchor=f"p{post.id}",
+        **kwargs,
+    )
+
+
+@bp.get("/t/<int:thread_id>")
+@bp.get("/t/<int:thread_id>/<slug>")
+def detail(thread_id: int, slug: str | None = None):
+    thread = services.get_thread_or_404(thread_id)
+    if slug != thread.slug:
+        return redirect(
+            url_for("threads.detail", thread_id=thread.id, slug=thread.slug, **request.args),
+            301,
+        )
+    page = services.list_posts(
+        thread, request.args.get("page", 1, type=int), current_app.config["POSTS_PER_PAGE"]
+    )
+    reply_form = ReplyForm() if not page.has_next else None
+    return render_template(
+        "threads/detail.html",
+        thread=thread,
+        page=page,
+        reply_form=reply_form,
+        action_form=EmptyForm(),
+    )
+
+
+@bp.get("/p/<int:post_id>")
+def permalink(post_id: int):
+    return redirect(post_url(services.get_post_or_404(post_id)))
+
+
+@bp.route("/b/<slug>/new", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_posting_limit, methods=["POST"])
+def create(slug: str):
+    board = get_board_or_404(slug)
+    form = ThreadForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            post = services.create_thread(
+                current_user, board, form.title.data, form.body.data, form.submission_key.data
+            )
+        except DomainError as error:
+            show_domain_error(form, error)
+            status = error.status_code
+        else:
+            return redirect(post_url(post))
+    elif request.method == "POST":
+        status = 422
+    return render_template("threads/create.html", board=board, form=form), status
+
+
+@bp.route("/t/<int:thread_id>/reply", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_posting_limit, methods=["POST"])
+def reply(thread_id: int):
+    thread = services.get_thread_or_404(thread_id)
+    form = ReplyForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            post = services.reply_to_thread(
+                current_user, thread, form.body.data, form.submission_key.data
+            )
+        except DomainError as error:
+            show_domain_error(form, error)
+            status = error.status_code
+        else:
+            return redirect(post_url(post))
+    elif request.method == "POST":
+        status = 422
+    elif quote_id := request.args.get("quote", type=int):
+        quoted = services.get_post_or_404(quote_id)
+        if quoted.thread_id == thread.id and quoted.is_visible:
+            form.body.data = services.quote_post(
+                quoted, url_for("threads.permalink", post_id=quoted.id)
+            )
+    return render_template("threads/reply.html", thread=thread, form=form), status
+
+
+@bp.route("/p/<int:post_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(post_id: int):
+    post = services.get_post_or_404(post_id)
+    if not services.can_edit_post(current_user, post):
+        raise NotAllowed("You can only edit your own posts.")
+    form = EditPostForm(
+        data={"title": post.thread.title, "body": post.body_source, "version": post.version}
+    )
+    if not post.is_first:
+        del form.title
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.edit_post(
+                current_user,
+                post,
+                form.body.data,
+                form.version.data,
+                title=form.title.data if post.is_first else None,
+            )
+        except DomainError as error:
+            show_domain_error(form, error)
+            status = error.status_code
+        else:
+            return redirect(post_url(post))
+    elif request.method == "POST":
+        status = 422
+    return render_template("threads/edit.html", post=post, form=form), status
+
+
+@bp.get("/p/<int:post_id>/history")
+def history(post_id: int):
+    post = services.get_post_or_404(post_id)
+    if post.state != "visible":
+        raise NotAllowed("The history of this post is not shown.")
+    return render_template("threads/history.html", post=post, versions=services.list_versions(post))
+
+
+@bp.route("/p/<int:post_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete(post_id: int):
+    post = services.get_post_or_404(post_id)
+    form = EmptyForm()
+    if form.validate_on_submit():
+        services.delete_post(current_user, post)
+        return redirect(post_url(post))
+    if not services.can_edit_post(current_user, post):
+        raise NotAllowed("You can only delete your own posts.")
+    return render_template("threads/delete.html", post=post, form=form)

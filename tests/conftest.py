@@ -1,0 +1,220 @@
+"""Shared fixtures: an app per test on a database built once by the migrations.
+
+SQLite by default; FORUM_TEST_DATABASE_URL=postgresql://user@host/any runs the same suite
+on that PostgreSQL server, in a database created for this run and dropped after it."""
+
+import itertools
+import os
+import uuid
+from contextlib import contextmanager
+
+import flask_migrate
+import pytest
+import sqlalchemy as sa
+
+from forum import create_app
+from forum.accounts.models import User
+from forum.accounts.services import create_member
+from forum.boards.models import Board
+from forum.extensions import db
+from forum.threads.models import Post, Thread
+from forum.threads.services import create_thread, reply_to_thread
+
+
+def base_config(database_url: str, **overrides) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": database_url,
+        "DEV_LOGIN": True,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        **overrides,
+    }
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    server = os.environ.get("FORUM_TEST_DATABASE_URL")
+    if not server:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'forum-test.sqlite3'}"
+        _upgrade(url)
+        yield url
+        return
+    server_url = sa.make_url(server).set(drivername="postgresql+psycopg")
+    name = f"firsthand_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = server_url.set(database=name).render_as_string(hide_password=False)
+    try:
+        _upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def _upgrade(url: str) -> None:
+    """Build the schema the way production does: by running every migration."""
+    app = create_app(base_config(url))
+    with app.app_context():
+        flask_migrate.upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def make_app(database_url):
+    """create_app with the test configuration plus overrides; tables are emptied after."""
+    apps = []
+
+    def make(**overrides):
+        app = create_app(base_config(database_url, **overrides))
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    if apps:
+        _empty_tables(apps[0])
+
+
+def _empty_tables(app):
+    with app.app_context():
+        tables = db.metadata.sorted_tables
+        with db.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                names = ", ".join(t.name for t in tables)
+                connection.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+            else:
+                for table in reversed(tables):
+                    connection.execute(table.delete())
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def app_ctx(app):
+    """For service tests that talk to the database without HTTP."""
+    with app.app_context():
+        yield
+
+
+def _detached(obj):
+    """Load an object's columns and detach it, so tests can read it after the context ends."""
+    db.session.refresh(obj)
+    db.session.expunge(obj)
+    return obj
+
+
+_names = itertools.count(1)
+
+
+@pytest.fixture
+def make_user(app):
+    def make(name: str | None = None, role: str = "member") -> User:
+        with app.app_context():
+            return _detached(create_member(name or f"member{next(_names)}", role=role))
+
+    return make
+
+
+@pytest.fixture
+def make_board(app):
+    def make(slug: str | None = None, name: str | None = None, category: str = "Testing"):
+        number = next(_names)
+        with app.app_context():
+            board = Board(
+                slug=slug or f"board-{number}",
+                name=name or f"Board {number}",
+                category=category,
+                description="A board for tests.",
+                aliases=[],
+                position=number,
+            )
+            db.session.add(board)
+            db.session.commit()
+            return _detached(board)
+
+    return make
+
+
+@pytest.fixture
+def make_thread(app, make_user, make_board):
+    def make(board=None, author=None, title="A thread about treatment", body="First post."):
+        board = board or make_board()
+        author = author or make_user()
+        with app.app_context():
+            post = create_thread(author, board, title, body)
+            return _detached(db.session.get(Thread, post.thread_id))
+
+    return make
+
+
+@pytest.fixture
+def make_post(app, make_user):
+    def make(thread, author=None, body="A reply.") -> Post:
+        author = author or make_user()
+        with app.app_context():
+            thread = db.session.get(Thread, thread.id)
+            return _detached(reply_to_thread(author, thread, body))
+
+    return make
+
+
+def login(client, user) -> None:
+    """Sign in through the development sign-in, as a person would."""
+    response = client.post("/login/dev", data={"pseudonym": user.display_name})
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+@pytest.fixture
+def member(make_user):
+    return make_user("patient-pat")
+
+
+@pytest.fixture
+def fred(make_user):
+    """The bad actor: a signed-up member who tries what a troll would."""
+    return make_user("fred")
+
+
+@pytest.fixture
+def moderator(make_user):
+    return make_user("mod-maria", role="moderator")
+
+
+@pytest.fixture
+def count_queries(app):
+    """Counts SQL statements sent to the database inside the block."""
+
+    @contextmanager
+    def counting():
+        with app.app_context():
+            engine = db.engine
+        statements: list[str] = []
+
+        def record(conn, cursor, statement, parameters, context, executemany):
+            if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
+                statements.append(statement)
+
+        sa.event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield statements
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", record)
+
+    return counting
