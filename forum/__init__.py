@@ -74,8 +74,9 @@ def _finish_config(app: Flask) -> None:
             raise RuntimeError("Set FORUM_SECRET_KEY to a long random value.")
         app.config["SECRET_KEY"] = _development_secret(app)
 
-    app.config.setdefault("SESSION_COOKIE_SECURE", not development)
-    app.config.setdefault("REMEMBER_COOKIE_SECURE", not development)
+    for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        if app.config[key] is None:
+            app.config[key] = not development
 
     url = app.config["DATABASE_URL"] or f"sqlite:///{Path(app.instance_path) / 'forum.sqlite3'}"
     if url.startswith("postgresql://"):

@@ -18,6 +18,9 @@ THREADS_PER_PAGE = 25
 POSTS_PER_PAGE = 20
 PROFILE_RECENT_POSTS = 20
 
+# None: Secure (HTTPS-only) cookies everywhere except debug and testing.
+SESSION_COOKIE_SECURE: bool | None = None
+REMEMBER_COOKIE_SECURE: bool | None = None
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 REMEMBER_COOKIE_HTTPONLY = True

@@ -20,6 +20,11 @@ from forum.extensions import db
 from forum.threads.models import Post, Thread
 from forum.threads.services import create_thread, reply_to_thread
 
+ON_POSTGRESQL = bool(os.environ.get("FORUM_TEST_DATABASE_URL"))
+sqlite_only = pytest.mark.skipif(
+    ON_POSTGRESQL, reason="SQLite-only behaviour; this run is on PostgreSQL"
+)
+
 
 def base_config(database_url: str, **overrides) -> dict:
     return {

@@ -1,6 +1,6 @@
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
 from forum.auth.forms import DevLoginForm
@@ -36,6 +36,8 @@ def login():
 
 @bp.route("/login/dev", methods=["GET", "POST"])
 def dev_login():
+    if not current_app.config["DEV_LOGIN"]:
+        abort(404)
     form = DevLoginForm()
     status = 200
     if form.validate_on_submit():

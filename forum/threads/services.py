@@ -56,9 +56,11 @@ def list_posts(thread: Thread, page: int, per_page: int) -> Page:
 
 
 def _posts_with_context() -> sa.Select:
-    """Posts with what their pages and URLs need: thread, board and author."""
+    """Posts with what their pages and URLs need: thread, board, author and last editor."""
     return sa.select(Post).options(
-        joinedload(Post.thread).joinedload(Thread.board), joinedload(Post.author)
+        joinedload(Post.thread).joinedload(Thread.board),
+        joinedload(Post.author),
+        joinedload(Post.edited_by),
     )
 
 

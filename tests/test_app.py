@@ -1,0 +1,159 @@
+"""The application factory's safety rules and the error pages."""
+
+import pytest
+import sqlalchemy as sa
+from flask import abort
+
+from forum import create_app
+from forum.extensions import db
+from forum.threads.models import Post
+from tests.conftest import base_config, login, sqlite_only
+
+
+def test_dev_login_refused_outside_debug_and_testing(database_url):
+    config = base_config(database_url, TESTING=False)
+    with pytest.raises(RuntimeError, match="FORUM_DEV_LOGIN"):
+        create_app(config)
+
+
+def test_secret_key_required_outside_debug_and_testing(database_url):
+    config = base_config(database_url, TESTING=False, DEV_LOGIN=False, SECRET_KEY=None)
+    with pytest.raises(RuntimeError, match="FORUM_SECRET_KEY"):
+        create_app(config)
+
+
+def test_production_config_starts_with_secure_cookies(database_url):
+    app = create_app(base_config(database_url, TESTING=False, DEV_LOGIN=False))
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_environment_variables_override_defaults(monkeypatch, database_url):
+    monkeypatch.setenv("FORUM_THREADS_PER_PAGE", "7")
+    monkeypatch.setenv("FORUM_DATABASE_URL", database_url)
+    app = create_app({"TESTING": True, "SECRET_KEY": "x"})
+    assert app.config["THREADS_PER_PAGE"] == 7
+    assert app.config["SQLALCHEMY_DATABASE_URI"].split("://")[0] in ("sqlite", "postgresql+psycopg")
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_postgres_urls_use_psycopg_and_pre_ping(database_url):
+    app = create_app(base_config("postgresql://u@127.0.0.1:1/x"))
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
+
+
+def test_session_cookie_is_httponly_and_lax(client, member):
+    response = client.post("/login/dev", data={"pseudonym": member.display_name})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+
+
+@sqlite_only
+def test_sqlite_runs_in_wal_with_foreign_keys(app):
+    with app.app_context():
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_unsafe_requests_take_the_sqlite_write_lock_first(app, client, member, make_board):
+    make_board(slug="locks")
+    statements = []
+    with app.app_context():
+        engine = db.engine
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        login(client, member)
+        client.post("/b/locks/new", data={"title": "Lock test", "body": "text"})
+        client.get("/b/locks")
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    begins = [s for s in statements if s.startswith("BEGIN")]
+    if engine.dialect.name != "sqlite":
+        assert begins == []  # PostgreSQL: the driver begins transactions itself
+    else:
+        assert "BEGIN IMMEDIATE" in begins  # the POSTs
+        assert "BEGIN" in begins  # the GET stays deferred
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "text"),
+    [
+        ("/b/no-such-board", 404, "Page not found"),
+        ("/t/999999", 404, "Page not found"),
+        ("/p/999999", 404, "Page not found"),
+        ("/u/nobody-here", 404, "Page not found"),
+        ("/t/not-a-number", 404, "Page not found"),
+    ],
+)
+def test_unknown_addresses_get_a_friendly_404(client, path, status, text):
+    response = client.get(path)
+    assert response.status_code == status
+    page = response.get_data(as_text=True)
+    assert text in page
+    assert "list of boards" in page
+
+
+def test_wrong_method_is_405_with_a_page(client):
+    response = client.get("/logout")
+    assert response.status_code == 405
+    assert "Method not allowed" in response.get_data(as_text=True)
+    assert "POST" in response.headers["Allow"]
+
+
+def test_too_many_posts_is_429_with_a_page(make_app, make_board, member):
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_POSTING="2 per minute")
+    make_board(slug="limits")
+    client = app.test_client()
+    login(client, member)
+    statuses = [
+        client.post("/b/limits/new", data={"title": f"Thread {n}", "body": "x"}).status_code
+        for n in range(3)
+    ]
+    assert statuses == [302, 302, 429]
+    response = client.post("/b/limits/new", data={"title": "One more", "body": "x"})
+    assert "Too many requests" in response.get_data(as_text=True)
+
+
+def test_server_error_rolls_back_and_leaks_nothing(make_app, make_thread):
+    thread = make_thread(body="original")
+    app = make_app(PROPAGATE_EXCEPTIONS=False)
+
+    @app.get("/boom")
+    def boom():
+        post = db.session.scalars(sa.select(Post).where(Post.thread_id == thread.id)).one()
+        post.body_source = "half-written change"
+        db.session.flush()
+        raise RuntimeError("secret internal detail")
+
+    response = app.test_client().get("/boom")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Something went wrong" in page
+    assert "secret internal detail" not in page
+    assert "Traceback" not in page
+    with app.app_context():
+        body = db.session.scalar(sa.select(Post.body_source).where(Post.thread_id == thread.id))
+    assert body == "original"
+
+
+def test_forbidden_is_403_with_a_page(make_app):
+    app = make_app()
+
+    @app.get("/forbidden")
+    def forbidden():
+        abort(403)
+
+    response = app.test_client().get("/forbidden")
+    assert response.status_code == 403
+    assert "Not allowed" in response.get_data(as_text=True)

@@ -1,0 +1,68 @@
+"""Pages run a fixed number of SQL statements, whatever the amount of data behind them."""
+
+import pytest
+import sqlalchemy as sa
+
+from forum.accounts.services import create_member
+from forum.boards.models import Board
+from forum.extensions import db
+from forum.threads.models import Thread
+from forum.threads.services import create_thread, reply_to_thread
+from tests.conftest import login
+
+CEILING = 4  # measured: 1-2 reads for the page, plus 1 for the signed-in member
+
+
+def _grow(app, size: str, boards: int, threads_per_board: int, replies: int) -> int:
+    """Add boards, threads and replies by distinct members; returns the last thread's id."""
+    with app.app_context():
+        authors = [create_member(f"{size}-writer{n}") for n in range(max(3, replies))]
+        for b in range(boards):
+            board = Board(
+                slug=f"{size}-{b}",
+                name=f"Size {b}",
+                category=f"Category {b % 3}",
+                description="",
+                aliases=[],
+                position=b,
+            )
+            db.session.add(board)
+            db.session.commit()
+            for t in range(threads_per_board):
+                post = create_thread(authors[t % len(authors)], board, f"Thread {b}-{t}", "text")
+            thread = db.session.get(Thread, post.thread_id)
+            for r in range(replies):
+                reply_to_thread(authors[r % len(authors)], thread, f"reply {r}")
+        return post.thread_id
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_pages_run_a_bounded_number_of_statements(app, client, make_user, count_queries, signed_in):
+    """The same small ceiling with 2 boards x 2 threads and with 6 boards x 27 threads."""
+    counts = {}
+    if signed_in:
+        login(client, make_user("reader"))
+    for size, (boards, threads, replies) in {"small": (2, 2, 2), "large": (6, 27, 22)}.items():
+        thread_id = _grow(app, size, boards, threads, replies)
+        with app.app_context():
+            thread = db.session.get(Thread, thread_id)
+            board_slug = db.session.scalar(sa.select(Board.slug).where(Board.id == thread.board_id))
+            thread_path = f"/t/{thread.id}/{thread.slug}"
+            post_id = db.session.scalar(
+                sa.text("SELECT max(id) FROM posts WHERE thread_id = :t"), {"t": thread_id}
+            )
+        for name, path in {
+            "home": "/",
+            "board": f"/b/{board_slug}",
+            "thread": thread_path,
+            "profile": f"/u/{size}-writer1",
+            "history": f"/p/{post_id}/history",
+        }.items():
+            with count_queries() as statements:
+                response = client.get(path)
+            assert response.status_code == 200, path
+            counts[(name, size)] = len(statements)
+    for (name, size), count in counts.items():
+        assert count <= CEILING, f"{name} page ran {count} statements with {size} data"
+    for name in ("home", "board", "thread", "profile", "history"):
+        assert counts[(name, "small")] == counts[(name, "large")], name
