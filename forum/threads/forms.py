@@ -6,6 +6,11 @@ from wtforms.widgets import HiddenInput
 from forum.forms import SubmitOnceForm
 from forum.threads.services import BODY_MAX, TITLE_MAX, TITLE_MIN
 
+def _unix_newlines(text: str | None) -> str | None:
+    """Browsers send CRLF; count a line break as one character, as the user sees it."""
+    return text.replace("\r\n", "\n") if text else text
+
+
 _body_validators = [
     DataRequired("Please write something."),
     Length(max=BODY_MAX, message=f"A post is at most {BODY_MAX:,} characters long."),
@@ -22,14 +27,14 @@ _title_validators = [
 
 class ThreadForm(SubmitOnceForm):
     title = StringField("Title", validators=_title_validators)
-    body = TextAreaField("Your post", validators=_body_validators)
+    body = TextAreaField("Your post", validators=_body_validators, filters=[_unix_newlines])
 
 
 class ReplyForm(SubmitOnceForm):
-    body = TextAreaField("Your reply", validators=_body_validators)
+    body = TextAreaField("Your reply", validators=_body_validators, filters=[_unix_newlines])
 
 
 class EditPostForm(FlaskForm):
     title = StringField("Thread title", validators=_title_validators)
-    body = TextAreaField("Post", validators=_body_validators)
+    body = TextAreaField("Post", validators=_body_validators, filters=[_unix_newlines])
     version = IntegerField(widget=HiddenInput())
