@@ -6,6 +6,7 @@ from wtforms.widgets import HiddenInput
 from forum.forms import SubmitOnceForm
 from forum.threads.services import BODY_MAX, TITLE_MAX, TITLE_MIN
 
+
 def _unix_newlines(text: str | None) -> str | None:
     """Browsers send CRLF; count a line break as one character, as the user sees it."""
     return text.replace("\r\n", "\n") if text else text
