@@ -4,6 +4,7 @@ markdown-it-py renders with raw HTML off; bleach then keeps only the allowlist b
 so a future change to the renderer cannot open a hole on its own.
 """
 
+import re
 from functools import partial
 
 import bleach
@@ -34,7 +35,6 @@ ALLOWED_TAGS = frozenset(
         "a",
     }
 )
-ALLOWED_ATTRIBUTES = {"a": ["href", "title"]}
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow ugc noopener noreferrer"
 
@@ -52,6 +52,23 @@ def _shift_headings(state):
 
 
 _markdown.core.ruler.push("shift_headings", _shift_headings)
+
+
+_SCHEME = re.compile(r"([a-z][a-z0-9+.-]*):", re.IGNORECASE)
+
+
+def _allow_link_attribute(tag: str, name: str, value: str) -> bool:
+    """href: an allowed scheme or a relative address. bleach alone lets "tel:123" through,
+    taking the digits for a port (bleach issue 611), so the scheme is checked here too."""
+    if name == "title":
+        return True
+    if name != "href":
+        return False
+    scheme = _SCHEME.match(value.strip())
+    return scheme is None or scheme.group(1).lower() in ALLOWED_PROTOCOLS
+
+
+ALLOWED_ATTRIBUTES = {"a": _allow_link_attribute}
 
 
 def _set_rel(attrs, new=False):
@@ -77,4 +94,9 @@ def render_markdown(source: str) -> str:
 def quote_markdown(body_source: str, author_name: str, post_url: str) -> str:
     """A Markdown quote of a post, with a link back to the source post."""
     quoted = "\n".join(f"> {line}" if line else ">" for line in body_source.splitlines())
-    return f"[{author_name} wrote]({post_url}):\n{quoted}\n\n"
+    return f"[{_escape_markdown(author_name)} wrote]({post_url}):\n{quoted}\n\n"
+
+
+def _escape_markdown(text: str) -> str:
+    """Show a pseudonym such as "a._b_.c" as written, not with emphasis."""
+    return re.sub(r"([\\`*_\[\]<>#!|~])", r"\\\1", text)
