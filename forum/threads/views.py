@@ -2,7 +2,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from flask_login import current_user, login_required
 
 from forum.boards.services import get_board_or_404
-from forum.errors import DomainError, NotAllowed
+from forum.errors import Conflict, DomainError, NotAllowed
 from forum.extensions import limiter
 from forum.forms import EmptyForm, show_domain_error
 from forum.pagination import page_of
@@ -118,7 +118,7 @@ def edit(post_id: int):
     )
     if not post.is_first:
         del form.title
-    status = 200
+    status, conflict = 200, False
     if form.validate_on_submit():
         try:
             services.edit_post(
@@ -128,6 +128,12 @@ def edit(post_id: int):
                 form.version.data,
                 title=form.title.data if post.is_first else None,
             )
+        except Conflict as error:
+            show_domain_error(form, error)
+            status = error.status_code
+            # The page now shows the current version: saving again replaces it knowingly.
+            form.version.data, form.version.raw_data = post.version, None
+            conflict = True
         except DomainError as error:
             show_domain_error(form, error)
             status = error.status_code
@@ -135,7 +141,7 @@ def edit(post_id: int):
             return redirect(post_url(post))
     elif request.method == "POST":
         status = 422
-    return render_template("threads/edit.html", post=post, form=form), status
+    return render_template("threads/edit.html", post=post, form=form, conflict=conflict), status
 
 
 @bp.get("/p/<int:post_id>/history")
