@@ -48,12 +48,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(auth_bp)
 
-    # Errors, templates, CLI
+    # Errors, headers, templates, CLI
     from forum.cli import forum_cli
     from forum.errors import register_error_handlers
+    from forum.security import register_security_headers
     from forum.templating import register_template_helpers
 
     register_error_handlers(app)
+    register_security_headers(app)
     register_template_helpers(app)
     app.cli.add_command(forum_cli)
 

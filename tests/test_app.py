@@ -157,3 +157,14 @@ def test_forbidden_is_403_with_a_page(make_app):
     response = app.test_client().get("/forbidden")
     assert response.status_code == 403
     assert "Not allowed" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/", "/b/no-such-board", "/login"])
+def test_pages_forbid_framing_foreign_scripts_and_sniffing(client, path):
+    headers = client.get(path).headers
+    policy = headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert "unsafe-inline" not in policy
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"

@@ -38,7 +38,9 @@ def list_threads(board: Board, page: int, per_page: int) -> Page:
 
 def get_thread_or_404(thread_id: int) -> Thread:
     return db.first_or_404(
-        sa.select(Thread).where(Thread.id == thread_id).options(joinedload(Thread.board))
+        sa.select(Thread)
+        .where(Thread.id == thread_id)
+        .options(joinedload(Thread.board), joinedload(Thread.author))
     )
 
 
