@@ -1,11 +1,16 @@
 """Form pieces shared by every feature."""
 
 import secrets
+from collections.abc import Callable
+from typing import TypeVar
 
+from flask import request
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
 from forum.errors import DomainError
+
+T = TypeVar("T")
 
 
 class EmptyForm(FlaskForm):
@@ -31,3 +36,18 @@ def show_domain_error(form: FlaskForm, error: DomainError) -> None:
         field.errors = [*field.errors, error.message]
     else:
         form.form_errors.append(error.message)
+
+
+def submit_form(form: FlaskForm, action: Callable[[], T]) -> tuple[T | None, int]:
+    """Validate a posted form and run the service on it.
+
+    Returns (result, 200) on success, or (None, status) when the form must be shown again:
+    200 for a plain GET, 422 for invalid fields, the service's status for a refusal (whose
+    message is put on the form, so the user keeps what they typed)."""
+    if not form.validate_on_submit():
+        return None, 422 if request.method == "POST" else 200
+    try:
+        return action(), 200
+    except DomainError as error:
+        show_domain_error(form, error)
+        return None, error.status_code

@@ -5,8 +5,7 @@ from flask_login import current_user, login_user, logout_user
 
 from forum.auth.forms import DevLoginForm
 from forum.auth.services import sign_in_dev
-from forum.errors import DomainError
-from forum.forms import show_domain_error
+from forum.forms import submit_form
 
 bp = Blueprint("auth", __name__)
 
@@ -39,19 +38,11 @@ def dev_login():
     if not current_app.config["DEV_LOGIN"]:
         abort(404)
     form = DevLoginForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            user = sign_in_dev(form.pseudonym.data)
-        except DomainError as error:
-            show_domain_error(form, error)
-            status = error.status_code
-        else:
-            login_user(user)
-            flash(f"Signed in as {user.display_name}.", "success")
-            return redirect(safe_next(request.args.get("next")))
-    elif request.method == "POST":
-        status = 422
+    user, status = submit_form(form, lambda: sign_in_dev(form.pseudonym.data))
+    if user:
+        login_user(user)
+        flash(f"Signed in as {user.display_name}.", "success")
+        return redirect(safe_next(request.args.get("next")))
     return render_template("auth/dev_login.html", form=form), status
 
 

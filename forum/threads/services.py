@@ -168,17 +168,7 @@ def create_thread(
         db.session.flush()
     except IntegrityError as error:
         return _resolve_duplicate(author, submission_key, error)
-    db.session.execute(
-        sa.update(Board)
-        .where(Board.id == board.id)
-        .values(
-            thread_count=Board.thread_count + 1,
-            post_count=Board.post_count + 1,
-            last_thread_id=thread.id,
-            last_post_at=now,
-        )
-    )
-    _count_post_for(author)
+    _count_new_post(author, board.id, thread.id, now, new_thread=True)
     db.session.commit()
     return _reload(post)
 
@@ -221,12 +211,7 @@ def reply_to_thread(
         db.session.flush()
     except IntegrityError as error:
         return _resolve_duplicate(author, submission_key, error)
-    db.session.execute(
-        sa.update(Board)
-        .where(Board.id == thread.board_id)
-        .values(post_count=Board.post_count + 1, last_thread_id=thread.id, last_post_at=now)
-    )
-    _count_post_for(author)
+    _count_new_post(author, thread.board_id, thread.id, now)
     db.session.commit()
     return _reload(post)
 
@@ -319,7 +304,15 @@ def _resolve_duplicate(author: User, submission_key: str | None, error: Integrit
     return existing
 
 
-def _count_post_for(author: User) -> None:
+def _count_new_post(
+    author: User, board_id: int, thread_id: int, now: datetime, new_thread: bool = False
+) -> None:
+    """Board and member counters, in the transaction that adds the post. SQL increments,
+    so concurrent posts never overwrite each other's counts."""
+    values = {"post_count": Board.post_count + 1, "last_thread_id": thread_id, "last_post_at": now}
+    if new_thread:
+        values["thread_count"] = Board.thread_count + 1
+    db.session.execute(sa.update(Board).where(Board.id == board_id).values(**values))
     db.session.execute(
         sa.update(User).where(User.id == author.id).values(post_count=User.post_count + 1)
     )

@@ -2,9 +2,9 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from flask_login import current_user, login_required
 
 from forum.boards.services import get_board_or_404
-from forum.errors import Conflict, DomainError, NotAllowed
+from forum.errors import Conflict, NotAllowed
 from forum.extensions import limiter
-from forum.forms import EmptyForm, show_domain_error
+from forum.forms import EmptyForm, submit_form
 from forum.pagination import page_of
 from forum.threads import services
 from forum.threads.forms import EditPostForm, ReplyForm, ThreadForm
@@ -63,19 +63,14 @@ def permalink(post_id: int):
 def create(slug: str):
     board = get_board_or_404(slug)
     form = ThreadForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            post = services.create_thread(
-                current_user, board, form.title.data, form.body.data, form.submission_key.data
-            )
-        except DomainError as error:
-            show_domain_error(form, error)
-            status = error.status_code
-        else:
-            return redirect(post_url(post))
-    elif request.method == "POST":
-        status = 422
+    post, status = submit_form(
+        form,
+        lambda: services.create_thread(
+            current_user, board, form.title.data, form.body.data, form.submission_key.data
+        ),
+    )
+    if post:
+        return redirect(post_url(post))
     return render_template("threads/create.html", board=board, form=form), status
 
 
@@ -85,20 +80,15 @@ def create(slug: str):
 def reply(thread_id: int):
     thread = services.get_thread_or_404(thread_id)
     form = ReplyForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            post = services.reply_to_thread(
-                current_user, thread, form.body.data, form.submission_key.data
-            )
-        except DomainError as error:
-            show_domain_error(form, error)
-            status = error.status_code
-        else:
-            return redirect(post_url(post))
-    elif request.method == "POST":
-        status = 422
-    elif quote_id := request.args.get("quote", type=int):
+    post, status = submit_form(
+        form,
+        lambda: services.reply_to_thread(
+            current_user, thread, form.body.data, form.submission_key.data
+        ),
+    )
+    if post:
+        return redirect(post_url(post))
+    if request.method == "GET" and (quote_id := request.args.get("quote", type=int)):
         quoted = services.get_post_or_404(quote_id)
         if quoted.thread_id == thread.id and quoted.is_visible:
             form.body.data = services.quote_post(
@@ -118,29 +108,22 @@ def edit(post_id: int):
     )
     if not post.is_first:
         del form.title
-    status, conflict = 200, False
-    if form.validate_on_submit():
-        try:
-            services.edit_post(
-                current_user,
-                post,
-                form.body.data,
-                form.version.data,
-                title=form.title.data if post.is_first else None,
-            )
-        except Conflict as error:
-            show_domain_error(form, error)
-            status = error.status_code
-            # The page now shows the current version: saving again replaces it knowingly.
-            form.version.data, form.version.raw_data = post.version, None
-            conflict = True
-        except DomainError as error:
-            show_domain_error(form, error)
-            status = error.status_code
-        else:
-            return redirect(post_url(post))
-    elif request.method == "POST":
-        status = 422
+    edited, status = submit_form(
+        form,
+        lambda: services.edit_post(
+            current_user,
+            post,
+            form.body.data,
+            form.version.data,
+            title=form.title.data if post.is_first else None,
+        ),
+    )
+    if edited:
+        return redirect(post_url(edited))
+    conflict = status == Conflict.status_code
+    if conflict:
+        # The page now shows the current version: saving again replaces it knowingly.
+        form.version.data, form.version.raw_data = post.version, None
     return render_template("threads/edit.html", post=post, form=form, conflict=conflict), status
 
 
