@@ -16,7 +16,7 @@ def _posting_limit() -> str:
     return current_app.config["RATELIMIT_POSTING"]
 
 
-def post_url(post, **kwargs) -> str:
+def post_url(post) -> str:
     """The canonical address of a post: its thread's page, anchored at the post."""
     per_page = current_app.config["POSTS_PER_PAGE"]
     page = page_of(post.position, per_page)
@@ -26,7 +26,6 @@ def post_url(post, **kwargs) -> str:
         slug=post.thread.slug,
         page=page if page > 1 else None,
         _anchor=f"p{post.id}",
-        **kwargs,
     )
 
 
@@ -48,7 +47,6 @@ def detail(thread_id: int, slug: str | None = None):
         thread=thread,
         page=page,
         reply_form=reply_form,
-        action_form=EmptyForm(),
     )
 
 
