@@ -26,6 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     _finish_config(app)
+    development = app.debug or app.testing
 
     # Extensions
     from forum.extensions import csrf, db, limiter, login_manager, migrate
@@ -36,6 +37,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
     _configure_login(login_manager)
+    from forum.auth.providers import init_providers
+
+    init_providers(app)
+    if app.extensions["forum.providers"] and not app.config["BASE_URL"]:
+        if not development:
+            raise RuntimeError("Set FORUM_BASE_URL (e.g. https://forum.example) for sign-in.")
+        app.config["BASE_URL"] = "http://127.0.0.1:5000"
 
     # Blueprints
     from forum.accounts.views import bp as accounts_bp

@@ -31,3 +31,21 @@ WTF_CSRF_TIME_LIMIT = None
 
 # Behind a TLS-terminating proxy that sets X-Forwarded-For/-Proto/-Host.
 PROXY_FIX = False
+
+# Social sign-in. The external address of the site, used to build callback URLs (never the
+# Host header); required when a provider is configured outside debug and testing.
+BASE_URL: str | None = None
+# Each built-in provider is on when its client id is set: FORUM_<NAME>_CLIENT_ID and
+# FORUM_<NAME>_CLIENT_SECRET for GOOGLE, MICROSOFT, GITHUB, FACEBOOK, X, WORDPRESS.
+MICROSOFT_TENANT = "common"
+# Apple: FORUM_APPLE_CLIENT_ID (the Services ID), _TEAM_ID, _KEY_ID, _PRIVATE_KEY (PEM).
+# Generic OpenID Connect providers: a JSON list of
+# {"name", "title", "discovery_url", "client_id", "client_secret"}.
+OIDC_PROVIDERS: list = []
+# Endpoint overrides per provider (tests point them at local stand-ins).
+OAUTH_ENDPOINTS: dict = {}
+
+SESSION_COOKIE_NAME = "firsthand_session"
+REMEMBER_COOKIE_NAME = "firsthand_remember"
+REMEMBER_COOKIE_DURATION = 30 * 24 * 3600
+PSEUDONYM_CHANGE_DAYS = 7

@@ -22,6 +22,10 @@ class User(UserMixin, db.Model):
     # Bumped to sign the member out everywhere: it is part of the session's user id.
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
     post_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # When the member accepted the community guidelines and medical disclaimer (onboarding).
+    guidelines_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The last time the pseudonym changed: renaming is rate-limited.
+    renamed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (sa.CheckConstraint("role IN ('member', 'moderator', 'admin')", name="role"),)

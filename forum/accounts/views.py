@@ -1,6 +1,15 @@
-from flask import Blueprint, current_app, render_template
+from datetime import timedelta
+
+from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
+from flask_login import current_user, login_required, logout_user
 
 from forum.accounts import services
+from forum.accounts.forms import RenameForm
+from forum.auth.providers import configured_providers
+from forum.auth.services import list_identities, rename_member, sign_out_everywhere, unlink_identity
+from forum.errors import DomainError
+from forum.extensions import limiter
+from forum.forms import EmptyForm, submit_form
 
 bp = Blueprint("accounts", __name__)
 
@@ -10,3 +19,67 @@ def profile(name: str):
     user = services.get_user_by_name_or_404(name)
     posts = services.list_recent_posts(user, current_app.config["PROFILE_RECENT_POSTS"])
     return render_template("accounts/profile.html", user=user, posts=posts)
+
+
+@bp.get("/guidelines")
+def guidelines():
+    return render_template("accounts/guidelines.html")
+
+
+def _settings_page(rename_form: RenameForm, status: int = 200):
+    identities = list_identities(current_user)
+    linked = {identity.provider for identity in identities}
+    titles = {provider.name: provider.title for provider in configured_providers()}
+    return render_template(
+        "accounts/settings.html",
+        rename_form=rename_form,
+        action_form=EmptyForm(),
+        identities=identities,
+        provider_titles=titles,
+        linkable=[p for p in configured_providers() if p.name not in linked],
+    ), status
+
+
+@bp.get("/settings")
+@login_required
+def settings():
+    return _settings_page(RenameForm(data={"pseudonym": current_user.display_name}))
+
+
+@bp.post("/settings/pseudonym")
+@login_required
+@limiter.limit("5 per hour")
+def rename():
+    form = RenameForm()
+    interval = timedelta(days=current_app.config["PSEUDONYM_CHANGE_DAYS"])
+    user, status = submit_form(
+        form, lambda: rename_member(current_user, form.pseudonym.data, interval)
+    )
+    if user:
+        flash(f"Your pseudonym is now {user.display_name}.", "success")
+        return redirect(url_for("accounts.settings"))
+    return _settings_page(form, status)
+
+
+@bp.post("/settings/identities/<int:identity_id>/unlink")
+@login_required
+def unlink(identity_id: int):
+    try:
+        unlink_identity(current_user, identity_id)
+    except DomainError as error:
+        flash(error.message, "error")
+        return _settings_page(
+            RenameForm(data={"pseudonym": current_user.display_name}), error.status_code
+        )
+    flash("That sign-in method is removed.", "success")
+    return redirect(url_for("accounts.settings"))
+
+
+@bp.post("/settings/sign-out-everywhere")
+@login_required
+def sign_out_all():
+    sign_out_everywhere(current_user)
+    logout_user()
+    session.clear()
+    flash("You are signed out on every device, this one included.", "success")
+    return redirect(url_for("auth.login"))

@@ -1,13 +1,23 @@
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired
 
 from forum.accounts.services import PSEUDONYM_MAX
 
+_pseudonym = {
+    "validators": [DataRequired("Please choose a pseudonym.")],
+    "render_kw": {"maxlength": PSEUDONYM_MAX, "autocomplete": "off", "spellcheck": "false"},
+}
+
 
 class DevLoginForm(FlaskForm):
-    pseudonym = StringField(
-        "Pseudonym",
-        validators=[DataRequired("Please choose a pseudonym.")],
-        render_kw={"maxlength": PSEUDONYM_MAX, "autocomplete": "username"},
+    pseudonym = StringField("Pseudonym", **_pseudonym)
+    remember = BooleanField("Keep me signed in on this device")
+
+
+class OnboardingForm(FlaskForm):
+    pseudonym = StringField("Pseudonym", **_pseudonym)
+    accept_guidelines = BooleanField(
+        "I have read the community guidelines and the medical disclaimer, and I accept them.",
+        validators=[DataRequired("Please read and accept the guidelines to join.")],
     )

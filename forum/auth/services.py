@@ -1,11 +1,190 @@
-"""Signing in. Social providers arrive later; the development sign-in is here now."""
+"""Signing in: social identities, onboarding, linking, and the development sign-in.
+
+Nothing here touches the request or the session: views pass in what the provider said
+(a ProviderIdentity) and decide what to do with the member that comes back."""
+
+import hashlib
+import hmac
+from dataclasses import asdict, dataclass
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask_login import AnonymousUserMixin
+from sqlalchemy.exc import IntegrityError
 
 from forum.accounts.models import User
-from forum.accounts.services import create_member, get_user_by_name, validate_pseudonym
-from forum.extensions import db
+from forum.accounts.services import (
+    create_member,
+    get_user_by_name,
+    pseudonym_key,
+    validate_pseudonym,
+)
+from forum.auth.models import Identity
+from forum.errors import Conflict, DomainError, NotAllowed
+from forum.extensions import db, utcnow
+
+
+@dataclass(frozen=True)
+class ProviderIdentity:
+    """Who a provider says the person is. Only digests of the e-mail and name are kept."""
+
+    provider: str
+    issuer: str
+    subject: str
+    email_digest: str | None = None
+    name_digest: str | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def digest(secret: str, value: str | None) -> str | None:
+    """A keyed hash of a normalised e-mail or name: comparable, not reversible."""
+    if not value:
+        return None
+    return hmac.new(secret.encode(), value.strip().casefold().encode(), hashlib.sha256).hexdigest()
+
+
+def _find_identity(identity: ProviderIdentity) -> Identity | None:
+    return db.session.scalar(
+        sa.select(Identity).where(
+            Identity.provider == identity.provider,
+            Identity.issuer == identity.issuer,
+            Identity.subject == identity.subject,
+        )
+    )
+
+
+def sign_in_with(identity: ProviderIdentity) -> User | None:
+    """The member this identity belongs to, or None for a newcomer who must onboard.
+
+    A newcomer whose verified e-mail matches a member's other sign-in method is refused:
+    e-mail never identifies anyone, so they must sign in as usual and link from settings."""
+    known = _find_identity(identity)
+    if known is not None:
+        user = db.session.get(User, known.user_id)
+        if user is None or user.deleted_at is not None:
+            raise NotAllowed("This account no longer exists.")
+        known.last_used_at = utcnow()
+        db.session.commit()
+        return user
+    if identity.email_digest and db.session.scalar(
+        sa.select(Identity.id).where(Identity.email_digest == identity.email_digest).limit(1)
+    ):
+        raise Conflict(
+            "A member already signs in with another method that uses this e-mail address. "
+            "Sign in the way you usually do, then link this one from your settings."
+        )
+    return None
+
+
+def complete_onboarding(identity: ProviderIdentity, pseudonym: str, secret: str) -> User:
+    """Create the member and their first sign-in method together, once onboarding is done."""
+    name = validate_pseudonym(pseudonym)
+    if identity.name_digest and digest(secret, name) == identity.name_digest:
+        raise DomainError(
+            "Please choose a pseudonym that is not the name on your sign-in account.", "pseudonym"
+        )
+    if _find_identity(identity) is not None:
+        raise Conflict("This sign-in method already belongs to a member. Please sign in again.")
+    now = utcnow()
+    user = User(display_name=name, display_name_key=pseudonym_key(name), guidelines_accepted_at=now)
+    db.session.add(user)
+    db.session.add(
+        Identity(
+            user=user,
+            provider=identity.provider,
+            issuer=identity.issuer,
+            subject=identity.subject,
+            email_digest=identity.email_digest,
+            created_at=now,
+            last_used_at=now,
+        )
+    )
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        if _find_identity(identity) is not None:
+            raise Conflict("This sign-in method already belongs to a member.") from None
+        raise DomainError("That pseudonym is taken. Please choose another.", "pseudonym") from None
+    return user
+
+
+def link_identity(user: User, identity: ProviderIdentity) -> Identity:
+    """Add a sign-in method to a signed-in member; one that is someone else's is refused."""
+    known = _find_identity(identity)
+    if known is not None:
+        if known.user_id != user.id:
+            raise NotAllowed("That sign-in method belongs to another member.")
+        return known
+    linked = Identity(
+        user_id=user.id,
+        provider=identity.provider,
+        issuer=identity.issuer,
+        subject=identity.subject,
+        email_digest=identity.email_digest,
+        last_used_at=utcnow(),
+    )
+    db.session.add(linked)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise NotAllowed("That sign-in method belongs to another member.") from None
+    return linked
+
+
+def list_identities(user: User) -> list[Identity]:
+    return list(
+        db.session.scalars(
+            sa.select(Identity).where(Identity.user_id == user.id).order_by(Identity.id)
+        )
+    )
+
+
+def unlink_identity(user: User, identity_id: int) -> None:
+    """Remove one of the member's sign-in methods, never the last."""
+    identities = list_identities(user)
+    target = next((i for i in identities if i.id == identity_id), None)
+    if target is None:
+        raise NotAllowed("That sign-in method is not yours.")
+    if len(identities) == 1:
+        raise DomainError("This is your only way to sign in: link another before removing it.")
+    db.session.delete(target)
+    db.session.commit()
+
+
+def sign_out_everywhere(user: User) -> None:
+    """End every session and remember-me cookie of the member, on every device."""
+    db.session.execute(
+        sa.update(User).where(User.id == user.id).values(session_version=User.session_version + 1)
+    )
+    db.session.commit()
+
+
+def rename_member(user: User, pseudonym: str, min_interval: timedelta) -> User:
+    """Change the member's pseudonym, at most once per interval."""
+    name = validate_pseudonym(pseudonym)
+    now = utcnow()
+    if user.renamed_at and now - user.renamed_at < min_interval:
+        days = max(1, (min_interval - (now - user.renamed_at)).days)
+        raise DomainError(
+            f"You changed your pseudonym recently; you can change it again in {days} "
+            f"day{'s' if days != 1 else ''}.",
+            "pseudonym",
+        )
+    if name == user.display_name:
+        return user
+    user.display_name = name
+    user.display_name_key = pseudonym_key(name)
+    user.renamed_at = now
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise DomainError("That pseudonym is taken. Please choose another.", "pseudonym") from None
+    return user
 
 
 def sign_in_dev(pseudonym: str) -> User:
@@ -19,14 +198,13 @@ def load_session_user(session_user_id: str) -> User | None:
     user_id, _, version = session_user_id.partition(":")
     if not (user_id.isdigit() and version.isdigit()):
         return None
-    user = db.session.scalar(
+    return db.session.scalar(
         sa.select(User).where(
             User.id == int(user_id),
             User.session_version == int(version),
             User.deleted_at.is_(None),
         )
     )
-    return user
 
 
 class Visitor(AnonymousUserMixin):

@@ -1,13 +1,36 @@
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
 
-from forum.auth.forms import DevLoginForm
-from forum.auth.services import sign_in_dev
+from forum.auth import oauth_flow
+from forum.auth.forms import DevLoginForm, OnboardingForm
+from forum.auth.providers import configured_providers, get_provider_or_404
+from forum.auth.services import (
+    ProviderIdentity,
+    complete_onboarding,
+    link_identity,
+    sign_in_dev,
+    sign_in_with,
+)
+from forum.errors import DomainError
+from forum.extensions import csrf, limiter
 from forum.forms import submit_form
 
 bp = Blueprint("auth", __name__)
+
+INTENT = "sign_in_intent"  # what to do when the provider sends the person back
+PENDING = "pending_identity"  # a new identity waiting for onboarding
 
 
 def safe_next(target: str | None) -> str:
@@ -24,13 +47,99 @@ def safe_next(target: str | None) -> str:
     return url_for("boards.index")
 
 
-@bp.get("/login")
-def login():
+def start_session(user, remember: bool = False) -> None:
+    """A fresh session for the member: nothing from before sign-in carries over."""
+    session.clear()
+    login_user(user, remember=remember)
+
+
+def _login_page(error: str | None = None, status: int = 200):
     return render_template(
         "auth/login.html",
+        providers=configured_providers(),
         next=safe_next(request.args.get("next")),
         dev_login=current_app.config["DEV_LOGIN"],
+        error=error,
+    ), status
+
+
+@bp.get("/login")
+def login():
+    return _login_page()
+
+
+@bp.get("/login/<name>")
+@limiter.limit("20 per minute")
+def start(name: str):
+    provider = get_provider_or_404(name)
+    linking = current_user.is_authenticated and request.args.get("link") == "1"
+    session[INTENT] = {
+        "remember": request.args.get("remember") == "1",
+        "link": linking,
+        "next": safe_next(request.args.get("next")),
+    }
+    return oauth_flow.start(provider)
+
+
+@bp.route("/login/<name>/callback", methods=["GET", "POST"])
+@csrf.exempt  # state and nonce protect the callback; a provider cannot send our CSRF token
+@limiter.limit("20 per minute")
+def callback(name: str):
+    provider = get_provider_or_404(name)
+    if request.method == "POST" and provider.form_post and "hop" not in request.form:
+        # Apple posts here cross-site, so the SameSite=Lax session cookie stayed behind.
+        # Post the same fields again from our own page: that request carries it.
+        return render_template("auth/continue.html", provider=provider, fields=request.form)
+    intent = session.pop(INTENT, None) or {}
+    try:
+        identity = oauth_flow.finish(provider)
+    except oauth_flow.SignInFailed as error:
+        return _login_page(str(error), 400)
+
+    if intent.get("link") and current_user.is_authenticated:
+        try:
+            link_identity(current_user, identity)
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash(f"{provider.title} is now linked: you can sign in with it.", "success")
+        return redirect(url_for("accounts.settings"))
+
+    try:
+        user = sign_in_with(identity)
+    except DomainError as error:
+        oauth_flow.security_log.warning("sign-in refused provider=%s: %s", name, error.message)
+        return _login_page(error.message, error.status_code)
+    if user is not None:
+        start_session(user, remember=intent.get("remember", False))
+        flash(f"Welcome back, {user.display_name}.", "success")
+        return redirect(intent.get("next") or url_for("boards.index"))
+
+    # A newcomer: nothing is created until onboarding is finished.
+    logout_user()
+    session[PENDING] = {**identity.as_dict(), **{k: intent.get(k) for k in ("remember", "next")}}
+    return redirect(url_for("auth.onboarding"))
+
+
+@bp.route("/onboarding", methods=["GET", "POST"])
+def onboarding():
+    pending = session.get(PENDING)
+    if not pending:
+        flash("Please sign in first.", "info")
+        return redirect(url_for("auth.login"))
+    identity = ProviderIdentity(**{k: pending[k] for k in ProviderIdentity.__dataclass_fields__})
+    form = OnboardingForm()
+    user, status = submit_form(
+        form,
+        lambda: complete_onboarding(
+            identity, form.pseudonym.data, current_app.config["SECRET_KEY"]
+        ),
     )
+    if user:
+        start_session(user, remember=bool(pending.get("remember")))
+        flash(f"Welcome to Firsthand, {user.display_name}.", "success")
+        return redirect(pending.get("next") or url_for("boards.index"))
+    return render_template("auth/onboarding.html", form=form), status
 
 
 @bp.route("/login/dev", methods=["GET", "POST"])
@@ -40,7 +149,7 @@ def dev_login():
     form = DevLoginForm()
     user, status = submit_form(form, lambda: sign_in_dev(form.pseudonym.data))
     if user:
-        login_user(user)
+        start_session(user, remember=form.remember.data)
         flash(f"Signed in as {user.display_name}.", "success")
         return redirect(safe_next(request.args.get("next")))
     return render_template("auth/dev_login.html", form=form), status
@@ -49,7 +158,7 @@ def dev_login():
 @bp.post("/logout")
 def logout():
     # CSRFProtect has already checked the token: a cross-site form cannot sign anyone out.
-    if current_user.is_authenticated:
-        logout_user()
-        flash("You are signed out.", "success")
+    logout_user()
+    session.clear()
+    flash("You are signed out.", "success")
     return redirect(url_for("boards.index"))

@@ -1,0 +1,33 @@
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from forum.accounts.models import User
+from forum.extensions import UTCDateTime, db, utcnow
+
+
+class Identity(db.Model):
+    """A sign-in method: who the provider says this is. A member may link several.
+
+    The person is (provider, issuer, subject) and nothing else: never the e-mail address."""
+
+    __tablename__ = "identities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    provider: Mapped[str] = mapped_column(sa.String(40))
+    issuer: Mapped[str] = mapped_column(sa.String(255))
+    subject: Mapped[str] = mapped_column(sa.String(255))
+    # A keyed hash of the provider's verified e-mail, never the address itself: enough to
+    # notice that a new sign-in method probably belongs to an existing member.
+    email_digest: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(lazy="raise")
+
+    __table_args__ = (sa.UniqueConstraint("provider", "issuer", "subject"),)
+
+    def __repr__(self) -> str:
+        return f"<Identity {self.provider} for user {self.user_id}>"
