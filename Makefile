@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-dev
 
 export FLASK_APP := wsgi
 
-.PHONY: run test lint clean
+.PHONY: run run-oidc test clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,18 @@ run: $(STAMP)
 	FLASK_DEBUG=1 $(BIN)/flask forum seed-boards
 	FLASK_DEBUG=1 $(BIN)/flask forum seed-demo --if-empty
 	FORUM_DEV_LOGIN=true $(BIN)/flask --debug run --host 127.0.0.1 --port 5000
+
+# As `make run`, plus a local OpenID provider on 127.0.0.1:9400 offered as "Local OpenID"
+# on the sign-in page: try the real sign-in flow and onboarding without any account.
+OIDC_DEMO := [{"name": "local", "title": "Local OpenID (demo)", "discovery_url": "http://127.0.0.1:9400/.well-known/openid-configuration", "client_id": "firsthand-demo", "client_secret": "demo"}]
+run-oidc: $(STAMP)
+	FLASK_DEBUG=1 $(BIN)/flask db upgrade
+	FLASK_DEBUG=1 $(BIN)/flask forum seed-boards
+	FLASK_DEBUG=1 $(BIN)/flask forum seed-demo --if-empty
+	$(BIN)/oidc-provider-mock --host 127.0.0.1 --port 9400 --require-nonce true & \
+	trap 'kill $$!' EXIT INT TERM; \
+	FORUM_DEV_LOGIN=true FORUM_OIDC_PROVIDERS='$(OIDC_DEMO)' \
+	$(BIN)/flask --debug run --host 127.0.0.1 --port 5000
 
 # Ruff, then the whole suite (SQLite; set FORUM_TEST_DATABASE_URL for PostgreSQL).
 test: $(STAMP)

@@ -15,7 +15,9 @@ from flask import Flask, abort, current_app
 from joserfc import jwt
 from joserfc.jwk import ECKey
 
-OIDC_SCOPE = "openid"
+# A stable subject, plus the e-mail: only its keyed hash is kept, to refuse a newcomer whose
+# verified address belongs to an existing member. No profile (name, picture).
+OIDC_SCOPE = "openid email"
 
 
 @dataclass(frozen=True)

@@ -100,6 +100,9 @@ def callback(name: str):
         try:
             link_identity(current_user, identity)
         except DomainError as error:
+            oauth_flow.security_log.warning(
+                "link refused provider=%s user=%s: %s", name, current_user.id, error.message
+            )
             flash(error.message, "error")
         else:
             flash(f"{provider.title} is now linked: you can sign in with it.", "success")

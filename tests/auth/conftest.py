@@ -92,7 +92,9 @@ class PkceCheckingProvider:
             captured["headers"] = headers
             return start_response(status, headers, exc_info)
 
-        body = self.app(environ, capture)
+        # Run the response to the end: the provider (behind werkzeug's debugger) only calls
+        # start_response while its body is read, and the redirect's code is needed now.
+        body = list(self.app(environ, capture))
         location = dict(captured.get("headers", [])).get("Location", "")
         code = parse_qs(urlsplit(location).query).get("code", [None])[0]
         if code and "code_challenge" in args:
