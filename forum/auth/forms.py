@@ -21,3 +21,4 @@ class OnboardingForm(FlaskForm):
         "I have read the community guidelines and the medical disclaimer, and I accept them.",
         validators=[DataRequired("Please read and accept the guidelines to join.")],
     )
+    remember = BooleanField("Keep me signed in on this device")

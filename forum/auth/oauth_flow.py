@@ -11,9 +11,12 @@ from flask import current_app, url_for
 from joserfc.errors import JoseError
 
 from forum.auth.providers import Provider, apple_client_secret, oauth_client
-from forum.auth.services import ProviderIdentity, digest
+from forum.auth.services import ProviderIdentity, digest, name_digest
 
 security_log = logging.getLogger("forum.security")
+
+# Where providers put the person's names and handles (OIDC, GitHub, WordPress.com).
+NAME_CLAIMS = ("name", "preferred_username", "nickname", "login", "username", "display_name")
 
 
 class SignInFailed(Exception):
@@ -86,13 +89,17 @@ def _identity(provider: Provider, issuer, subject, profile: dict) -> ProviderIde
     secret = current_app.config["SECRET_KEY"]
     # Only an address the provider says it verified may hint at an existing member.
     email = profile.get("email") if profile.get("email_verified") is True else None
-    name = profile.get("name") or profile.get("preferred_username") or profile.get("login")
+    nested = profile.get("data")  # X wraps the profile in "data"
+    sources = [profile, nested] if isinstance(nested, dict) else [profile]
+    names = [source.get(key) for source in sources for key in NAME_CLAIMS]
     return ProviderIdentity(
         provider=provider.name,
         issuer=str(issuer),
         subject=str(subject),
         email_digest=digest(secret, email),
-        name_digest=digest(secret, name if isinstance(name, str) else None),
+        name_digests=tuple(
+            {name_digest(secret, name) for name in names if isinstance(name, str) and name}
+        ),
     )
 
 

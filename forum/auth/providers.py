@@ -42,10 +42,10 @@ class Provider:
 def _microsoft_issuer_check(claims: dict, issuer_template: str) -> bool:
     """Microsoft's multi-tenant discovery names the issuer "…/{tenantid}/v2.0": the token's
     own tenant id must be the one in its issuer, or any tenant could pose as another."""
-    tenant = claims.get("tid")
-    if not tenant or "{tenantid}" not in issuer_template:
+    if "{tenantid}" not in issuer_template:  # a single-tenant configuration
         return claims.get("iss") == issuer_template
-    return claims.get("iss") == issuer_template.replace("{tenantid}", tenant)
+    tenant = claims.get("tid")
+    return bool(tenant) and claims.get("iss") == issuer_template.replace("{tenantid}", tenant)
 
 
 def apple_client_secret(config: dict, now: float | None = None) -> str:
@@ -258,12 +258,15 @@ def _generic(config: dict) -> list[Provider]:
     entries = config.get("OIDC_PROVIDERS") or []
     if isinstance(entries, str):
         entries = json.loads(entries)
-    providers = []
+    providers, seen = [], set()
     for entry in entries:
         missing = {"name", "title", "discovery_url", "client_id"} - entry.keys()
         if missing:
             raise RuntimeError(f"FORUM_OIDC_PROVIDERS entry lacks {', '.join(sorted(missing))}")
         name = entry["name"]
+        if name in seen:
+            raise RuntimeError(f"FORUM_OIDC_PROVIDERS: {name!r} is listed twice")
+        seen.add(name)
         if name in RESERVED_NAMES or not name.replace("-", "").isalnum() or not name.islower():
             raise RuntimeError(f"FORUM_OIDC_PROVIDERS: {name!r} is not a usable provider name")
         providers.append(

@@ -32,17 +32,31 @@ class ProviderIdentity:
     issuer: str
     subject: str
     email_digest: str | None = None
-    name_digest: str | None = None
+    # The provider's names for the person (display name, handle): a pseudonym may not be one.
+    name_digests: tuple[str, ...] = ()
 
     def as_dict(self) -> dict:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, data: dict) -> "ProviderIdentity":
+        """Back from the session (JSON: the tuple comes back as a list)."""
+        fields = {key: data.get(key) for key in cls.__dataclass_fields__}
+        fields["name_digests"] = tuple(fields["name_digests"] or ())
+        return cls(**fields)
+
 
 def digest(secret: str, value: str | None) -> str | None:
-    """A keyed hash of a normalised e-mail or name: comparable, not reversible."""
+    """A keyed hash of a normalised e-mail: comparable, not reversible."""
     if not value:
         return None
     return hmac.new(secret.encode(), value.strip().casefold().encode(), hashlib.sha256).hexdigest()
+
+
+def name_digest(secret: str, name: str | None) -> str | None:
+    """Names compared by letters and digits only: "Alice.Smith" is "Alice Smith"."""
+    letters = "".join(ch for ch in (name or "") if ch.isalnum())
+    return digest(secret, letters)
 
 
 def _find_identity(identity: ProviderIdentity) -> Identity | None:
@@ -81,7 +95,7 @@ def sign_in_with(identity: ProviderIdentity) -> User | None:
 def complete_onboarding(identity: ProviderIdentity, pseudonym: str, secret: str) -> User:
     """Create the member and their first sign-in method together, once onboarding is done."""
     name = validate_pseudonym(pseudonym)
-    if identity.name_digest and digest(secret, name) == identity.name_digest:
+    if name_digest(secret, name) in identity.name_digests:
         raise DomainError(
             "Please choose a pseudonym that is not the name on your sign-in account.", "pseudonym"
         )

@@ -130,7 +130,7 @@ def onboarding():
     if not pending:
         flash("Please sign in first.", "info")
         return redirect(url_for("auth.login"))
-    identity = ProviderIdentity(**{k: pending[k] for k in ProviderIdentity.__dataclass_fields__})
+    identity = ProviderIdentity.from_dict(pending)
     form = OnboardingForm()
     user, status = submit_form(
         form,
@@ -139,10 +139,12 @@ def onboarding():
         ),
     )
     if user:
-        start_session(user, remember=bool(pending.get("remember")))
+        start_session(user, remember=form.remember.data or bool(pending.get("remember")))
         flash(f"Welcome to Firsthand, {user.display_name}.", "success")
         return redirect(pending.get("next") or url_for("boards.index"))
-    return render_template("auth/onboarding.html", form=form), status
+    return render_template(
+        "auth/onboarding.html", form=form, pending_remember=bool(pending.get("remember"))
+    ), status
 
 
 @bp.route("/login/dev", methods=["GET", "POST"])
