@@ -49,12 +49,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     from forum.accounts.views import bp as accounts_bp
     from forum.auth.views import bp as auth_bp
     from forum.boards.views import bp as boards_bp
+    from forum.moderation.views import bp as moderation_bp
     from forum.threads.views import bp as threads_bp
 
     app.register_blueprint(boards_bp)
     app.register_blueprint(threads_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(moderation_bp)
 
     # Errors, headers, templates, CLI
     from forum.cli import forum_cli

@@ -49,3 +49,8 @@ SESSION_COOKIE_NAME = "firsthand_session"
 REMEMBER_COOKIE_NAME = "firsthand_remember"
 REMEMBER_COOKIE_DURATION = 30 * 24 * 3600
 PSEUDONYM_CHANGE_DAYS = 7
+
+# Moderation.
+FLAG_HIDE_THRESHOLD = 3  # distinct members whose open flags hide a post pending review
+FLAG_DAILY_LIMIT = 20  # flags per member per day
+FLAG_MIN_ACCOUNT_AGE_HOURS = 24  # how old an account must be to flag

@@ -27,6 +27,10 @@ class User(UserMixin, db.Model):
     # The last time the pseudonym changed: renaming is rate-limited.
     renamed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the member's active sanctions impose now (kept by forum/moderation/sanctions.py).
+    silenced_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    banned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (sa.CheckConstraint("role IN ('member', 'moderator', 'admin')", name="role"),)
 

@@ -22,6 +22,7 @@ from forum.accounts.services import (
 from forum.auth.models import Identity
 from forum.errors import Conflict, DomainError, NotAllowed
 from forum.extensions import db, utcnow
+from forum.moderation.sanctions import is_locked_out, refuse_locked_out
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ def sign_in_with(identity: ProviderIdentity) -> User | None:
         user = db.session.get(User, known.user_id)
         if user is None or user.deleted_at is not None:
             raise NotAllowed("This account no longer exists.")
+        refuse_locked_out(user)
         known.last_used_at = utcnow()
         db.session.commit()
         return user
@@ -204,7 +206,10 @@ def rename_member(user: User, pseudonym: str, min_interval: timedelta) -> User:
 def sign_in_dev(pseudonym: str) -> User:
     """The member with this pseudonym, created on first use (development sign-in only)."""
     name = validate_pseudonym(pseudonym)
-    return get_user_by_name(name) or create_member(name)
+    user = get_user_by_name(name)
+    if user is not None:
+        refuse_locked_out(user)
+    return user or create_member(name)
 
 
 def load_session_user(session_user_id: str) -> User | None:
@@ -212,13 +217,15 @@ def load_session_user(session_user_id: str) -> User | None:
     user_id, _, version = session_user_id.partition(":")
     if not (user_id.isdigit() and version.isdigit()):
         return None
-    return db.session.scalar(
+    user = db.session.scalar(
         sa.select(User).where(
             User.id == int(user_id),
             User.session_version == int(version),
             User.deleted_at.is_(None),
         )
     )
+    # A suspension or ban that starts, or is still running, ends the session.
+    return None if user is None or is_locked_out(user) else user
 
 
 class Visitor(AnonymousUserMixin):

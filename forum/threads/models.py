@@ -64,12 +64,20 @@ class Post(db.Model):
     state: Mapped[str] = mapped_column(sa.String(16), default="visible")
     # Optimistic locking: an edit names the version it started from.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # Why a moderator hid, deleted or edited the post: shown to its author.
+    moderation_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    # Who deleted it: the author ("deleted by its author") or a moderator.
+    deleted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     # Chosen by the form when it is shown, so a double submit creates one post.
     submission_key: Mapped[str | None] = mapped_column(sa.String(64))
 
     thread: Mapped[Thread] = relationship(lazy="raise")
     author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="raise")
     edited_by: Mapped[User | None] = relationship(foreign_keys=[edited_by_id], lazy="raise")
+
+    @property
+    def deleted_by_author(self) -> bool:
+        return self.state == "deleted" and self.deleted_by_id in (None, self.author_id)
 
     __table_args__ = (
         sa.UniqueConstraint("thread_id", "position"),
@@ -98,6 +106,8 @@ class PostRevision(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(sa.ForeignKey("posts.id"), index=True)
     editor_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    # The edit that replaced this version was a moderator's.
+    replaced_by_moderator: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     body_source: Mapped[str] = mapped_column(sa.Text)
     body_html: Mapped[str] = mapped_column(sa.Text)
     # When this version was written (the post's creation or the edit that produced it).

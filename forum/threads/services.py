@@ -12,6 +12,7 @@ from forum.boards.models import Board
 from forum.content import quote_markdown, render_markdown
 from forum.errors import Conflict, DomainError, NotAllowed
 from forum.extensions import db, utcnow
+from forum.moderation.sanctions import check_can_participate
 from forum.pagination import Page, check_page
 from forum.threads.models import Post, PostRevision, Thread
 
@@ -123,6 +124,15 @@ def can_reply(user: User | None, thread: Thread) -> bool:
 
 
 def can_edit_post(user: User | None, post: Post) -> bool:
+    """Authors edit and delete their visible posts; moderators can edit any post."""
+    if user is None or not user.is_authenticated:
+        return False
+    if user.is_moderator:
+        return post.state in ("visible", "hidden")
+    return post.author_id == user.id and post.state == "visible"
+
+
+def can_delete_post(user: User | None, post: Post) -> bool:
     return (
         user is not None
         and user.is_authenticated
@@ -140,7 +150,8 @@ def create_thread(
     """Start a thread on a board; returns its first post.
 
     Submitting the same form twice (same submission_key) returns the first post again."""
-    title = _clean_title(title)
+    check_can_participate(author)
+    title = clean_title(title)
     body = _clean_body(body)
     if (existing := _already_submitted(author, submission_key)) is not None:
         return existing
@@ -177,6 +188,7 @@ def reply_to_thread(
     author: User, thread: Thread, body: str, submission_key: str | None = None
 ) -> Post:
     """Add a reply at the end of a thread; a locked thread refuses it."""
+    check_can_participate(author)
     body = _clean_body(body)
     if (existing := _already_submitted(author, submission_key)) is not None:
         return existing
@@ -223,6 +235,7 @@ def edit_post(editor: User, post: Post, body: str, version: int, title: str | No
     refused rather than silently overwriting. `title` renames the thread (first post only)."""
     if not can_edit_post(editor, post):
         raise NotAllowed("You can only edit your own posts.")
+    check_can_participate(editor)
     if version != post.version:
         raise Conflict(
             "This post was changed since you opened it. Your text is below; "
@@ -231,12 +244,13 @@ def edit_post(editor: User, post: Post, body: str, version: int, title: str | No
         )
     body = _clean_body(body)
     if title is not None and post.is_first:
-        post.thread.title = _clean_title(title)
+        post.thread.title = clean_title(title)
     now = utcnow()
     db.session.add(
         PostRevision(
             post_id=post.id,
             editor_id=post.edited_by_id or post.author_id,
+            replaced_by_moderator=editor.id != post.author_id,
             body_source=post.body_source,
             body_html=post.body_html,
             created_at=post.edited_at or post.created_at,
@@ -253,9 +267,10 @@ def edit_post(editor: User, post: Post, body: str, version: int, title: str | No
 
 def delete_post(actor: User, post: Post) -> None:
     """Soft-delete the member's own post; it keeps its place as a placeholder."""
-    if not can_edit_post(actor, post):
+    if not can_delete_post(actor, post):
         raise NotAllowed("You can only delete your own posts.")
     post.state = "deleted"
+    post.deleted_by_id = actor.id
     post.version = post.version + 1
     db.session.commit()
 
@@ -263,7 +278,7 @@ def delete_post(actor: User, post: Post) -> None:
 # -- helpers ---------------------------------------------------------------------------
 
 
-def _clean_title(title: str) -> str:
+def clean_title(title: str) -> str:
     title = " ".join(title.split())
     if not TITLE_MIN <= len(title) <= TITLE_MAX:
         raise DomainError(

@@ -141,6 +141,6 @@ def delete(post_id: int):
     if form.validate_on_submit():
         services.delete_post(current_user, post)
         return redirect(post_url(post))
-    if not services.can_edit_post(current_user, post):
+    if not services.can_delete_post(current_user, post):
         raise NotAllowed("You can only delete your own posts.")
     return render_template("threads/delete.html", post=post, form=form)

@@ -1,0 +1,79 @@
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateTimeLocalField,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional
+
+from forum.moderation.models import FLAG_REASONS
+
+_reason = StringField("Reason (the member sees it)", validators=[Optional(), Length(max=500)])
+
+
+class FlagForm(FlaskForm):
+    reason = RadioField(
+        "Why should moderators look at this post?",
+        choices=[SelectChoice(value, label) for value, label in FLAG_REASONS.items()],
+        validators=[DataRequired("Please choose a reason.")],
+    )
+    note = TextAreaField(
+        "Anything moderators should know (required for “Other”)",
+        validators=[Optional(), Length(max=500)],
+    )
+
+
+class DecisionForm(FlaskForm):
+    decision = HiddenField(validators=[DataRequired()])
+    flag_ids = HiddenField()
+    reason = _reason
+
+
+class ReasonForm(FlaskForm):
+    reason = _reason
+
+
+class MoveForm(FlaskForm):
+    board = SelectField("Move to board", validators=[DataRequired()])
+    reason = _reason
+
+
+class RenameThreadForm(FlaskForm):
+    title = StringField("New title", validators=[DataRequired(), Length(min=5, max=150)])
+    reason = _reason
+
+
+class SanctionForm(FlaskForm):
+    kind = SelectField(
+        "Sanction",
+        choices=[
+            SelectChoice("warning", "Warning (a message, no restriction)"),
+            SelectChoice("silence", "Silence (can read, cannot post, edit or flag)"),
+            SelectChoice("suspension", "Suspension (cannot sign in)"),
+            SelectChoice("ban", "Ban (permanent suspension)"),
+        ],
+    )
+    reason = TextAreaField(
+        "Reason (the member sees it)", validators=[DataRequired("Please give a reason.")]
+    )
+    ends_at = DateTimeLocalField(
+        "Ends (UTC; for silence and suspension)",
+        format="%Y-%m-%dT%H:%M",
+        validators=[Optional()],
+    )
+
+
+class AppealForm(FlaskForm):
+    text = TextAreaField(
+        "Why should this sanction be lifted?",
+        validators=[DataRequired("Please explain."), Length(min=10, max=2000)],
+    )
+
+
+class AppealDecisionForm(FlaskForm):
+    decision = HiddenField(validators=[DataRequired()])
+    reason = _reason

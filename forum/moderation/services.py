@@ -1,0 +1,356 @@
+"""Flags, the review queue, decisions on posts, thread tools and the moderation log."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from forum.accounts.models import User
+from forum.boards.models import Board
+from forum.errors import Conflict, DomainError, NotAllowed
+from forum.extensions import db, utcnow
+from forum.moderation.log import log_action
+from forum.moderation.models import FLAG_REASONS, Flag, ModerationAction, Sanction
+from forum.moderation.sanctions import check_can_participate
+from forum.threads.models import Post, Thread
+from forum.threads.services import clean_title
+
+DECISIONS = {"keep": "declined", "hide": "upheld", "delete": "upheld"}
+
+
+def _require_moderator(user: User) -> None:
+    if not getattr(user, "is_moderator", False):
+        raise NotAllowed("Only moderators can do that.")
+
+
+# -- flags -------------------------------------------------------------------------------
+
+
+def flag_post(flagger: User, post: Post, reason: str, note: str = "") -> Flag:
+    """Report a post. Enough distinct members (or one moderator) hide it pending review;
+    a self-harm flag never hides, it goes to the top of the queue."""
+    config = current_app.config
+    now = utcnow()
+    note = (note or "").strip()
+    check_can_participate(flagger, now)
+    if reason not in FLAG_REASONS:
+        raise DomainError("Please choose a reason.", "reason")
+    if reason == "other" and not note:
+        raise DomainError("Please say what is wrong with this post.", "note")
+    if post.author_id == flagger.id:
+        raise DomainError("You cannot flag your own post; you can edit or delete it.")
+    if post.state != "visible":
+        raise DomainError("This post is already hidden or removed.")
+    if not flagger.is_moderator:
+        min_age = timedelta(hours=config["FLAG_MIN_ACCOUNT_AGE_HOURS"])
+        if now - flagger.created_at < min_age:
+            raise NotAllowed(
+                f"New accounts can flag posts after {config['FLAG_MIN_ACCOUNT_AGE_HOURS']} hours."
+            )
+        flagged_today = db.session.scalar(
+            sa.select(sa.func.count(Flag.id)).where(
+                Flag.flagger_id == flagger.id, Flag.created_at > now - timedelta(days=1)
+            )
+        )
+        if flagged_today >= config["FLAG_DAILY_LIMIT"]:
+            raise NotAllowed("You have reached today's limit of flags. Thank you for helping.")
+    flag = Flag(
+        post_id=post.id,
+        flagger_id=flagger.id,
+        reason=reason,
+        note=note,
+        is_urgent=reason == "self_harm",
+        created_at=now,
+    )
+    db.session.add(flag)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("You have already flagged this post; moderators will look at it.") from None
+    if reason != "self_harm" and _should_hide(flagger, post):
+        post.state = "hidden"
+        post.moderation_reason = None  # pending review
+        log_action(
+            flagger if flagger.is_moderator else None,
+            "hide_on_flags",
+            post,
+            subject_user_id=post.author_id,
+            reason=FLAG_REASONS[reason],
+        )
+    db.session.commit()
+    return flag
+
+
+def _should_hide(flagger: User, post: Post) -> bool:
+    if flagger.is_moderator:
+        return True
+    author_role = db.session.scalar(sa.select(User.role).where(User.id == post.author_id))
+    if author_role in ("moderator", "admin"):
+        return False  # members' flags never hide a moderator's post
+    distinct_flaggers = db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(Flag.flagger_id))).where(
+            Flag.post_id == post.id, Flag.outcome.is_(None), Flag.reason != "self_harm"
+        )
+    )
+    return distinct_flaggers >= current_app.config["FLAG_HIDE_THRESHOLD"]
+
+
+def list_my_flags(user: User, limit: int = 100) -> list[Flag]:
+    """The flags a member filed, newest first, with the decision on each."""
+    return list(
+        db.session.scalars(
+            sa.select(Flag)
+            .where(Flag.flagger_id == user.id)
+            .options(joinedload(Flag.post).joinedload(Post.thread), joinedload(Flag.resolved_by))
+            .order_by(Flag.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+# -- the queue ---------------------------------------------------------------------------
+
+
+@dataclass
+class QueueItem:
+    post: Post
+    flags: list[Flag] = field(default_factory=list)
+    prior_sanctions: int = 0
+
+    @property
+    def is_urgent(self) -> bool:
+        return any(flag.is_urgent for flag in self.flags)
+
+    @property
+    def since(self) -> datetime:
+        return min((flag.created_at for flag in self.flags), default=self.post.created_at)
+
+
+def list_queue(moderator: User, limit: int = 50) -> list[QueueItem]:
+    """Posts with open flags and posts awaiting approval: urgent first, then oldest first.
+    Three queries, whatever the queue's size."""
+    _require_moderator(moderator)
+    flags = db.session.scalars(
+        sa.select(Flag)
+        .where(Flag.outcome.is_(None))
+        .options(joinedload(Flag.flagger))
+        .order_by(Flag.created_at)
+    ).all()
+    by_post: dict[int, list[Flag]] = defaultdict(list)
+    for flag in flags:
+        by_post[flag.post_id].append(flag)
+    posts = db.session.scalars(
+        sa.select(Post)
+        .where(sa.or_(Post.id.in_(by_post), Post.state == "pending"))
+        .options(
+            joinedload(Post.thread).joinedload(Thread.board),
+            joinedload(Post.author),
+        )
+    ).all()
+    author_ids = {post.author_id for post in posts}
+    sanctions = dict(
+        db.session.execute(
+            sa.select(Sanction.user_id, sa.func.count(Sanction.id))
+            .where(Sanction.user_id.in_(author_ids), Sanction.overturned_at.is_(None))
+            .group_by(Sanction.user_id)
+        ).all()
+    )
+    items = [
+        QueueItem(post, by_post.get(post.id, []), sanctions.get(post.author_id, 0))
+        for post in posts
+    ]
+    items.sort(key=lambda item: (not item.is_urgent, item.since))
+    return items[:limit]
+
+
+def decide_on_post(
+    moderator: User, post: Post, decision: str, reason: str, flag_ids: list[int]
+) -> int:
+    """Keep, hide or delete a flagged post; every open flag shown gets its outcome.
+
+    The moderator decides on the flags they saw (flag_ids): if another moderator decided
+    first, this one is told so instead of overwriting. Returns the number of flags decided."""
+    _require_moderator(moderator)
+    if decision not in DECISIONS:
+        raise DomainError("Choose keep, hide or delete.")
+    now = utcnow()
+    reason = (reason or "").strip()
+    decided = 0
+    if flag_ids:
+        decided = db.session.execute(
+            sa.update(Flag)
+            .where(Flag.post_id == post.id, Flag.id.in_(flag_ids), Flag.outcome.is_(None))
+            .values(
+                outcome=DECISIONS[decision],
+                outcome_reason=reason or None,
+                resolved_by_id=moderator.id,
+                resolved_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if decided == 0:
+            db.session.rollback()
+            by = db.session.scalar(
+                sa.select(User.display_name)
+                .join(Flag, Flag.resolved_by_id == User.id)
+                .where(Flag.id.in_(flag_ids))
+                .order_by(Flag.resolved_at.desc())
+                .limit(1)
+            )
+            raise Conflict(f"Already handled by {by or 'another moderator'}.")
+    before = post.state
+    if decision == "keep":
+        post.state = "visible" if post.state in ("hidden", "pending") else post.state
+        post.moderation_reason = None
+    elif decision == "hide":
+        post.state = "hidden"
+        post.moderation_reason = reason or "Hidden by a moderator."
+    else:
+        post.state = "deleted"
+        post.deleted_by_id = moderator.id
+        post.moderation_reason = reason or "Removed by a moderator."
+    post.version = post.version + 1
+    log_action(
+        moderator,
+        f"post_{decision}",
+        post,
+        subject_user_id=post.author_id,
+        reason=reason,
+        before=before,
+        after=post.state,
+        flags=decided,
+    )
+    db.session.commit()
+    return decided
+
+
+def restore_post(moderator: User, post: Post, reason: str = "") -> None:
+    """Bring back a post a moderator hid or deleted."""
+    _require_moderator(moderator)
+    if post.state not in ("hidden", "deleted"):
+        raise DomainError("This post is not hidden or deleted.")
+    before = post.state
+    post.state = "visible"
+    post.moderation_reason = None
+    post.deleted_by_id = None
+    post.version = post.version + 1
+    log_action(
+        moderator,
+        "post_restore",
+        post,
+        subject_user_id=post.author_id,
+        reason=reason,
+        before=before,
+        after="visible",
+    )
+    db.session.commit()
+
+
+# -- thread tools ------------------------------------------------------------------------
+
+
+def set_thread_flag(moderator: User, thread: Thread, tool: str, reason: str = "") -> None:
+    """lock, unlock, pin or unpin a thread."""
+    _require_moderator(moderator)
+    attribute, value = {
+        "lock": ("is_locked", True),
+        "unlock": ("is_locked", False),
+        "pin": ("is_pinned", True),
+        "unpin": ("is_pinned", False),
+    }[tool]
+    setattr(thread, attribute, value)
+    log_action(moderator, f"thread_{tool}", thread, subject_user_id=thread.author_id, reason=reason)
+    db.session.commit()
+
+
+def rename_thread(moderator: User, thread: Thread, title: str, reason: str = "") -> None:
+    _require_moderator(moderator)
+    before, thread.title = thread.title, clean_title(title)
+    log_action(
+        moderator,
+        "thread_rename",
+        thread,
+        subject_user_id=thread.author_id,
+        reason=reason,
+        before=before,
+        after=thread.title,
+    )
+    db.session.commit()
+
+
+def move_thread(moderator: User, thread: Thread, board: Board, reason: str = "") -> None:
+    """Move a thread with its posts; both boards' counters and latest activity stay right."""
+    _require_moderator(moderator)
+    source_id = thread.board_id
+    if source_id == board.id:
+        raise DomainError("The thread is already on that board.", "board")
+    thread.board_id = board.id
+    posts = thread.post_count
+    db.session.execute(
+        sa.update(Board)
+        .where(Board.id == source_id)
+        .values(thread_count=Board.thread_count - 1, post_count=Board.post_count - posts)
+    )
+    db.session.execute(
+        sa.update(Board)
+        .where(Board.id == board.id)
+        .values(thread_count=Board.thread_count + 1, post_count=Board.post_count + posts)
+    )
+    db.session.flush()
+    for board_id in (source_id, board.id):
+        _refresh_latest(board_id)
+    log_action(
+        moderator,
+        "thread_move",
+        thread,
+        subject_user_id=thread.author_id,
+        reason=reason,
+        before=source_id,
+        after=board.id,
+    )
+    db.session.commit()
+
+
+def _refresh_latest(board_id: int) -> None:
+    latest = db.session.execute(
+        sa.select(Thread.id, Thread.last_post_at)
+        .where(Thread.board_id == board_id, ~Thread.is_hidden)
+        .order_by(Thread.last_post_at.desc())
+        .limit(1)
+    ).first()
+    db.session.execute(
+        sa.update(Board)
+        .where(Board.id == board_id)
+        .values(
+            last_thread_id=latest.id if latest else None,
+            last_post_at=latest.last_post_at if latest else None,
+        )
+    )
+
+
+# -- the log -----------------------------------------------------------------------------
+
+
+def list_log(
+    moderator: User,
+    actor: User | None = None,
+    member: User | None = None,
+    action: str | None = None,
+    limit: int = 200,
+) -> list[ModerationAction]:
+    _require_moderator(moderator)
+    query = sa.select(ModerationAction).options(
+        joinedload(ModerationAction.actor), joinedload(ModerationAction.subject_user)
+    )
+    if actor is not None:
+        query = query.where(ModerationAction.actor_id == actor.id)
+    if member is not None:
+        query = query.where(ModerationAction.subject_user_id == member.id)
+    if action:
+        query = query.where(ModerationAction.action == action)
+    return list(db.session.scalars(query.order_by(ModerationAction.id.desc()).limit(limit)))

@@ -1,0 +1,235 @@
+from datetime import UTC
+from functools import wraps
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from wtforms import SelectChoice
+
+from forum.accounts.services import get_user_by_name, get_user_by_name_or_404
+from forum.boards.services import list_boards
+from forum.errors import DomainError
+from forum.extensions import db, limiter
+from forum.forms import submit_form
+from forum.moderation import sanctions, services
+from forum.moderation.forms import (
+    AppealDecisionForm,
+    AppealForm,
+    DecisionForm,
+    FlagForm,
+    MoveForm,
+    ReasonForm,
+    RenameThreadForm,
+    SanctionForm,
+)
+from forum.moderation.models import Appeal, Sanction
+from forum.threads.services import get_post_or_404, get_thread_or_404
+from forum.threads.views import post_url
+
+bp = Blueprint("moderation", __name__)
+
+
+def moderator_required(view):
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.is_moderator:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+# -- members: flag a post, see my flags and sanctions, appeal -----------------------------
+
+
+@bp.route("/p/<int:post_id>/flag", methods=["GET", "POST"])
+@login_required
+@limiter.limit("30 per hour", methods=["POST"])
+def flag(post_id: int):
+    post = get_post_or_404(post_id)
+    form = FlagForm()
+    flagged, status = submit_form(
+        form, lambda: services.flag_post(current_user, post, form.reason.data, form.note.data)
+    )
+    if flagged:
+        flash("Thank you. Moderators will review this post.", "success")
+        return redirect(post_url(post))
+    return render_template("moderation/flag.html", post=post, form=form), status
+
+
+@bp.get("/settings/flags")
+@login_required
+def my_flags():
+    return render_template("moderation/my_flags.html", flags=services.list_my_flags(current_user))
+
+
+@bp.route("/settings/sanctions", methods=["GET", "POST"])
+@login_required
+def my_sanctions():
+    history = sanctions.list_sanctions(current_user)
+    form = AppealForm()
+    status = 200
+    if request.method == "POST":
+        sanction = db.session.get(Sanction, request.args.get("sanction", type=int) or 0)
+        if sanction is None:
+            abort(404)
+        appealed, status = submit_form(
+            form, lambda: sanctions.appeal_sanction(current_user, sanction, form.text.data)
+        )
+        if appealed:
+            flash("Your appeal is sent. Another moderator will decide it.", "success")
+            return redirect(url_for("moderation.my_sanctions"))
+    return render_template("moderation/my_sanctions.html", sanctions=history, form=form), status
+
+
+# -- the queue and decisions ------------------------------------------------------------
+
+
+@bp.get("/moderation")
+@moderator_required
+def queue():
+    return render_template(
+        "moderation/queue.html",
+        items=services.list_queue(current_user),
+        form=DecisionForm(),
+        appeals=sanctions.list_open_appeals(),
+    )
+
+
+@bp.post("/moderation/posts/<int:post_id>/decide")
+@moderator_required
+def decide(post_id: int):
+    post = get_post_or_404(post_id)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    flag_ids = [int(i) for i in (form.flag_ids.data or "").split(",") if i.isdigit()]
+    try:
+        services.decide_on_post(current_user, post, form.decision.data, form.reason.data, flag_ids)
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash(f"Decision recorded: {form.decision.data}.", "success")
+    return redirect(url_for("moderation.queue"))
+
+
+@bp.post("/moderation/posts/<int:post_id>/restore")
+@moderator_required
+def restore(post_id: int):
+    post = get_post_or_404(post_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.restore_post(current_user, post, form.reason.data)
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash("The post is visible again.", "success")
+    return redirect(post_url(post))
+
+
+# -- thread tools ----------------------------------------------------------------------
+
+
+@bp.route("/moderation/threads/<int:thread_id>", methods=["GET", "POST"])
+@moderator_required
+def thread_tools(thread_id: int):
+    thread = get_thread_or_404(thread_id)
+    move_form = MoveForm(prefix="move")
+    boards = list_boards()
+    move_form.board.choices = [SelectChoice(b.slug, b.name) for b in boards]
+    rename_form = RenameThreadForm(prefix="rename", data={"title": thread.title})
+    status = 200
+    tool = request.args.get("tool")
+    if request.method == "POST":
+        try:
+            if tool in ("lock", "unlock", "pin", "unpin"):
+                if not ReasonForm().validate_on_submit():
+                    abort(400)
+                services.set_thread_flag(current_user, thread, tool, request.form.get("reason"))
+            elif tool == "move" and move_form.validate_on_submit():
+                board = next(b for b in boards if b.slug == move_form.board.data)
+                services.move_thread(current_user, thread, board, move_form.reason.data)
+            elif tool == "rename" and rename_form.validate_on_submit():
+                services.rename_thread(
+                    current_user, thread, rename_form.title.data, rename_form.reason.data
+                )
+            else:
+                status = 422
+        except DomainError as error:
+            flash(error.message, "error")
+            status = error.status_code
+        if status == 200:
+            flash("Done.", "success")
+            return redirect(url_for("moderation.thread_tools", thread_id=thread.id))
+    return render_template(
+        "moderation/thread_tools.html",
+        thread=get_thread_or_404(thread_id) if status == 200 else thread,
+        move_form=move_form,
+        rename_form=rename_form,
+        form=ReasonForm(),
+    ), status
+
+
+# -- members and sanctions ---------------------------------------------------------------
+
+
+@bp.route("/moderation/members/<name>", methods=["GET", "POST"])
+@moderator_required
+def member(name: str):
+    member = get_user_by_name_or_404(name)
+    form = SanctionForm()
+
+    def impose():
+        ends_at = form.ends_at.data.replace(tzinfo=UTC) if form.ends_at.data else None
+        return sanctions.impose_sanction(
+            current_user, member, form.kind.data, form.reason.data, ends_at
+        )
+
+    sanction, status = submit_form(form, impose)
+    if sanction:
+        flash(f"{sanction.kind.capitalize()} recorded for {member.display_name}.", "success")
+        return redirect(url_for("moderation.member", name=member.display_name))
+    return render_template(
+        "moderation/member.html",
+        member=member,
+        history=sanctions.list_sanctions(member),
+        form=form,
+    ), status
+
+
+@bp.post("/moderation/appeals/<int:appeal_id>")
+@moderator_required
+def decide_appeal(appeal_id: int):
+    appeal = db.get_or_404(Appeal, appeal_id)
+    form = AppealDecisionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        sanctions.decide_appeal(current_user, appeal, form.decision.data, form.reason.data)
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash(f"Appeal {form.decision.data}.", "success")
+    return redirect(url_for("moderation.queue"))
+
+
+# -- the log ---------------------------------------------------------------------------
+
+
+@bp.get("/moderation/log")
+@moderator_required
+def log():
+    actor = (
+        get_user_by_name(request.args.get("moderator", ""))
+        if request.args.get("moderator")
+        else None
+    )
+    member = (
+        get_user_by_name(request.args.get("member", "")) if request.args.get("member") else None
+    )
+    entries = services.list_log(
+        current_user, actor=actor, member=member, action=request.args.get("action") or None
+    )
+    return render_template("moderation/log.html", entries=entries, args=request.args)
