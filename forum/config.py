@@ -54,3 +54,8 @@ PSEUDONYM_CHANGE_DAYS = 7
 FLAG_HIDE_THRESHOLD = 3  # distinct members whose open flags hide a post pending review
 FLAG_DAILY_LIMIT = 20  # flags per member per day
 FLAG_MIN_ACCOUNT_AGE_HOURS = 24  # how old an account must be to flag
+
+# New-member safeguards (moderators are exempt).
+NEW_MEMBER_APPROVAL_POSTS = 1  # a member's first N posts wait for a moderator's approval
+NEW_MEMBER_DAYS = 3  # for this long after joining...
+NEW_MEMBER_LINK_LIMIT = 2  # ...a post may carry at most this many links

@@ -34,6 +34,9 @@ def base_config(database_url: str, **overrides) -> dict:
         "DEV_LOGIN": True,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
+        # Most tests post as brand-new members; the safeguards have tests of their own.
+        "NEW_MEMBER_APPROVAL_POSTS": 0,
+        "NEW_MEMBER_LINK_LIMIT": 50,
         **overrides,
     }
 

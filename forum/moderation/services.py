@@ -17,7 +17,7 @@ from forum.moderation.log import log_action
 from forum.moderation.models import FLAG_REASONS, Flag, ModerationAction, Sanction
 from forum.moderation.sanctions import check_can_participate
 from forum.threads.models import Post, Thread
-from forum.threads.services import clean_title
+from forum.threads.services import approve_post, clean_title
 
 DECISIONS = {"keep": "declined", "hide": "upheld", "delete": "upheld"}
 
@@ -171,7 +171,8 @@ def list_queue(moderator: User, limit: int = 50) -> list[QueueItem]:
 def decide_on_post(
     moderator: User, post: Post, decision: str, reason: str, flag_ids: list[int]
 ) -> int:
-    """Keep, hide or delete a flagged post; every open flag shown gets its outcome.
+    """Keep, hide or delete a flagged post, or approve (keep) or reject (delete) one that
+    waits for approval; every open flag shown gets its outcome.
 
     The moderator decides on the flags they saw (flag_ids): if another moderator decided
     first, this one is told so instead of overwriting. Returns the number of flags decided."""
@@ -204,8 +205,11 @@ def decide_on_post(
             )
             raise Conflict(f"Already handled by {by or 'another moderator'}.")
     before = post.state
-    if decision == "keep":
-        post.state = "visible" if post.state in ("hidden", "pending") else post.state
+    if decision == "keep" and post.state == "pending":
+        approve_post(post)
+        post.moderation_reason = None
+    elif decision == "keep":
+        post.state = "visible" if post.state == "hidden" else post.state
         post.moderation_reason = None
     elif decision == "hide":
         post.state = "hidden"
@@ -234,6 +238,8 @@ def restore_post(moderator: User, post: Post, reason: str = "") -> None:
     _require_moderator(moderator)
     if post.state not in ("hidden", "deleted"):
         raise DomainError("This post is not hidden or deleted.")
+    if post.position is None:
+        raise DomainError("This post was never approved: it cannot be restored.")
     before = post.state
     post.state = "visible"
     post.moderation_reason = None

@@ -55,7 +55,8 @@ class Post(db.Model):
     thread_id: Mapped[int] = mapped_column(sa.ForeignKey("threads.id"))
     author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     # 1-based place in the thread: pages and permalinks need no counting or OFFSET.
-    position: Mapped[int]
+    # None for a reply still waiting for approval: it gets its place when approved.
+    position: Mapped[int | None]
     body_source: Mapped[str] = mapped_column(sa.Text)
     body_html: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

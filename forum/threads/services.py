@@ -1,9 +1,10 @@
 """Threads and posts: reading, starting, replying, editing, deleting."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -45,15 +46,22 @@ def get_thread_or_404(thread_id: int) -> Thread:
     )
 
 
-def list_posts(thread: Thread, page: int, per_page: int) -> Page:
-    """A page of the thread's posts, oldest first, deleted ones included as placeholders."""
+def list_posts(thread: Thread, page: int, per_page: int, viewer: User | None = None) -> Page:
+    """A page of the thread's posts, oldest first, deleted ones included as placeholders.
+
+    The last page also carries the viewer's own replies that have no place yet (waiting
+    for approval, or rejected with the moderator's reason), in the same query."""
     check_page(page, thread.post_count, per_page)
     first = (page - 1) * per_page + 1
+    shown = Post.position.between(first, first + per_page - 1)
+    is_last = page * per_page >= thread.post_count
+    if is_last and viewer is not None and viewer.is_authenticated:
+        shown = sa.or_(shown, sa.and_(Post.position.is_(None), Post.author_id == viewer.id))
     posts = db.session.scalars(
         sa.select(Post)
-        .where(Post.thread_id == thread.id, Post.position.between(first, first + per_page - 1))
+        .where(Post.thread_id == thread.id, shown)
         .options(joinedload(Post.author), joinedload(Post.edited_by))
-        .order_by(Post.position)
+        .order_by(Post.position.is_(None), Post.position, Post.id)
     ).all()
     return Page(list(posts), page, per_page, thread.post_count)
 
@@ -64,6 +72,15 @@ def _posts_with_context() -> sa.Select:
         joinedload(Post.thread).joinedload(Thread.board),
         joinedload(Post.author),
         joinedload(Post.edited_by),
+    )
+
+
+def can_view_thread(user: User | None, thread: Thread) -> bool:
+    """A thread whose first post waits for approval is seen by its author and moderators."""
+    if not thread.is_hidden:
+        return True
+    return bool(
+        user and user.is_authenticated and (user.is_moderator or user.id == thread.author_id)
     )
 
 
@@ -149,13 +166,16 @@ def create_thread(
 ) -> Post:
     """Start a thread on a board; returns its first post.
 
-    Submitting the same form twice (same submission_key) returns the first post again."""
+    A new member's first posts wait for a moderator: the thread stays hidden and counts
+    nowhere until then. Submitting the same form twice returns the first post again."""
     check_can_participate(author)
     title = clean_title(title)
     body = _clean_body(body)
+    body_html = _render_for(author, body)
     if (existing := _already_submitted(author, submission_key)) is not None:
         return existing
     now = utcnow()
+    pending = needs_approval(author)
     thread = Thread(
         board_id=board.id,
         author_id=author.id,
@@ -164,14 +184,16 @@ def create_thread(
         last_post_at=now,
         last_poster_id=author.id,
         post_count=1,
+        is_hidden=pending,
     )
     post = Post(
         thread=thread,
         author_id=author.id,
         position=1,
         body_source=body,
-        body_html=render_markdown(body),
+        body_html=body_html,
         created_at=now,
+        state="pending" if pending else "visible",
         submission_key=submission_key,
     )
     db.session.add_all([thread, post])
@@ -179,7 +201,8 @@ def create_thread(
         db.session.flush()
     except IntegrityError as error:
         return _resolve_duplicate(author, submission_key, error)
-    _count_new_post(author, board.id, thread.id, now, new_thread=True)
+    if not pending:
+        _count_new_post(author, board.id, thread.id, now, new_thread=True)
     db.session.commit()
     return _reload(post)
 
@@ -187,45 +210,100 @@ def create_thread(
 def reply_to_thread(
     author: User, thread: Thread, body: str, submission_key: str | None = None
 ) -> Post:
-    """Add a reply at the end of a thread; a locked thread refuses it."""
+    """Add a reply at the end of a thread; a locked thread refuses it.
+
+    A new member's reply waits for a moderator without a place in the thread: it is
+    numbered and counted when approved."""
     check_can_participate(author)
     body = _clean_body(body)
+    body_html = _render_for(author, body)
     if (existing := _already_submitted(author, submission_key)) is not None:
         return existing
+    if thread.is_locked:
+        raise NotAllowed("This thread is locked: it takes no new replies.")
     now = utcnow()
+    post = Post(
+        thread_id=thread.id,
+        author_id=author.id,
+        body_source=body,
+        body_html=body_html,
+        created_at=now,
+        state="pending" if needs_approval(author) else "visible",
+        submission_key=submission_key,
+    )
+    if post.state == "visible":
+        _append(post, thread.id, thread.board_id, author, now)
+    db.session.add(post)
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        return _resolve_duplicate(author, submission_key, error)
+    db.session.commit()
+    return _reload(post)
+
+
+def approve_post(post: Post) -> None:
+    """A moderator approved a waiting post: it joins its thread and every count.
+    The caller (the moderation service) logs and commits."""
+    thread = db.session.get(Thread, post.thread_id)
+    author = db.session.get(User, post.author_id)
+    now = utcnow()
+    post.state = "visible"
+    if post.is_first:
+        thread.is_hidden = False
+        thread.last_post_at = now
+        _count_new_post(author, thread.board_id, thread.id, now, new_thread=True)
+    else:
+        _append(post, thread.id, thread.board_id, author, now, check_lock=False)
+
+
+def needs_approval(author: User) -> bool:
+    """A new member's first posts wait for a moderator (moderators never do)."""
+    if author.is_moderator:
+        return False
+    return (author.post_count or 0) < current_app.config["NEW_MEMBER_APPROVAL_POSTS"]
+
+
+def _append(
+    post: Post, thread_id: int, board_id: int, author: User, now, check_lock: bool = True
+) -> None:
+    """Give a visible reply the next place in its thread and count it everywhere."""
     # One UPDATE both checks the lock and claims the next position: concurrent replies
     # queue on the thread's row, so positions never collide.
+    conditions = [Thread.id == thread_id]
+    if check_lock:
+        conditions.append(~Thread.is_locked)
     position = db.session.scalar(
         sa.update(Thread)
-        .where(Thread.id == thread.id, ~Thread.is_locked)
-        .values(
-            post_count=Thread.post_count + 1,
-            last_post_at=now,
-            last_poster_id=author.id,
-        )
+        .where(*conditions)
+        .values(post_count=Thread.post_count + 1, last_post_at=now, last_poster_id=author.id)
         .returning(Thread.post_count)
         .execution_options(synchronize_session=False)
     )
     if position is None:
         db.session.rollback()
         raise NotAllowed("This thread is locked: it takes no new replies.")
-    post = Post(
-        thread_id=thread.id,
-        author_id=author.id,
-        position=position,
-        body_source=body,
-        body_html=render_markdown(body),
-        created_at=now,
-        submission_key=submission_key,
-    )
-    db.session.add(post)
-    try:
-        db.session.flush()
-    except IntegrityError as error:
-        return _resolve_duplicate(author, submission_key, error)
-    _count_new_post(author, thread.board_id, thread.id, now)
-    db.session.commit()
-    return _reload(post)
+    post.position = position
+    _count_new_post(author, board_id, thread_id, now)
+
+
+def _render_for(author: User, body: str) -> str:
+    """Render, refusing too many links from a member younger than a few days."""
+    html = render_markdown(body)
+    config = current_app.config
+    if author.is_moderator or author.created_at is None:
+        return html
+    if utcnow() - author.created_at < timedelta(days=config["NEW_MEMBER_DAYS"]):
+        limit = config["NEW_MEMBER_LINK_LIMIT"]
+        links = html.count("<a ")
+        if links > limit:
+            raise DomainError(
+                f"New members can include at most {limit} links in a post for their first "
+                f"{config['NEW_MEMBER_DAYS']} days (this one has {links}). It keeps spam "
+                "out; please remove some links.",
+                "body",
+            )
+    return html
 
 
 def edit_post(editor: User, post: Post, body: str, version: int, title: str | None = None) -> Post:
@@ -243,6 +321,7 @@ def edit_post(editor: User, post: Post, body: str, version: int, title: str | No
             "body",
         )
     body = _clean_body(body)
+    body_html = _render_for(editor, body)
     if title is not None and post.is_first:
         post.thread.title = clean_title(title)
     now = utcnow()
@@ -257,7 +336,7 @@ def edit_post(editor: User, post: Post, body: str, version: int, title: str | No
         )
     )
     post.body_source = body
-    post.body_html = render_markdown(body)
+    post.body_html = body_html
     post.edited_at = now
     post.edited_by_id = editor.id
     post.version = post.version + 1

@@ -1,4 +1,4 @@
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from forum.boards.services import get_board_or_404
@@ -17,9 +17,10 @@ def _posting_limit() -> str:
 
 
 def post_url(post) -> str:
-    """The canonical address of a post: its thread's page, anchored at the post."""
+    """The canonical address of a post: its thread's page, anchored at the post. A reply
+    waiting for approval is shown to its author at the end of the thread."""
     per_page = current_app.config["POSTS_PER_PAGE"]
-    page = page_of(post.position, per_page)
+    page = page_of(post.position or max(post.thread.post_count, 1), per_page)
     return url_for(
         "threads.detail",
         thread_id=post.thread_id,
@@ -33,20 +34,24 @@ def post_url(post) -> str:
 @bp.get("/t/<int:thread_id>/<slug>")
 def detail(thread_id: int, slug: str | None = None):
     thread = services.get_thread_or_404(thread_id)
+    if not services.can_view_thread(current_user, thread):
+        abort(404)
     if slug != thread.slug:
         return redirect(
             url_for("threads.detail", thread_id=thread.id, slug=thread.slug, **request.args),
             301,
         )
     page = services.list_posts(
-        thread, request.args.get("page", 1, type=int), current_app.config["POSTS_PER_PAGE"]
+        thread,
+        request.args.get("page", 1, type=int),
+        current_app.config["POSTS_PER_PAGE"],
+        viewer=current_user,
     )
-    reply_form = ReplyForm() if not page.has_next else None
     return render_template(
         "threads/detail.html",
         thread=thread,
         page=page,
-        reply_form=reply_form,
+        reply_form=ReplyForm() if not page.has_next else None,
     )
 
 

@@ -97,6 +97,8 @@ def upgrade():
         batch_op.add_column(sa.Column('moderation_reason', sa.String(length=500), nullable=True))
         batch_op.add_column(sa.Column('deleted_by_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_posts_deleted_by_id_users'), 'users', ['deleted_by_id'], ['id'])
+        # A reply waiting for approval has no place in its thread yet.
+        batch_op.alter_column('position', existing_type=sa.Integer(), nullable=True)
 
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('silenced_until', sa.DateTime(timezone=True), nullable=True))
@@ -114,6 +116,7 @@ def downgrade():
         batch_op.drop_column('silenced_until')
 
     with op.batch_alter_table('posts', schema=None) as batch_op:
+        batch_op.alter_column('position', existing_type=sa.Integer(), nullable=False)
         batch_op.drop_constraint(batch_op.f('fk_posts_deleted_by_id_users'), type_='foreignkey')
         batch_op.drop_column('deleted_by_id')
         batch_op.drop_column('moderation_reason')
