@@ -12,7 +12,12 @@ DEV_LOGIN = False
 # Rate-limit storage shared by all workers; None keeps limits in this process's memory.
 REDIS_URL: str | None = None
 RATELIMIT_DEFAULT = "300 per minute"
-RATELIMIT_POSTING = "10 per minute"
+# Per member (per address for visitors): posts and replies, new threads, flags.
+RATELIMIT_POSTS = "6 per minute;200 per day"
+RATELIMIT_THREADS = "20 per day"
+RATELIMIT_FLAGS = "30 per day"
+# Per address: sign-in attempts (provider round trips and the development sign-in).
+RATELIMIT_SIGN_IN = "20 per minute"
 
 THREADS_PER_PAGE = 25
 POSTS_PER_PAGE = 20

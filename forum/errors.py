@@ -1,6 +1,6 @@
 """Domain errors raised by services, and the error pages."""
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -69,6 +69,32 @@ def register_error_handlers(app: Flask) -> None:
         body, status = render_error(error.code, _own_description(error))
         response.set_data(body)
         response.status_code = status
+        response.content_type = "text/html; charset=utf-8"
+        return response
+
+    @app.errorhandler(429)
+    def too_many_requests(error: HTTPException):
+        response = error.get_response()
+        # A limited form comes back with what the user typed, ready to send again later.
+        kept = (
+            {
+                key: value
+                for key, value in request.form.items()
+                if key not in ("csrf_token",) and value
+            }
+            if request.method == "POST"
+            else {}
+        )
+        response.set_data(
+            render_template(
+                "errors/rate_limited.html",
+                title=ERROR_TITLES[429],
+                message=ERROR_MESSAGES[429],
+                kept=kept,
+                action=request.full_path.rstrip("?"),
+            )
+        )
+        response.status_code = 429
         response.content_type = "text/html; charset=utf-8"
         return response
 

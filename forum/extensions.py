@@ -3,10 +3,10 @@
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_login import LoginManager
+from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -55,6 +55,19 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
+
+
+def member_or_address() -> str:
+    """Rate-limit key: a member's limits follow them across addresses; visitors go by address."""
+    if current_user and current_user.is_authenticated:
+        return f"member:{current_user.id}"
+    return get_remote_address()
+
+
+def configured_limit(name: str):
+    """A limit read from the configuration when the request comes, e.g. RATELIMIT_POSTS."""
+    return lambda: current_app.config[name]
+
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

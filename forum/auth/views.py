@@ -24,7 +24,7 @@ from forum.auth.services import (
     sign_in_with,
 )
 from forum.errors import DomainError
-from forum.extensions import csrf, limiter
+from forum.extensions import configured_limit, csrf, limiter
 from forum.forms import submit_form
 
 bp = Blueprint("auth", __name__)
@@ -69,7 +69,7 @@ def login():
 
 
 @bp.get("/login/<name>")
-@limiter.limit("20 per minute")
+@limiter.limit(configured_limit("RATELIMIT_SIGN_IN"))
 def start(name: str):
     provider = get_provider_or_404(name)
     linking = current_user.is_authenticated and request.args.get("link") == "1"
@@ -83,7 +83,7 @@ def start(name: str):
 
 @bp.route("/login/<name>/callback", methods=["GET", "POST"])
 @csrf.exempt  # state and nonce protect the callback; a provider cannot send our CSRF token
-@limiter.limit("20 per minute")
+@limiter.limit(configured_limit("RATELIMIT_SIGN_IN"))
 def callback(name: str):
     provider = get_provider_or_404(name)
     if request.method == "POST" and provider.form_post and "hop" not in request.form:
@@ -148,6 +148,7 @@ def onboarding():
 
 
 @bp.route("/login/dev", methods=["GET", "POST"])
+@limiter.limit(configured_limit("RATELIMIT_SIGN_IN"), methods=["POST"])
 def dev_login():
     if not current_app.config["DEV_LOGIN"]:
         abort(404)

@@ -8,7 +8,7 @@ from wtforms import SelectChoice
 from forum.accounts.services import get_user_by_name, get_user_by_name_or_404
 from forum.boards.services import list_boards
 from forum.errors import DomainError
-from forum.extensions import db, limiter
+from forum.extensions import configured_limit, db, limiter, member_or_address
 from forum.forms import submit_form
 from forum.moderation import sanctions, services
 from forum.moderation.forms import (
@@ -44,7 +44,7 @@ def moderator_required(view):
 
 @bp.route("/p/<int:post_id>/flag", methods=["GET", "POST"])
 @login_required
-@limiter.limit("30 per hour", methods=["POST"])
+@limiter.limit(configured_limit("RATELIMIT_FLAGS"), key_func=member_or_address, methods=["POST"])
 def flag(post_id: int):
     post = get_post_or_404(post_id)
     form = FlagForm()

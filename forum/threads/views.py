@@ -3,17 +3,13 @@ from flask_login import current_user, login_required
 
 from forum.boards.services import get_board_or_404
 from forum.errors import Conflict, NotAllowed
-from forum.extensions import limiter
+from forum.extensions import configured_limit, limiter, member_or_address
 from forum.forms import EmptyForm, submit_form
 from forum.pagination import page_of
 from forum.threads import services
 from forum.threads.forms import EditPostForm, ReplyForm, ThreadForm
 
 bp = Blueprint("threads", __name__)
-
-
-def _posting_limit() -> str:
-    return current_app.config["RATELIMIT_POSTING"]
 
 
 def post_url(post) -> str:
@@ -62,7 +58,8 @@ def permalink(post_id: int):
 
 @bp.route("/b/<slug>/new", methods=["GET", "POST"])
 @login_required
-@limiter.limit(_posting_limit, methods=["POST"])
+@limiter.limit(configured_limit("RATELIMIT_POSTS"), key_func=member_or_address, methods=["POST"])
+@limiter.limit(configured_limit("RATELIMIT_THREADS"), key_func=member_or_address, methods=["POST"])
 def create(slug: str):
     board = get_board_or_404(slug)
     form = ThreadForm()
@@ -79,7 +76,7 @@ def create(slug: str):
 
 @bp.route("/t/<int:thread_id>/reply", methods=["GET", "POST"])
 @login_required
-@limiter.limit(_posting_limit, methods=["POST"])
+@limiter.limit(configured_limit("RATELIMIT_POSTS"), key_func=member_or_address, methods=["POST"])
 def reply(thread_id: int):
     thread = services.get_thread_or_404(thread_id)
     form = ReplyForm()
