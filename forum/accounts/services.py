@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload
 from forum.accounts.models import ROLES, User
 from forum.errors import DomainError
 from forum.extensions import db
+from forum.moderation.log import log_action
 from forum.threads.models import Post, Thread
 
 PSEUDONYM_MIN, PSEUDONYM_MAX = 3, 30
@@ -70,7 +71,9 @@ def set_role(pseudonym: str, role: str) -> User:
     user = get_user_by_name(pseudonym)
     if user is None:
         raise DomainError(f"No member is called {pseudonym!r}.")
-    user.role = role
+    before, user.role = user.role, role
+    if before != role:
+        log_action(None, "role_change", user, subject_user_id=user.id, before=before, after=role)
     db.session.commit()
     return user
 

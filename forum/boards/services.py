@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from forum.boards.models import Board
 from forum.extensions import db
+from forum.moderation.log import log_action
 from forum.threads.models import Thread
 
 BOARDS_FILE = Path(__file__).with_name("boards.toml")
@@ -59,11 +60,16 @@ def seed_boards(path: Path = BOARDS_FILE) -> tuple[int, int]:
         }
         board = existing.get(data["slug"])
         if board is None:
-            db.session.add(Board(slug=data["slug"], **fields))
+            board = Board(slug=data["slug"], **fields)
+            db.session.add(board)
+            db.session.flush()
+            log_action(None, "board_create", board, after=fields)
             created += 1
-        elif any(getattr(board, key) != value for key, value in fields.items()):
-            for key, value in fields.items():
+        elif changed := {k: v for k, v in fields.items() if getattr(board, k) != v}:
+            before = {key: getattr(board, key) for key in changed}
+            for key, value in changed.items():
                 setattr(board, key, value)
+            log_action(None, "board_update", board, before=before, after=changed)
             updated += 1
     db.session.commit()
     return created, updated

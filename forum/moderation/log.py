@@ -1,6 +1,7 @@
 """The append-only moderation log: services add lines; nothing updates or deletes them."""
 
 from forum.accounts.models import User
+from forum.boards.models import Board
 from forum.extensions import db
 from forum.moderation.models import ModerationAction, Sanction
 from forum.threads.models import Post, Thread
@@ -9,7 +10,7 @@ from forum.threads.models import Post, Thread
 def log_action(
     actor: User | None,
     action: str,
-    target: Post | Thread | User | Sanction,
+    target: "Post | Thread | User | Sanction | Board",
     subject_user_id: int | None = None,
     reason: str = "",
     **details,

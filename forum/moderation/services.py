@@ -17,7 +17,7 @@ from forum.moderation.log import log_action
 from forum.moderation.models import FLAG_REASONS, Flag, ModerationAction, Sanction
 from forum.moderation.sanctions import check_can_participate
 from forum.threads.models import Post, Thread
-from forum.threads.services import approve_post, clean_title
+from forum.threads.services import approve_post, clean_title, edit_post
 
 DECISIONS = {"keep": "declined", "hide": "upheld", "delete": "upheld"}
 
@@ -231,6 +231,33 @@ def decide_on_post(
     )
     db.session.commit()
     return decided
+
+
+def moderator_edit(
+    moderator: User, post: Post, body: str, version: int, reason: str, title: str | None = None
+) -> Post:
+    """A moderator rewrites someone's post (the old text stays in its history, marked as a
+    moderator edit); open flags on it are upheld with the reason, which the author sees."""
+    _require_moderator(moderator)
+    edited = edit_post(moderator, post, body, version, title=title, commit=False)
+    reason = (reason or "").strip()
+    edited.moderation_reason = reason or None
+    decided = db.session.execute(
+        sa.update(Flag)
+        .where(Flag.post_id == post.id, Flag.outcome.is_(None))
+        .values(
+            outcome="upheld",
+            outcome_reason=reason or "Edited by a moderator.",
+            resolved_by_id=moderator.id,
+            resolved_at=utcnow(),
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    log_action(
+        moderator, "post_edit", post, subject_user_id=post.author_id, reason=reason, flags=decided
+    )
+    db.session.commit()
+    return edited
 
 
 def restore_post(moderator: User, post: Post, reason: str = "") -> None:

@@ -39,3 +39,5 @@ class EditPostForm(FlaskForm):
     title = StringField("Thread title", validators=_title_validators)
     body = TextAreaField("Post", validators=_body_validators, filters=[_unix_newlines])
     version = IntegerField(widget=HiddenInput())
+    # Only when a moderator edits someone else's post: the author sees it.
+    reason = StringField("Reason for the edit (the author sees it)", validators=[Length(max=500)])

@@ -306,7 +306,14 @@ def _render_for(author: User, body: str) -> str:
     return html
 
 
-def edit_post(editor: User, post: Post, body: str, version: int, title: str | None = None) -> Post:
+def edit_post(
+    editor: User,
+    post: Post,
+    body: str,
+    version: int,
+    title: str | None = None,
+    commit: bool = True,
+) -> Post:
     """Replace a post's text, keeping the old text as a revision.
 
     `version` is the one the editor started from; if the post changed since, the edit is
@@ -340,6 +347,9 @@ def edit_post(editor: User, post: Post, body: str, version: int, title: str | No
     post.edited_at = now
     post.edited_by_id = editor.id
     post.version = post.version + 1
+    if not commit:  # part of a larger use case (a moderator's edit) that commits
+        db.session.flush()
+        return post
     db.session.commit()
     return _reload(post)
 

@@ -5,6 +5,7 @@ from forum.boards.services import get_board_or_404
 from forum.errors import Conflict, NotAllowed
 from forum.extensions import configured_limit, limiter, member_or_address
 from forum.forms import EmptyForm, submit_form
+from forum.moderation.services import moderator_edit
 from forum.pagination import page_of
 from forum.threads import services
 from forum.threads.forms import EditPostForm, ReplyForm, ThreadForm
@@ -108,16 +109,27 @@ def edit(post_id: int):
     )
     if not post.is_first:
         del form.title
-    edited, status = submit_form(
-        form,
-        lambda: services.edit_post(
-            current_user,
-            post,
-            form.body.data,
-            form.version.data,
-            title=form.title.data if post.is_first else None,
-        ),
-    )
+    title = (lambda: form.title.data) if post.is_first else (lambda: None)
+    if current_user.id == post.author_id:
+        del form.reason
+        edited, status = submit_form(
+            form,
+            lambda: services.edit_post(
+                current_user, post, form.body.data, form.version.data, title=title()
+            ),
+        )
+    else:  # a moderator's edit: logged, flags upheld, the author sees the reason
+        edited, status = submit_form(
+            form,
+            lambda: moderator_edit(
+                current_user,
+                post,
+                form.body.data,
+                form.version.data,
+                form.reason.data,
+                title=title(),
+            ),
+        )
     if edited:
         return redirect(post_url(edited))
     conflict = status == Conflict.status_code
