@@ -2,6 +2,7 @@
 
 import click
 import sqlalchemy as sa
+from flask import current_app
 
 from forum.errors import DomainError
 from forum.extensions import db
@@ -31,7 +32,13 @@ def seed_demo_command(if_empty: bool):
     if if_empty and db.session.scalar(sa.select(sa.func.count()).select_from(Post)):
         click.echo("Demo content skipped: the forum already has posts.")
         return
-    threads = seed_demo()
+    # The demo content is ours, not new members' first posts: nothing waits for approval.
+    config = current_app.config
+    saved, config["NEW_MEMBER_APPROVAL_POSTS"] = config["NEW_MEMBER_APPROVAL_POSTS"], 0
+    try:
+        threads = seed_demo()
+    finally:
+        config["NEW_MEMBER_APPROVAL_POSTS"] = saved
     click.echo(f"Demo content: {threads} threads added.")
 
 
