@@ -36,6 +36,15 @@ def check_can_participate(user: User, now: datetime | None = None) -> None:
         )
 
 
+def may_participate(user: User, now: datetime | None = None) -> bool:
+    """For templates: whether to offer the reply, edit and flag buttons at all."""
+    try:
+        check_can_participate(user, now)
+    except NotAllowed:
+        return False
+    return True
+
+
 def is_locked_out(user: User, now: datetime | None = None) -> bool:
     """Suspended or banned: cannot be signed in at all."""
     now = now or utcnow()
@@ -154,7 +163,7 @@ def decide_appeal(moderator: User, appeal: Appeal, decision: str, reason: str) -
     """Uphold or overturn, by a moderator other than the one who imposed the sanction."""
     if not moderator.is_moderator:
         raise NotAllowed("Only moderators can do that.")
-    sanction = appeal.sanction
+    sanction = db.session.get(Sanction, appeal.sanction_id)
     if sanction.created_by_id == moderator.id:
         raise NotAllowed("Another moderator must decide an appeal against your own sanction.")
     if appeal.decision is not None:

@@ -13,7 +13,7 @@ from forum.boards.models import Board
 from forum.content import quote_markdown, render_markdown
 from forum.errors import Conflict, DomainError, NotAllowed
 from forum.extensions import db, utcnow
-from forum.moderation.sanctions import check_can_participate
+from forum.moderation.sanctions import check_can_participate, may_participate
 from forum.pagination import Page, check_page
 from forum.threads.models import Post, PostRevision, Thread
 
@@ -137,7 +137,12 @@ def quote_post(post: Post, post_url: str) -> str:
 
 
 def can_reply(user: User | None, thread: Thread) -> bool:
-    return user is not None and user.is_authenticated and not thread.is_locked
+    return (
+        user is not None
+        and user.is_authenticated
+        and not thread.is_locked
+        and may_participate(user)
+    )
 
 
 def can_edit_post(user: User | None, post: Post) -> bool:
