@@ -66,11 +66,10 @@ def flag_post(flagger: User, post: Post, reason: str, note: str = "") -> Flag:
         is_urgent=reason == "self_harm",
         created_at=now,
     )
-    db.session.add(flag)
     try:
-        db.session.flush()
+        with db.session.begin_nested():  # a savepoint: the page's objects stay loaded
+            db.session.add(flag)
     except IntegrityError:
-        db.session.rollback()
         raise Conflict("You have already flagged this post; moderators will look at it.") from None
     if reason != "self_harm" and _should_hide(flagger, post):
         post.state = "hidden"
@@ -169,20 +168,31 @@ def list_queue(moderator: User, limit: int = 50) -> list[QueueItem]:
 
 
 def decide_on_post(
-    moderator: User, post: Post, decision: str, reason: str, flag_ids: list[int]
+    moderator: User,
+    post: Post,
+    decision: str,
+    reason: str,
+    flag_ids: list[int],
+    version: int | None = None,
 ) -> int:
     """Keep, hide or delete a flagged post, or approve (keep) or reject (delete) one that
     waits for approval; every open flag shown gets its outcome.
 
-    The moderator decides on the flags they saw (flag_ids): if another moderator decided
-    first, this one is told so instead of overwriting. Returns the number of flags decided."""
+    `version` is the post as the moderator saw it: if another moderator decided first, this
+    one is told who, instead of overwriting. Returns the number of flags decided."""
     _require_moderator(moderator)
     if decision not in DECISIONS:
         raise DomainError("Choose keep, hide or delete.")
     now = utcnow()
     reason = (reason or "").strip()
+    claimed = db.session.execute(
+        sa.update(Post)
+        .where(Post.id == post.id, Post.version == (post.version if version is None else version))
+        .values(version=Post.version + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
     decided = 0
-    if flag_ids:
+    if claimed and flag_ids:
         decided = db.session.execute(
             sa.update(Flag)
             .where(Flag.post_id == post.id, Flag.id.in_(flag_ids), Flag.outcome.is_(None))
@@ -194,16 +204,9 @@ def decide_on_post(
             )
             .execution_options(synchronize_session=False)
         ).rowcount
-        if decided == 0:
-            db.session.rollback()
-            by = db.session.scalar(
-                sa.select(User.display_name)
-                .join(Flag, Flag.resolved_by_id == User.id)
-                .where(Flag.id.in_(flag_ids))
-                .order_by(Flag.resolved_at.desc())
-                .limit(1)
-            )
-            raise Conflict(f"Already handled by {by or 'another moderator'}.")
+    if not claimed or (flag_ids and not decided):
+        db.session.rollback()
+        raise Conflict(f"Already handled by {_last_moderator(post) or 'another moderator'}.")
     before = post.state
     if decision == "keep" and post.state == "pending":
         approve_post(post)
@@ -218,7 +221,6 @@ def decide_on_post(
         post.state = "deleted"
         post.deleted_by_id = moderator.id
         post.moderation_reason = reason or "Removed by a moderator."
-    post.version = post.version + 1
     log_action(
         moderator,
         f"post_{decision}",
@@ -258,6 +260,17 @@ def moderator_edit(
     )
     db.session.commit()
     return edited
+
+
+def _last_moderator(post: Post) -> str | None:
+    """Who acted on this post last, for "already handled by …"."""
+    return db.session.scalar(
+        sa.select(User.display_name)
+        .join(ModerationAction, ModerationAction.actor_id == User.id)
+        .where(ModerationAction.target_type == "post", ModerationAction.target_id == post.id)
+        .order_by(ModerationAction.id.desc())
+        .limit(1)
+    )
 
 
 def restore_post(moderator: User, post: Post, reason: str = "") -> None:
@@ -323,6 +336,18 @@ def move_thread(moderator: User, thread: Thread, board: Board, reason: str = "")
     if source_id == board.id:
         raise DomainError("The thread is already on that board.", "board")
     thread.board_id = board.id
+    if thread.is_hidden:  # awaiting approval: it counts nowhere yet
+        log_action(
+            moderator,
+            "thread_move",
+            thread,
+            subject_user_id=thread.author_id,
+            reason=reason,
+            before=source_id,
+            after=board.id,
+        )
+        db.session.commit()
+        return
     posts = thread.post_count
     db.session.execute(
         sa.update(Board)

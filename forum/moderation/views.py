@@ -104,8 +104,11 @@ def decide(post_id: int):
     if not form.validate_on_submit():
         abort(400)
     flag_ids = [int(i) for i in (form.flag_ids.data or "").split(",") if i.isdigit()]
+    version = request.form.get("version", type=int)
     try:
-        services.decide_on_post(current_user, post, form.decision.data, form.reason.data, flag_ids)
+        services.decide_on_post(
+            current_user, post, form.decision.data, form.reason.data, flag_ids, version
+        )
     except DomainError as error:
         flash(error.message, "error")
     else:
@@ -221,15 +224,19 @@ def decide_appeal(appeal_id: int):
 @bp.get("/moderation/log")
 @moderator_required
 def log():
-    actor = (
-        get_user_by_name(request.args.get("moderator", ""))
-        if request.args.get("moderator")
-        else None
+    names = {key: request.args.get(key, "").strip() for key in ("moderator", "member")}
+    people = {key: get_user_by_name(name) if name else None for key, name in names.items()}
+    unknown = [name for key, name in names.items() if name and people[key] is None]
+    entries = (
+        []
+        if unknown
+        else services.list_log(
+            current_user,
+            actor=people["moderator"],
+            member=people["member"],
+            action=request.args.get("action") or None,
+        )
     )
-    member = (
-        get_user_by_name(request.args.get("member", "")) if request.args.get("member") else None
+    return render_template(
+        "moderation/log.html", entries=entries, args=request.args, unknown=unknown
     )
-    entries = services.list_log(
-        current_user, actor=actor, member=member, action=request.args.get("action") or None
-    )
-    return render_template("moderation/log.html", entries=entries, args=request.args)

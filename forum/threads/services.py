@@ -96,14 +96,22 @@ def _reload(post: Post) -> Post:
 @dataclass(frozen=True)
 class Version:
     number: int
-    body_html: str
+    body_html: str | None  # None: withheld (a moderator edited this text out)
     author: User
     written_at: datetime
     is_current: bool
 
 
-def list_versions(post: Post) -> list[Version]:
-    """Every version of a post, newest first; the oldest is the post as first written."""
+def list_versions(post: Post, viewer: User | None = None) -> list[Version]:
+    """Every version of a post, newest first; the oldest is the post as first written.
+
+    Text a moderator edited out (private information, say) is withheld from everyone but
+    its author and the moderators."""
+    may_see_all = bool(
+        viewer is not None
+        and viewer.is_authenticated
+        and (viewer.is_moderator or viewer.id == post.author_id)
+    )
     revisions = db.session.scalars(
         sa.select(PostRevision)
         .where(PostRevision.post_id == post.id)
@@ -111,7 +119,13 @@ def list_versions(post: Post) -> list[Version]:
         .order_by(PostRevision.id)
     ).all()
     versions = [
-        Version(number, rev.body_html, rev.editor, rev.created_at, is_current=False)
+        Version(
+            number,
+            None if rev.replaced_by_moderator and not may_see_all else rev.body_html,
+            rev.editor,
+            rev.created_at,
+            is_current=False,
+        )
         for number, rev in enumerate(revisions, start=1)
     ]
     versions.append(

@@ -144,7 +144,9 @@ def history(post_id: int):
     post = services.get_post_or_404(post_id)
     if post.state != "visible":
         raise NotAllowed("The history of this post is not shown.")
-    return render_template("threads/history.html", post=post, versions=services.list_versions(post))
+    return render_template(
+        "threads/history.html", post=post, versions=services.list_versions(post, current_user)
+    )
 
 
 @bp.route("/p/<int:post_id>/delete", methods=["GET", "POST"])

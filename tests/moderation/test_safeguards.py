@@ -223,3 +223,33 @@ def test_limits_hold_across_app_instances_sharing_redis(make_app, make_thread, m
     assert two.post(f"/t/{thread.id}/reply", data={"body": "b"}).status_code == 302
     assert one.post(f"/t/{thread.id}/reply", data={"body": "c"}).status_code == 429
     assert two.post(f"/t/{thread.id}/reply", data={"body": "d"}).status_code == 429
+
+
+def test_text_a_moderator_edited_out_stays_out_of_the_history(
+    app, make_thread, make_user, moderator
+):
+    author = make_user("oversharer")
+    thread = make_thread(author=author, title="Names my surgeon", body="Dr Jane Doe at Clinic X")
+    with app.app_context():
+        post = db.session.scalar(sa.select(Post).where(Post.thread_id == thread.id))
+    mod = _client(app, moderator)
+    edited = mod.post(
+        f"/p/{post.id}/edit",
+        data={
+            "title": "Names my surgeon",
+            "body": "A surgeon at a clinic",
+            "version": "1",
+            "reason": "Removed a name",
+        },
+    )
+    assert edited.status_code == 302
+
+    public = app.test_client().get(f"/p/{post.id}/history").get_data(as_text=True)
+    assert "Dr Jane Doe" not in public
+    assert "A moderator removed this text" in public
+    assert "moderator edit" in public
+    own = _client(app, author).get(f"/p/{post.id}/history").get_data(as_text=True)
+    assert "Dr Jane Doe" in own
+    assert "Edited by a moderator: Removed a name" in _client(app, author).get(
+        f"/t/{thread.id}/{thread.slug}"
+    ).get_data(as_text=True)
