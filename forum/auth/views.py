@@ -26,11 +26,13 @@ from forum.auth.services import (
 from forum.errors import DomainError
 from forum.extensions import configured_limit, csrf, limiter
 from forum.forms import submit_form
+from forum.moderation.sanctions import LockedOut
 
 bp = Blueprint("auth", __name__)
 
 INTENT = "sign_in_intent"  # what to do when the provider sends the person back
 PENDING = "pending_identity"  # a new identity waiting for onboarding
+APPEAL_AS = "appeal_as"  # a locked-out member who may see and appeal their sanctions
 
 
 def safe_next(target: str | None) -> str:
@@ -51,6 +53,13 @@ def start_session(user, remember: bool = False) -> None:
     """A fresh session for the member: nothing from before sign-in carries over."""
     session.clear()
     login_user(user, remember=remember)
+
+
+def allow_appeal(user_id: int) -> None:
+    """A suspended or banned member cannot sign in, but may read why and appeal: the session
+    remembers who they proved to be, for /settings/sanctions only."""
+    session.clear()
+    session[APPEAL_AS] = user_id
 
 
 def _login_page(error: str | None = None, status: int = 200):
@@ -110,6 +119,10 @@ def callback(name: str):
 
     try:
         user = sign_in_with(identity)
+    except LockedOut as error:
+        oauth_flow.security_log.warning("sign-in refused provider=%s: %s", name, error.message)
+        allow_appeal(error.user_id)
+        return _login_page(error.message, error.status_code)
     except DomainError as error:
         oauth_flow.security_log.warning("sign-in refused provider=%s: %s", name, error.message)
         return _login_page(error.message, error.status_code)
@@ -153,7 +166,15 @@ def dev_login():
     if not current_app.config["DEV_LOGIN"]:
         abort(404)
     form = DevLoginForm()
-    user, status = submit_form(form, lambda: sign_in_dev(form.pseudonym.data))
+
+    def sign_in():
+        try:
+            return sign_in_dev(form.pseudonym.data)
+        except LockedOut as error:
+            allow_appeal(error.user_id)
+            raise
+
+    user, status = submit_form(form, sign_in)
     if user:
         start_session(user, remember=form.remember.data)
         flash(f"Signed in as {user.display_name}.", "success")

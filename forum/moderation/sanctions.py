@@ -51,14 +51,23 @@ def is_locked_out(user: User, now: datetime | None = None) -> bool:
     return user.banned_at is not None or bool(user.suspended_until and user.suspended_until > now)
 
 
+class LockedOut(NotAllowed):
+    """Sign-in refused for a suspended or banned member, who may still read and appeal."""
+
+    def __init__(self, message: str, user_id: int):
+        super().__init__(message)
+        self.user_id = user_id
+
+
 def refuse_locked_out(user: User) -> None:
     """Signing in is refused while a suspension runs or after a ban."""
     if user.banned_at is not None:
-        raise NotAllowed("This account is banned. You can still read the forum.")
+        raise LockedOut("This account is banned. You can still read the forum.", user.id)
     if is_locked_out(user):
-        raise NotAllowed(
+        raise LockedOut(
             f"This account is suspended until {_when(user.suspended_until)}. "
-            "You can still read the forum."
+            "You can still read the forum.",
+            user.id,
         )
 
 

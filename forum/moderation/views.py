@@ -1,11 +1,23 @@
 from datetime import UTC
 from functools import wraps
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
+from forum.accounts.models import User
 from forum.accounts.services import get_user_by_name, get_user_by_name_or_404
+from forum.auth.views import APPEAL_AS
 from forum.boards.services import list_boards
 from forum.errors import DomainError
 from forum.extensions import configured_limit, db, limiter, member_or_address
@@ -64,9 +76,10 @@ def my_flags():
 
 
 @bp.route("/settings/sanctions", methods=["GET", "POST"])
-@login_required
 def my_sanctions():
-    history = sanctions.list_sanctions(current_user)
+    member = _sanctioned_member()
+    if member is None:
+        return current_app.login_manager.unauthorized()
     form = AppealForm()
     status = 200
     if request.method == "POST":
@@ -74,12 +87,23 @@ def my_sanctions():
         if sanction is None:
             abort(404)
         appealed, status = submit_form(
-            form, lambda: sanctions.appeal_sanction(current_user, sanction, form.text.data)
+            form, lambda: sanctions.appeal_sanction(member, sanction, form.text.data)
         )
         if appealed:
             flash("Your appeal is sent. Another moderator will decide it.", "success")
             return redirect(url_for("moderation.my_sanctions"))
-    return render_template("moderation/my_sanctions.html", sanctions=history, form=form), status
+    return render_template(
+        "moderation/my_sanctions.html", sanctions=sanctions.list_sanctions(member), form=form
+    ), status
+
+
+def _sanctioned_member():
+    """The signed-in member, or a suspended or banned one whose sign-in was just refused
+    (they may read their sanctions and appeal, nothing else)."""
+    if current_user.is_authenticated:
+        return current_user
+    user_id = session.get(APPEAL_AS)
+    return db.session.get(User, user_id) if user_id else None
 
 
 # -- the queue and decisions ------------------------------------------------------------
