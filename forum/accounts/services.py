@@ -56,12 +56,17 @@ def create_member(pseudonym: str, role: str = "member") -> User:
     name = validate_pseudonym(pseudonym)
     user = User(display_name=name, display_name_key=pseudonym_key(name), role=role)
     db.session.add(user)
+    commit_pseudonym()
+    return user
+
+
+def commit_pseudonym() -> None:
+    """Commit a new or changed pseudonym; the unique key turns a clash into a form error."""
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         raise DomainError("That pseudonym is taken. Please choose another.", "pseudonym") from None
-    return user
 
 
 def set_role(pseudonym: str, role: str) -> User:

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from forum.accounts.models import User
 from forum.accounts.services import (
+    commit_pseudonym,
     create_member,
     get_user_by_name,
     pseudonym_key,
@@ -195,11 +196,7 @@ def rename_member(user: User, pseudonym: str, min_interval: timedelta) -> User:
     user.display_name = name
     user.display_name_key = pseudonym_key(name)
     user.renamed_at = now
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise DomainError("That pseudonym is taken. Please choose another.", "pseudonym") from None
+    commit_pseudonym()
     return user
 
 

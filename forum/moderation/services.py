@@ -336,32 +336,19 @@ def move_thread(moderator: User, thread: Thread, board: Board, reason: str = "")
     if source_id == board.id:
         raise DomainError("The thread is already on that board.", "board")
     thread.board_id = board.id
-    if thread.is_hidden:  # awaiting approval: it counts nowhere yet
-        log_action(
-            moderator,
-            "thread_move",
-            thread,
-            subject_user_id=thread.author_id,
-            reason=reason,
-            before=source_id,
-            after=board.id,
-        )
-        db.session.commit()
-        return
-    posts = thread.post_count
-    db.session.execute(
-        sa.update(Board)
-        .where(Board.id == source_id)
-        .values(thread_count=Board.thread_count - 1, post_count=Board.post_count - posts)
-    )
-    db.session.execute(
-        sa.update(Board)
-        .where(Board.id == board.id)
-        .values(thread_count=Board.thread_count + 1, post_count=Board.post_count + posts)
-    )
-    db.session.flush()
-    for board_id in (source_id, board.id):
-        _refresh_latest(board_id)
+    if not thread.is_hidden:  # a thread awaiting approval counts nowhere yet
+        for board_id, sign in ((source_id, -1), (board.id, +1)):
+            db.session.execute(
+                sa.update(Board)
+                .where(Board.id == board_id)
+                .values(
+                    thread_count=Board.thread_count + sign,
+                    post_count=Board.post_count + sign * thread.post_count,
+                )
+            )
+        db.session.flush()
+        for board_id in (source_id, board.id):
+            _refresh_latest(board_id)
     log_action(
         moderator,
         "thread_move",
