@@ -159,6 +159,16 @@ def restore(post_id: int):
 # -- thread tools ----------------------------------------------------------------------
 
 
+TOOL_DONE = {
+    "lock": "Thread locked.",
+    "unlock": "Thread unlocked.",
+    "pin": "Thread pinned.",
+    "unpin": "Thread unpinned.",
+    "move": "Thread moved.",
+    "rename": "Thread renamed.",
+}
+
+
 @bp.route("/moderation/threads/<int:thread_id>", methods=["GET", "POST"])
 @moderator_required
 def thread_tools(thread_id: int):
@@ -188,11 +198,11 @@ def thread_tools(thread_id: int):
             flash(error.message, "error")
             status = error.status_code
         if status == 200:
-            flash("Done.", "success")
+            flash(TOOL_DONE[tool], "success")
             return redirect(url_for("moderation.thread_tools", thread_id=thread.id))
     return render_template(
         "moderation/thread_tools.html",
-        thread=get_thread_or_404(thread_id) if status == 200 else thread,
+        thread=thread,
         move_form=move_form,
         rename_form=rename_form,
         form=ReasonForm(),
