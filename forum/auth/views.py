@@ -119,12 +119,10 @@ def callback(name: str):
 
     try:
         user = sign_in_with(identity)
-    except LockedOut as error:
-        oauth_flow.security_log.warning("sign-in refused provider=%s: %s", name, error.message)
-        allow_appeal(error.user_id)
-        return _login_page(error.message, error.status_code)
     except DomainError as error:
         oauth_flow.security_log.warning("sign-in refused provider=%s: %s", name, error.message)
+        if isinstance(error, LockedOut):
+            allow_appeal(error.user_id)
         return _login_page(error.message, error.status_code)
     if user is not None:
         start_session(user, remember=intent.get("remember", False))
