@@ -51,6 +51,16 @@ def moderator_required(view):
     return wrapped
 
 
+def _act(action, done: str) -> None:
+    """Run a moderator's button action; say what happened, or why it was refused."""
+    try:
+        action()
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash(done, "success")
+
+
 # -- members: flag a post, see my flags and sanctions, appeal -----------------------------
 
 
@@ -129,14 +139,12 @@ def decide(post_id: int):
         abort(400)
     flag_ids = [int(i) for i in (form.flag_ids.data or "").split(",") if i.isdigit()]
     version = request.form.get("version", type=int)
-    try:
-        services.decide_on_post(
+    _act(
+        lambda: services.decide_on_post(
             current_user, post, form.decision.data, form.reason.data, flag_ids, version
-        )
-    except DomainError as error:
-        flash(error.message, "error")
-    else:
-        flash(f"Decision recorded: {form.decision.data}.", "success")
+        ),
+        f"Decision recorded: {form.decision.data}.",
+    )
     return redirect(url_for("moderation.queue"))
 
 
@@ -147,12 +155,10 @@ def restore(post_id: int):
     form = ReasonForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        services.restore_post(current_user, post, form.reason.data)
-    except DomainError as error:
-        flash(error.message, "error")
-    else:
-        flash("The post is visible again.", "success")
+    _act(
+        lambda: services.restore_post(current_user, post, form.reason.data),
+        "The post is visible again.",
+    )
     return redirect(post_url(post))
 
 
@@ -243,12 +249,12 @@ def decide_appeal(appeal_id: int):
     form = AppealDecisionForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        sanctions.decide_appeal(current_user, appeal, form.decision.data, form.reason.data)
-    except DomainError as error:
-        flash(error.message, "error")
-    else:
-        flash(f"Appeal {form.decision.data}.", "success")
+    _act(
+        lambda: sanctions.decide_appeal(
+            current_user, appeal, form.decision.data, form.reason.data
+        ),
+        f"Appeal {form.decision.data}.",
+    )
     return redirect(url_for("moderation.queue"))
 
 
