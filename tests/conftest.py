@@ -7,6 +7,7 @@ import itertools
 import os
 import uuid
 from contextlib import contextmanager
+from datetime import timedelta
 
 import flask_migrate
 import pytest
@@ -16,7 +17,7 @@ from forum import create_app
 from forum.accounts.models import User
 from forum.accounts.services import create_member
 from forum.boards.models import Board
-from forum.extensions import db
+from forum.extensions import db, utcnow
 from forum.threads.models import Post, Thread
 from forum.threads.services import create_thread, reply_to_thread
 
@@ -181,6 +182,25 @@ def make_post(app, make_user):
             return _detached(reply_to_thread(author, thread, body))
 
     return make
+
+
+def age_accounts(app, *users, hours: float = 72) -> None:
+    """Make accounts older (past the 24-hour rule for flagging, say)."""
+    with app.app_context():
+        for user in users:
+            db.session.execute(
+                sa.update(User)
+                .where(User.id == user.id)
+                .values(created_at=utcnow() - timedelta(hours=hours))
+            )
+        db.session.commit()
+
+
+def first_post_id(app, thread) -> int:
+    with app.app_context():
+        return db.session.scalar(
+            sa.select(Post.id).where(Post.thread_id == thread.id, Post.position == 1)
+        )
 
 
 def login(client, user) -> None:

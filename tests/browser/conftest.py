@@ -31,28 +31,36 @@ TIMEOUT_MS = 15_000
 HERE = Path(__file__).parent
 
 
+def _chromium_installed() -> bool:
+    return CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)
+
+
+# Without Chromium the browser tests are skipped with a visible reason; under CI they run
+# and fail instead (the chromium_present fixture), since .ci/run installs it first.
+SKIP_WITHOUT_CHROMIUM = pytest.mark.skipif(
+    os.environ.get("CI") != "true" and not _chromium_installed(),
+    reason=f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium); "
+    "never `playwright install`",
+)
+
+
 def pytest_collection_modifyitems(items):
     """Everything in this folder is a browser test: `pytest -m "not browser"` leaves them out."""
     for item in items:
         if HERE in item.path.parents:
             item.add_marker(pytest.mark.browser)
+            item.add_marker(SKIP_WITHOUT_CHROMIUM)
 
 
 @pytest.fixture(scope="session", autouse=True)
 def chromium_present():
-    """Skip without Debian's Chromium; under CI that is a failure, not a skip."""
-    if CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK):
-        return
-    if os.environ.get("CI") == "true":
+    """Under CI a missing browser is a failure, not a skip."""
+    if not _chromium_installed():
         pytest.fail(
             f"CI=true but {CHROMIUM} is missing: install Debian's chromium "
             "(.ci/run does: apt-get install -y chromium)",
             pytrace=False,
         )
-    pytest.skip(
-        f"browser tests need Debian's Chromium at {CHROMIUM} "
-        "(apt-get install chromium); never `playwright install`"
-    )
 
 
 @pytest.fixture(scope="session")

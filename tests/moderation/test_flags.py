@@ -18,7 +18,7 @@ from forum.moderation import services
 from forum.moderation.models import Flag, ModerationAction, Sanction
 from forum.moderation.sanctions import appeal_sanction, impose_sanction
 from forum.threads.models import Post, Thread
-from tests.conftest import login
+from tests.conftest import age_accounts, first_post_id, login
 
 REASONS = [
     "spam",
@@ -32,25 +32,6 @@ REASONS = [
 PLACEHOLDER = "hidden pending moderator review"
 
 # -- helpers ---------------------------------------------------------------------------
-
-
-def _age(app, *users, hours: float = 72) -> None:
-    """Make accounts older than the 24-hour rule for flagging."""
-    with app.app_context():
-        for user in users:
-            db.session.execute(
-                sa.update(User)
-                .where(User.id == user.id)
-                .values(created_at=utcnow() - timedelta(hours=hours))
-            )
-        db.session.commit()
-
-
-def _first_post_id(app, thread) -> int:
-    with app.app_context():
-        return db.session.scalar(
-            sa.select(Post.id).where(Post.thread_id == thread.id, Post.position == 1)
-        )
 
 
 def _flag(user, post_id: int, reason: str = "spam", note: str = "") -> Flag:
@@ -112,8 +93,8 @@ def target(make_user, make_thread):
 def test_every_reason_is_accepted(app, app_ctx, make_user, target, reason):
     author, thread = target
     flagger = make_user()
-    _age(app, flagger)
-    post_id = _first_post_id(app, thread)
+    age_accounts(app, flagger)
+    post_id = first_post_id(app, thread)
 
     _flag(flagger, post_id, reason, note="Looks wrong to me")
 
@@ -129,8 +110,8 @@ def test_every_reason_is_accepted(app, app_ctx, make_user, target, reason):
 def test_other_needs_a_note(app, app_ctx, make_user, target, note):
     _, thread = target
     flagger = make_user()
-    _age(app, flagger)
-    post_id = _first_post_id(app, thread)
+    age_accounts(app, flagger)
+    post_id = first_post_id(app, thread)
 
     with pytest.raises(DomainError) as refused:
         _flag(flagger, post_id, "other", note)
@@ -144,8 +125,8 @@ def test_other_needs_a_note(app, app_ctx, make_user, target, note):
 def test_an_unknown_reason_is_refused(app, app_ctx, make_user, target, reason):
     _, thread = target
     flagger = make_user()
-    _age(app, flagger)
-    post_id = _first_post_id(app, thread)
+    age_accounts(app, flagger)
+    post_id = first_post_id(app, thread)
 
     with pytest.raises(DomainError) as refused:
         _flag(flagger, post_id, reason, "a note")
@@ -157,9 +138,9 @@ def test_an_unknown_reason_is_refused(app, app_ctx, make_user, target, reason):
 def test_an_account_younger_than_24_hours_cannot_flag(app, app_ctx, make_user, target):
     _, thread = target
     newcomer, day_old = make_user(), make_user()
-    _age(app, newcomer, hours=23)
-    _age(app, day_old, hours=25)
-    post_id = _first_post_id(app, thread)
+    age_accounts(app, newcomer, hours=23)
+    age_accounts(app, day_old, hours=25)
+    post_id = first_post_id(app, thread)
 
     with pytest.raises(NotAllowed) as refused:
         _flag(newcomer, post_id)
@@ -173,7 +154,7 @@ def test_an_account_younger_than_24_hours_cannot_flag(app, app_ctx, make_user, t
 def test_a_new_moderator_may_flag_at_once(app, app_ctx, make_user, target):
     _, thread = target
     new_moderator = make_user("mod-new", role="moderator")  # created just now
-    post_id = _first_post_id(app, thread)
+    post_id = first_post_id(app, thread)
 
     _flag(new_moderator, post_id, "harassment")
 
@@ -182,8 +163,8 @@ def test_a_new_moderator_may_flag_at_once(app, app_ctx, make_user, target):
 
 def test_a_member_cannot_flag_their_own_post(app, app_ctx, target):
     author, thread = target
-    _age(app, author)
-    post_id = _first_post_id(app, thread)
+    age_accounts(app, author)
+    post_id = first_post_id(app, thread)
 
     with pytest.raises(DomainError) as refused:
         _flag(author, post_id)
@@ -196,8 +177,8 @@ def test_a_member_cannot_flag_their_own_post(app, app_ctx, target):
 def test_a_hidden_or_removed_post_cannot_be_flagged(app, app_ctx, make_user, target, state):
     _, thread = target
     flagger = make_user()
-    _age(app, flagger)
-    post_id = _first_post_id(app, thread)
+    age_accounts(app, flagger)
+    post_id = first_post_id(app, thread)
     with app.app_context():
         db.session.execute(sa.update(Post).where(Post.id == post_id).values(state=state))
         db.session.commit()
@@ -212,8 +193,8 @@ def test_a_hidden_or_removed_post_cannot_be_flagged(app, app_ctx, make_user, tar
 def test_a_member_cannot_flag_the_same_post_twice_while_it_is_open(app, app_ctx, make_user, target):
     _, thread = target
     flagger = make_user()
-    _age(app, flagger)
-    post_id = _first_post_id(app, thread)
+    age_accounts(app, flagger)
+    post_id = first_post_id(app, thread)
     _flag(flagger, post_id, "spam")
 
     with pytest.raises(Conflict) as refused:
@@ -229,8 +210,8 @@ def test_after_a_decision_the_same_member_may_flag_again(
 ):
     _, thread = target
     flagger = make_user()
-    _age(app, flagger)
-    post_id = _first_post_id(app, thread)
+    age_accounts(app, flagger)
+    post_id = first_post_id(app, thread)
     first = _flag(flagger, post_id, "spam")
     services.decide_on_post(
         db.session.get(User, moderator.id), db.session.get(Post, post_id), decision, "", [first.id]
@@ -252,8 +233,8 @@ def test_the_daily_limit_refuses_the_third_flag(make_app, make_user, make_thread
     limited = make_app(FLAG_DAILY_LIMIT=2)
     flagger = make_user()
     threads = [make_thread(title=f"Thread number {n}") for n in range(4)]
-    _age(limited, flagger)
-    post_ids = [_first_post_id(limited, thread) for thread in threads]
+    age_accounts(limited, flagger)
+    post_ids = [first_post_id(limited, thread) for thread in threads]
     with limited.app_context():
         _flag(flagger, post_ids[0])
         _flag(flagger, post_ids[1])
@@ -276,7 +257,7 @@ def test_the_daily_limit_refuses_the_third_flag(make_app, make_user, make_thread
 def test_the_daily_limit_does_not_bind_moderators(make_app, make_user, make_thread, moderator):
     limited = make_app(FLAG_DAILY_LIMIT=2)
     threads = [make_thread(title=f"Thread number {n}") for n in range(3)]
-    post_ids = [_first_post_id(limited, thread) for thread in threads]
+    post_ids = [first_post_id(limited, thread) for thread in threads]
     with limited.app_context():
         for post_id in post_ids:
             _flag(moderator, post_id)
@@ -289,8 +270,8 @@ def test_the_daily_limit_does_not_bind_moderators(make_app, make_user, make_thre
 def test_the_threshold_counts_distinct_members(app, app_ctx, make_user, target):
     author, thread = target
     flaggers = [make_user() for _ in range(3)]
-    _age(app, *flaggers)
-    post_id = _first_post_id(app, thread)
+    age_accounts(app, *flaggers)
+    post_id = first_post_id(app, thread)
 
     _flag(flaggers[0], post_id, "spam")
     _flag(flaggers[1], post_id, "promotion")
@@ -311,8 +292,8 @@ def test_one_member_flagging_twice_counts_once(make_app, make_user, target):
     strict = make_app(FLAG_HIDE_THRESHOLD=2)
     _, thread = target
     flagger = make_user()
-    _age(strict, flagger)
-    post_id = _first_post_id(strict, thread)
+    age_accounts(strict, flagger)
+    post_id = first_post_id(strict, thread)
     with strict.app_context():
         _flag(flagger, post_id, "spam")
         with pytest.raises(Conflict):
@@ -324,8 +305,8 @@ def test_declined_flags_do_not_count_towards_hiding(make_app, make_user, target,
     strict = make_app(FLAG_HIDE_THRESHOLD=2)
     _, thread = target
     first, second = make_user(), make_user()
-    _age(strict, first, second)
-    post_id = _first_post_id(strict, thread)
+    age_accounts(strict, first, second)
+    post_id = first_post_id(strict, thread)
     with strict.app_context():
         flag = _flag(first, post_id, "spam")
         services.decide_on_post(
@@ -337,7 +318,7 @@ def test_declined_flags_do_not_count_towards_hiding(make_app, make_user, target,
 
 def test_a_moderators_flag_hides_at_once(app, app_ctx, target, moderator):
     author, thread = target
-    post_id = _first_post_id(app, thread)
+    post_id = first_post_id(app, thread)
 
     _flag(moderator, post_id, "harassment")
 
@@ -353,8 +334,8 @@ def test_members_flags_never_hide_a_moderators_post(
 ):
     thread = make_thread(author=moderator, title="Board rules and medical disclaimer")
     flaggers = [make_user() for _ in range(4)]
-    _age(app, *flaggers)
-    post_id = _first_post_id(app, thread)
+    age_accounts(app, *flaggers)
+    post_id = first_post_id(app, thread)
 
     for flagger in flaggers:
         _flag(flagger, post_id, "harassment")
@@ -369,8 +350,8 @@ def test_self_harm_flags_never_hide_and_make_the_item_urgent(
 ):
     _, thread = target
     flaggers = [make_user() for _ in range(4)]
-    _age(app, *flaggers)
-    post_id = _first_post_id(app, thread)
+    age_accounts(app, *flaggers)
+    post_id = first_post_id(app, thread)
 
     for flagger in flaggers:
         _flag(flagger, post_id, "self_harm", "They said goodbye")
@@ -386,8 +367,8 @@ def test_self_harm_flags_never_hide_and_make_the_item_urgent(
 def test_a_self_harm_flag_does_not_count_towards_hiding(app, app_ctx, make_user, target):
     _, thread = target
     flaggers = [make_user() for _ in range(3)]
-    _age(app, *flaggers)
-    post_id = _first_post_id(app, thread)
+    age_accounts(app, *flaggers)
+    post_id = first_post_id(app, thread)
 
     _flag(flaggers[0], post_id, "self_harm")
     _flag(flaggers[1], post_id, "spam")
@@ -398,7 +379,7 @@ def test_a_self_harm_flag_does_not_count_towards_hiding(app, app_ctx, make_user,
 
 def test_a_moderators_self_harm_flag_does_not_hide(app, app_ctx, target, moderator):
     _, thread = target
-    post_id = _first_post_id(app, thread)
+    post_id = first_post_id(app, thread)
 
     _flag(moderator, post_id, "self_harm")
 
@@ -416,7 +397,7 @@ def hidden_by_flags(app, make_user, make_thread, make_post):
     thread = make_thread(title="Spinal cord stimulator, year two", body="Opening post.")
     post_id = make_post(thread, author, "Order the secret cure from my shop").id
     flaggers = [make_user() for _ in range(3)]
-    _age(app, *flaggers)
+    age_accounts(app, *flaggers)
     for flagger in flaggers:
         _flag_in(app, flagger, post_id, "promotion")
     with app.app_context():
@@ -472,8 +453,8 @@ def test_moderators_see_the_hidden_post(app, hidden_by_flags, moderator):
 def test_flagging_through_the_form(app, make_user, target):
     _, thread = target
     flagger = make_user("careful-carol")
-    _age(app, flagger)
-    post_id = _first_post_id(app, thread)
+    age_accounts(app, flagger)
+    post_id = first_post_id(app, thread)
     client = _client(app, flagger)
 
     form = client.get(f"/p/{post_id}/flag")
@@ -498,7 +479,7 @@ def test_flagging_through_the_form(app, make_user, target):
 
 def test_the_flag_form_needs_a_login(app, target):
     _, thread = target
-    post_id = _first_post_id(app, thread)
+    post_id = first_post_id(app, thread)
     response = app.test_client().post(f"/p/{post_id}/flag", data={"reason": "spam"})
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login")
@@ -517,10 +498,10 @@ def _refused(client, post_id, data, status, message):
 
 def test_refusals_through_the_form_keep_the_note(app, make_user, target, fred):
     author, thread = target
-    post_id = _first_post_id(app, thread)
+    post_id = first_post_id(app, thread)
     newcomer = make_user()  # just signed up
     flagger = make_user()
-    _age(app, author, fred, flagger)
+    age_accounts(app, author, fred, flagger)
 
     _refused(
         _client(app, newcomer),
@@ -556,8 +537,8 @@ def test_refusals_through_the_form_keep_the_note(app, make_user, target, fred):
 
 def test_flagging_twice_through_the_form_is_refused_and_keeps_the_note(app, target, fred):
     _, thread = target
-    post_id = _first_post_id(app, thread)
-    _age(app, fred)
+    post_id = first_post_id(app, thread)
+    age_accounts(app, fred)
     client = _client(app, fred)
     assert client.post(f"/p/{post_id}/flag", data={"reason": "spam"}).status_code == 302
 
@@ -574,7 +555,7 @@ def test_flagging_twice_through_the_form_is_refused_and_keeps_the_note(app, targ
 
 def test_flagging_a_hidden_post_through_the_form_is_refused(app, hidden_by_flags, fred):
     _, _, post_id = hidden_by_flags
-    _age(app, fred)
+    age_accounts(app, fred)
     _refused(
         _client(app, fred),
         post_id,
@@ -590,8 +571,8 @@ def test_the_daily_limit_through_the_form(make_app, make_user, make_thread):
     limited = make_app(FLAG_DAILY_LIMIT=2)
     flagger = make_user()
     threads = [make_thread(title=f"Thread number {n}") for n in range(3)]
-    _age(limited, flagger)
-    post_ids = [_first_post_id(limited, thread) for thread in threads]
+    age_accounts(limited, flagger)
+    post_ids = [first_post_id(limited, thread) for thread in threads]
     client = _client(limited, flagger)
     for post_id in post_ids[:2]:
         assert client.post(f"/p/{post_id}/flag", data={"reason": "spam"}).status_code == 302
@@ -609,12 +590,12 @@ def test_the_daily_limit_through_the_form(make_app, make_user, make_thread):
 
 def test_settings_lists_my_flags_with_the_outcome(app, make_user, make_thread, moderator):
     flagger = make_user("watchful-wes")
-    _age(app, flagger)
+    age_accounts(app, flagger)
     upheld_thread = make_thread(title="Buy cheap pills here", body="Advert")
     declined_thread = make_thread(title="My honest nerve block review", body="It helped")
     waiting_thread = make_thread(title="Still waiting thread", body="Hmm")
     ids = {
-        name: _first_post_id(app, thread)
+        name: first_post_id(app, thread)
         for name, thread in (
             ("upheld", upheld_thread),
             ("declined", declined_thread),
@@ -659,8 +640,8 @@ def test_settings_lists_my_flags_with_the_outcome(app, make_user, make_thread, m
 def test_my_flags_shows_only_my_own(app, make_user, target, fred):
     _, thread = target
     other = make_user()
-    _age(app, other, fred)
-    _flag_in(app, other, _first_post_id(app, thread), "spam")
+    age_accounts(app, other, fred)
+    _flag_in(app, other, first_post_id(app, thread), "spam")
     page = _client(app, fred).get("/settings/flags").get_data(as_text=True)
     assert "You have not flagged any post" in page
     assert "Radiofrequency ablation" not in page
@@ -675,7 +656,7 @@ def moderation_targets(app, make_user, make_thread, make_board, moderator):
     victim = make_user("victim-vic")
     thread = make_thread(author=victim, title="Victim's thread", body="Sincere account")
     board = make_board(slug="other-board")
-    post_id = _first_post_id(app, thread)
+    post_id = first_post_id(app, thread)
     _flag_in(app, moderator, post_id, "spam")  # hides it at once
     with app.app_context():
         sanction = impose_sanction(

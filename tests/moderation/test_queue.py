@@ -17,28 +17,9 @@ from forum.moderation import services
 from forum.moderation.models import Flag, ModerationAction
 from forum.moderation.sanctions import impose_sanction
 from forum.threads.models import Post, PostRevision, Thread
-from tests.conftest import login
+from tests.conftest import age_accounts, first_post_id, login
 
 # -- helpers ---------------------------------------------------------------------------
-
-
-def _age(app, *users, hours: float = 72) -> None:
-    """Make accounts older than the 24-hour rule for flagging."""
-    with app.app_context():
-        for user in users:
-            db.session.execute(
-                sa.update(User)
-                .where(User.id == user.id)
-                .values(created_at=utcnow() - timedelta(hours=hours))
-            )
-        db.session.commit()
-
-
-def _first_post_id(app, thread) -> int:
-    with app.app_context():
-        return db.session.scalar(
-            sa.select(Post.id).where(Post.thread_id == thread.id, Post.position == 1)
-        )
 
 
 def _flag(app, user, post_id: int, reason: str = "spam", note: str = "", ago=None) -> int:
@@ -153,7 +134,7 @@ def _flag_outcomes(post_id: int) -> list:
 @pytest.fixture
 def flaggers(app, make_user):
     people = [make_user(f"flagger-{n}") for n in range(3)]
-    _age(app, *people)
+    age_accounts(app, *people)
     return people
 
 
@@ -178,7 +159,7 @@ def test_the_queue_shows_urgent_items_first_then_the_oldest(
     app, make_user, make_thread, flaggers, moderator
 ):
     def post_of(title):
-        return _first_post_id(app, make_thread(title=title))
+        return first_post_id(app, make_thread(title=title))
 
     newer = post_of("Newer flagged thread")
     older = post_of("Older flagged thread")
@@ -221,11 +202,11 @@ def test_the_queue_shows_urgent_items_first_then_the_oldest(
 def test_each_item_shows_what_a_moderator_needs(app, make_user, make_thread, flaggers, moderator):
     veteran = make_user("author-vera")
     newcomer = make_user("author-newt")
-    _age(app, veteran, hours=24 * 3 + 1)
-    veteran_post = _first_post_id(
+    age_accounts(app, veteran, hours=24 * 3 + 1)
+    veteran_post = first_post_id(
         app, make_thread(author=veteran, title="Genicular nerve ablation results", body="Hi")
     )
-    newcomer_post = _first_post_id(
+    newcomer_post = first_post_id(
         app, make_thread(author=newcomer, title="Ketamine infusion questions", body="Hello")
     )
     _warn(app, moderator, veteran, "Stay on topic")
@@ -363,7 +344,7 @@ def test_hide_upholds_the_flags_and_the_author_sees_why(app, hidden_post, modera
 
 def test_hide_works_on_a_post_that_was_still_visible(app, make_thread, flaggers, moderator):
     thread = make_thread(title="A lone flag thread", body="Mildly rude post")
-    post_id = _first_post_id(app, thread)
+    post_id = first_post_id(app, thread)
     _flag(app, flaggers[0], post_id, "harassment")
     _decide(_client(app, moderator), post_id, "hide", "Rude")
     page = _thread_page(app.test_client(), thread.id)
@@ -421,7 +402,7 @@ def test_delete_leaves_a_placeholder_and_a_moderator_can_restore(app, hidden_pos
 
 def test_restoring_a_visible_post_is_refused(app, make_thread, moderator):
     thread = make_thread(title="Nothing wrong here", body="Fine post")
-    post_id = _first_post_id(app, thread)
+    post_id = first_post_id(app, thread)
     mod = _client(app, moderator)
     response = mod.post(f"/moderation/posts/{post_id}/restore", data={}, follow_redirects=True)
     assert "This post is not hidden or deleted" in _text(response)
@@ -519,7 +500,7 @@ def test_the_second_moderator_cannot_overturn_a_decided_pending_post(
 ):
     """A post awaiting approval has no flags: the first decision must still stand."""
     thread = make_thread(title="A first post held for approval", body="Hello everyone")
-    post_id = _first_post_id(app, thread)
+    post_id = first_post_id(app, thread)
     _hold_for_approval(app, post_id)
     second = make_user("mod-max", role="moderator")
     maria, max_ = _client(app, moderator), _client(app, second)
@@ -715,7 +696,7 @@ def test_moving_a_thread_awaiting_approval_keeps_counts_right(
     make_thread(board=source, title="Visible source thread")
     make_thread(board=target, title="Visible target thread")
     waiting = make_thread(board=source, title="A new member's first thread")
-    post_id = _first_post_id(app, waiting)
+    post_id = first_post_id(app, waiting)
     _hold_for_approval(app, post_id)
     with app.app_context():
         _sync_board(source.id)  # as a held thread would be: never counted
@@ -788,7 +769,7 @@ def test_the_log_lists_newest_first_and_filters(app, make_user, make_thread, fla
     other_mod = make_user("mod-max", role="moderator")
     author_a = make_user("author-a")
     author_b = make_user("author-b")
-    post_a = _first_post_id(app, make_thread(author=author_a, title="Thread by author a"))
+    post_a = first_post_id(app, make_thread(author=author_a, title="Thread by author a"))
     thread_b = make_thread(author=author_b, title="Thread by author b")
     _flag(app, flaggers[0], post_a, "spam")
     maria, max_ = _client(app, moderator), _client(app, other_mod)
@@ -883,7 +864,7 @@ def test_the_source_never_updates_or_deletes_log_entries():
 def _flagged_posts(app, moderator, flaggers, make_user, make_thread, count: int) -> None:
     for n in range(count):
         author = make_user()
-        post_id = _first_post_id(app, make_thread(author=author, title=f"Flagged thread {n}"))
+        post_id = first_post_id(app, make_thread(author=author, title=f"Flagged thread {n}"))
         _warn(app, moderator, author)
         _flag(app, flaggers[0], post_id, "spam", "Looks like spam")
         _flag(app, flaggers[1], post_id, "self_harm" if n % 4 == 0 else "promotion")

@@ -1,31 +1,17 @@
 """A moderator's day, end to end through the pages."""
 
-from datetime import timedelta
-
 import sqlalchemy as sa
 
-from forum.accounts.models import User
-from forum.extensions import db, utcnow
+from forum.extensions import db
 from forum.threads.models import Post
-from tests.conftest import login
-
-
-def _age(app, *users):
-    with app.app_context():
-        for user in users:
-            db.session.execute(
-                sa.update(User)
-                .where(User.id == user.id)
-                .values(created_at=utcnow() - timedelta(days=3))
-            )
-        db.session.commit()
+from tests.conftest import age_accounts, login
 
 
 def test_flags_hide_a_post_and_a_moderator_decides(app, make_user, make_thread, moderator):
     author = make_user("author-a")
     thread = make_thread(author=author, title="Flagged thread", body="Buy my miracle cure")
     flaggers = [make_user(f"flagger-{n}") for n in range(3)]
-    _age(app, *flaggers)
+    age_accounts(app, *flaggers)
     with app.app_context():
         post_id = db.session.scalar(sa.select(Post.id).where(Post.thread_id == thread.id))
     for flagger in flaggers:
