@@ -6,6 +6,7 @@ from flask import Flask
 from markupsafe import Markup
 
 from forum.extensions import utcnow
+from forum.reports import vocab
 from forum.threads.services import can_delete_post, can_edit_post, can_reply
 from forum.threads.views import post_url
 
@@ -47,5 +48,6 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(post_url)
     app.add_template_global(utcnow, "now")
     app.jinja_env.globals["site_name"] = "Firsthand"
+    app.jinja_env.globals["report_vocab"] = vocab
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

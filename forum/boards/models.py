@@ -17,6 +17,13 @@ class Board(db.Model):
     # Other names patients use for the treatment; search treats them as synonyms.
     aliases: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     position: Mapped[int] = mapped_column(default=0)
+    # The kind of treatment (see boards.toml); None for community boards, which take no
+    # experience reports.
+    family: Mapped[str | None] = mapped_column(sa.String(16))
+    # "What the trials say": our neutral summary of a review or large trial, with its source.
+    evidence: Mapped[str | None] = mapped_column(sa.Text)
+    evidence_source: Mapped[str | None] = mapped_column(sa.String(300))
+    evidence_url: Mapped[str | None] = mapped_column(sa.String(300))
 
     # Counters and the latest activity are kept by the services that write posts, in the
     # same transaction, so the board list needs no aggregate query.
@@ -33,6 +40,10 @@ class Board(db.Model):
         viewonly=True,
         lazy="raise",
     )
+
+    @property
+    def takes_reports(self) -> bool:
+        return self.family is not None
 
     def __repr__(self) -> str:
         return f"<Board {self.slug}>"

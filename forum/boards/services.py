@@ -57,6 +57,10 @@ def seed_boards(path: Path = BOARDS_FILE) -> tuple[int, int]:
             "description": data["description"],
             "aliases": list(data.get("aliases", [])),
             "position": position,
+            "family": data.get("family"),
+            "evidence": data.get("evidence"),
+            "evidence_source": data.get("evidence_source"),
+            "evidence_url": data.get("evidence_url"),
         }
         board = existing.get(data["slug"])
         if board is None:

@@ -7,16 +7,16 @@ from forum.forms import SubmitOnceForm
 from forum.threads.services import BODY_MAX, TITLE_MAX, TITLE_MIN
 
 
-def _unix_newlines(text: str | None) -> str | None:
+def unix_newlines(text: str | None) -> str | None:
     """Browsers send CRLF; count a line break as one character, as the user sees it."""
     return text.replace("\r\n", "\n") if text else text
 
 
-_body_validators = [
+BODY_VALIDATORS = [
     DataRequired("Please write something."),
     Length(max=BODY_MAX, message=f"A post is at most {BODY_MAX:,} characters long."),
 ]
-_title_validators = [
+TITLE_VALIDATORS = [
     DataRequired("Please give the thread a title."),
     Length(
         min=TITLE_MIN,
@@ -27,17 +27,17 @@ _title_validators = [
 
 
 class ThreadForm(SubmitOnceForm):
-    title = StringField("Title", validators=_title_validators)
-    body = TextAreaField("Your post", validators=_body_validators, filters=[_unix_newlines])
+    title = StringField("Title", validators=TITLE_VALIDATORS)
+    body = TextAreaField("Your post", validators=BODY_VALIDATORS, filters=[unix_newlines])
 
 
 class ReplyForm(SubmitOnceForm):
-    body = TextAreaField("Your reply", validators=_body_validators, filters=[_unix_newlines])
+    body = TextAreaField("Your reply", validators=BODY_VALIDATORS, filters=[unix_newlines])
 
 
 class EditPostForm(FlaskForm):
-    title = StringField("Thread title", validators=_title_validators)
-    body = TextAreaField("Post", validators=_body_validators, filters=[_unix_newlines])
+    title = StringField("Thread title", validators=TITLE_VALIDATORS)
+    body = TextAreaField("Post", validators=BODY_VALIDATORS, filters=[unix_newlines])
     version = IntegerField(widget=HiddenInput())
     # Only when a moderator edits someone else's post: the author sees it.
     reason = StringField("Reason for the edit (the author sees it)", validators=[Length(max=500)])

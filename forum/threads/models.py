@@ -1,6 +1,7 @@
 import re
 import unicodedata
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -8,6 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from forum.accounts.models import User
 from forum.boards.models import Board
 from forum.extensions import UTCDateTime, db, utcnow
+
+if TYPE_CHECKING:
+    from forum.reports.models import ExperienceReport
 
 POST_STATES = ("visible", "pending", "hidden", "deleted")
 
@@ -75,6 +79,8 @@ class Post(db.Model):
     thread: Mapped[Thread] = relationship(lazy="raise")
     author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="raise")
     edited_by: Mapped[User | None] = relationship(foreign_keys=[edited_by_id], lazy="raise")
+    # The experience report this post carries (first posts only), if any.
+    report: Mapped["ExperienceReport | None"] = relationship(lazy="raise")
 
     @property
     def deleted_by_author(self) -> bool:

@@ -15,6 +15,7 @@ from forum.errors import Conflict, DomainError, NotAllowed
 from forum.extensions import db, utcnow
 from forum.moderation.sanctions import check_can_participate, may_participate
 from forum.pagination import Page, check_page
+from forum.reports.models import ExperienceReport
 from forum.threads.models import Post, PostRevision, Thread
 
 TITLE_MIN, TITLE_MAX = 5, 150
@@ -60,7 +61,11 @@ def list_posts(thread: Thread, page: int, per_page: int, viewer: User | None = N
     posts = db.session.scalars(
         sa.select(Post)
         .where(Post.thread_id == thread.id, shown)
-        .options(joinedload(Post.author), joinedload(Post.edited_by))
+        .options(
+            joinedload(Post.author),
+            joinedload(Post.edited_by),
+            joinedload(Post.report).joinedload(ExperienceReport.board),
+        )
         .order_by(Post.position.is_(None), Post.position, Post.id)
     ).all()
     return Page(list(posts), page, per_page, thread.post_count)
@@ -72,6 +77,7 @@ def _posts_with_context() -> sa.Select:
         joinedload(Post.thread).joinedload(Thread.board),
         joinedload(Post.author),
         joinedload(Post.edited_by),
+        joinedload(Post.report).joinedload(ExperienceReport.board),
     )
 
 
@@ -181,12 +187,18 @@ def can_delete_post(user: User | None, post: Post) -> bool:
 
 
 def create_thread(
-    author: User, board: Board, title: str, body: str, submission_key: str | None = None
+    author: User,
+    board: Board,
+    title: str,
+    body: str,
+    submission_key: str | None = None,
+    commit: bool = True,
 ) -> Post:
     """Start a thread on a board; returns its first post.
 
     A new member's first posts wait for a moderator: the thread stays hidden and counts
-    nowhere until then. Submitting the same form twice returns the first post again."""
+    nowhere until then. Submitting the same form twice returns the first post again.
+    With commit=False the caller (filing an experience report) adds to the transaction."""
     check_can_participate(author)
     title = clean_title(title)
     body = _clean_body(body)
@@ -222,6 +234,8 @@ def create_thread(
         return _resolve_duplicate(author, submission_key, error)
     if not pending:
         _count_new_post(author, board.id, thread.id, now, new_thread=True)
+    if not commit:
+        return post
     db.session.commit()
     return _reload(post)
 

@@ -1,0 +1,236 @@
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    Form,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget, NumberInput
+
+from forum.forms import SubmitOnceForm
+from forum.reports import vocab
+from forum.reports.outcomes import EPISODES, SINCE_YEARS, Filters
+from forum.reports.services import DISCLOSURE_MAX
+from forum.threads.forms import BODY_VALIDATORS, TITLE_VALIDATORS, unix_newlines
+
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+
+
+def _choices(options: dict, blank: str | None = "—") -> list[SelectChoice]:
+    first = [SelectChoice("", blank)] if blank is not None else []
+    return first + [SelectChoice(str(code), label) for code, label in options.items()]
+
+
+def _number(label: str, name: str, required: str | None = None) -> IntegerField:
+    """A whole-number answer whose range (vocab.RANGES) is checked, never clamped."""
+    low, high = vocab.RANGES[name]
+    message = f"Please give a whole number from {low} to {high}."
+    presence = InputRequired(required) if required else Optional()
+    return IntegerField(
+        label,
+        validators=[presence, NumberRange(low, high, message)],
+        widget=NumberInput(min=low, max=high),
+    )
+
+
+def _optional_choice(label: str, options: dict) -> SelectField:
+    return SelectField(label, choices=_choices(options), validators=[Optional()])
+
+
+class _CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class ReportFields(FlaskForm):
+    """The questions of an experience report. `report_form()` adds one severity question
+    per side effect of the treatment's family."""
+
+    treatment = SelectField(
+        "Treatment this report is about",
+        invalid_choice_message="Please choose the treatment this report is about.",
+    )
+    # The family whose side effects the form showed: if the member picks a treatment of
+    # another family, the form is shown again with that family's list.
+    shown_family = HiddenField()
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+
+    pain_before = _number(
+        "Pain before (typical week, 0 = none, 10 = worst imaginable)",
+        "pain_before",
+        "Pain before is required: a number from 0 to 10.",
+    )
+    pain_best = _number(
+        "Pain at the treatment's best effect (0 to 10)",
+        "pain_best",
+        "Pain at best effect is required: a number from 0 to 10.",
+    )
+    pgic = RadioField(
+        "Overall, since the treatment, your pain is…",
+        choices=_choices(vocab.PGIC, blank=None),
+        coerce=int,
+        invalid_choice_message="Please choose how your pain changed overall.",
+    )
+    times_had = _number(
+        "How many times have you had this procedure, this one included?", "times_had"
+    )
+    procedure_month = SelectField(
+        "Month of the procedure",
+        choices=[SelectChoice("", "—")]
+        + [SelectChoice(str(n), month) for n, month in enumerate(MONTHS, start=1)],
+        validators=[Optional()],
+    )
+    procedure_year = _number("Year", "procedure_year")
+    body_region = _optional_choice("Where was the pain treated?", vocab.BODY_REGIONS)
+    percent_relief = _number("Percent relief at best (0 to 100)", "percent_relief")
+    onset_days = _number("Days until relief started (0 to 90)", "onset_days")
+    relief_weeks = _number(
+        "Weeks the relief lasted, or has lasted so far (0 to 520)", "relief_weeks"
+    )
+    relief_ongoing = BooleanField("The relief is still going on")
+    complications = _CheckboxesField(
+        "Serious complications", choices=_choices(vocab.COMPLICATIONS, blank=None)
+    )
+    recovery_days = _number("Days to recover from the procedure itself (0 to 365)", "recovery_days")
+    sedation = _optional_choice("Sedation", vocab.SEDATION)
+    imaging = _optional_choice("Imaging guidance", vocab.IMAGING)
+    trial_result = _optional_choice("Trial result (implants)", vocab.TRIAL_RESULTS)
+    cost_bracket = _optional_choice("What you paid yourself", vocab.COST_BRACKETS)
+    currency = _optional_choice("Currency", vocab.CURRENCIES)
+    stop_reason = _optional_choice("Why did you stop (or are you still going)?", vocab.STOP_REASONS)
+    would_repeat = _optional_choice("Would you have it again?", vocab.YES_NO_UNSURE)
+    would_recommend = _optional_choice(
+        "Would you recommend it to someone like you?", vocab.YES_NO_UNSURE
+    )
+    has_conflict = RadioField(
+        "Do you have any tie to a clinic, device maker or drug company?",
+        choices=[SelectChoice("no", "No"), SelectChoice("yes", "Yes")],
+        default="no",
+        invalid_choice_message="Please answer the conflict of interest question.",
+    )
+    conflict_disclosure = StringField(
+        "If yes, describe it (shown with your report)",
+        validators=[Optional(), Length(max=DISCLOSURE_MAX)],
+    )
+
+    # Filled in by report_form(): [(code, label)] of the side effects shown.
+    side_effect_codes: list[tuple[str, str]] = []
+
+    def side_effect_fields(self):
+        return [self[f"effect_{code}"] for code, _label in self.side_effect_codes]
+
+    def answers(self, treatment) -> dict:
+        """The answers, shaped for the service (which checks them again)."""
+        data = {name: self[name].data for name in ANSWER_NAMES}
+        data["procedure_month"] = (
+            int(self.procedure_month.data) if (self.procedure_month.data) else None
+        )
+        data["has_conflict"] = self.has_conflict.data == "yes"
+        data["side_effects"] = {
+            code: self[f"effect_{code}"].data
+            for code, _label in self.side_effect_codes
+            if self[f"effect_{code}"].data
+        }
+        data["treatment"] = treatment
+        return data
+
+    def fill(self, report) -> None:
+        """Show a stored report's answers (for updating it)."""
+        for name in ANSWER_NAMES:
+            self[name].data = getattr(report, name)
+        self.procedure_month.data = str(report.procedure_month or "")
+        self.has_conflict.data = "yes" if report.has_conflict else "no"
+        for code, _label in self.side_effect_codes:
+            self[f"effect_{code}"].data = report.side_effects.get(code, "")
+        self.version.data = report.version
+
+
+ANSWER_NAMES = (
+    "pain_before",
+    "pain_best",
+    "pgic",
+    "times_had",
+    "procedure_year",
+    "body_region",
+    "percent_relief",
+    "onset_days",
+    "relief_weeks",
+    "relief_ongoing",
+    "complications",
+    "recovery_days",
+    "sedation",
+    "imaging",
+    "trial_result",
+    "cost_bracket",
+    "currency",
+    "stop_reason",
+    "would_repeat",
+    "would_recommend",
+    "conflict_disclosure",
+)
+
+
+class _ThreadReportForm(SubmitOnceForm, ReportFields):
+    title = StringField("Title", validators=TITLE_VALIDATORS)
+    body = TextAreaField(
+        "Your story, in your own words", validators=BODY_VALIDATORS, filters=[unix_newlines]
+    )
+
+
+def report_form(family: str | None, with_thread: bool = False, **kwargs) -> ReportFields:
+    """The report form for a treatment family: one severity question per side effect that
+    family offers. With `with_thread`, it also asks for the thread's title and story."""
+    base = _ThreadReportForm if with_thread else ReportFields
+    effects = vocab.side_effects_for(family)
+    attrs = {
+        f"effect_{code}": SelectField(
+            label, choices=_choices(vocab.SEVERITIES, blank="No"), validators=[Optional()]
+        )
+        for code, label in effects.items()
+    }
+    attrs["side_effect_codes"] = list(effects.items())
+    form_class = type(f"{base.__name__}_{family or 'none'}", (base,), attrs)
+    return form_class(**kwargs)
+
+
+class OutcomeFilterForm(Form):
+    """The filters of an outcomes page: a GET form, so no CSRF token."""
+
+    since = SelectField(
+        "Procedure within",
+        choices=[SelectChoice("", "Any time")]
+        + [SelectChoice(str(n), f"the last {n} year{'s' if n > 1 else ''}") for n in SINCE_YEARS],
+        invalid_choice_message="Choose the last 1, 3 or 5 years, or any time.",
+    )
+    episode = SelectField(
+        "Which procedure",
+        choices=[SelectChoice("", "First and repeat")]
+        + [SelectChoice(key, label) for key, label in EPISODES.items()],
+        invalid_choice_message="Choose first procedures, repeat procedures, or both.",
+    )
+
+    def filters(self) -> Filters:
+        return Filters(int(self.since.data) if self.since.data else None, self.episode.data or None)
+
+    def first_error(self) -> str:
+        return next(iter(self.errors.values()))[0]

@@ -1,0 +1,122 @@
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from forum.boards.models import Board
+from forum.extensions import UTCDateTime, db, utcnow
+from forum.reports.vocab import RANGES
+
+# The answers a report holds: what an update replaces and a revision keeps.
+ANSWER_FIELDS = (
+    "board_id",
+    "pain_before",
+    "pain_best",
+    "pgic",
+    "times_had",
+    "procedure_year",
+    "procedure_month",
+    "body_region",
+    "percent_relief",
+    "onset_days",
+    "relief_weeks",
+    "relief_ongoing",
+    "side_effects",
+    "complications",
+    "recovery_days",
+    "sedation",
+    "imaging",
+    "trial_result",
+    "cost_bracket",
+    "currency",
+    "stop_reason",
+    "would_repeat",
+    "would_recommend",
+    "has_conflict",
+    "conflict_disclosure",
+)
+
+
+def _range_checks() -> list[sa.CheckConstraint]:
+    return [
+        sa.CheckConstraint(f"{name} BETWEEN {low} AND {high}", name=f"{name}_range")
+        for name, (low, high) in RANGES.items()
+    ]
+
+
+class ExperienceReport(db.Model):
+    """One member's account of one procedure episode, attached to the first post of the
+    thread that tells it. Outcomes pages summarise these; nobody sees them one by one
+    outside their post."""
+
+    __tablename__ = "experience_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(sa.ForeignKey("posts.id"), unique=True)
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    # The treatment: usually the thread's board, but a report from a community board
+    # names the treatment it is about.
+    board_id: Mapped[int] = mapped_column(sa.ForeignKey("boards.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    pain_before: Mapped[int]
+    pain_best: Mapped[int]
+    pgic: Mapped[int] = mapped_column(sa.CheckConstraint("pgic BETWEEN 1 AND 7", name="pgic"))
+    times_had: Mapped[int | None]
+    procedure_year: Mapped[int | None]
+    procedure_month: Mapped[int | None]
+    body_region: Mapped[str | None] = mapped_column(sa.String(20))
+    percent_relief: Mapped[int | None]
+    onset_days: Mapped[int | None]
+    # Weeks the relief lasted or, while it is still going on, has lasted so far.
+    relief_weeks: Mapped[int | None]
+    relief_ongoing: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # {code: severity} and [code, ...]; see vocab.py.
+    side_effects: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
+    complications: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    recovery_days: Mapped[int | None]
+    sedation: Mapped[str | None] = mapped_column(sa.String(20))
+    imaging: Mapped[str | None] = mapped_column(sa.String(20))
+    trial_result: Mapped[str | None] = mapped_column(sa.String(20))
+    cost_bracket: Mapped[str | None] = mapped_column(sa.String(20))
+    currency: Mapped[str | None] = mapped_column(sa.String(8))
+    stop_reason: Mapped[str | None] = mapped_column(sa.String(20))
+    would_repeat: Mapped[str | None] = mapped_column(sa.String(8))
+    would_recommend: Mapped[str | None] = mapped_column(sa.String(8))
+    has_conflict: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    conflict_disclosure: Mapped[str | None] = mapped_column(sa.String(300))
+
+    board: Mapped[Board] = relationship(lazy="raise")
+
+    __table_args__ = (
+        *_range_checks(),
+        sa.CheckConstraint(
+            "(procedure_year IS NULL) = (procedure_month IS NULL)", name="procedure_date"
+        ),
+    )
+
+    def answers(self) -> dict:
+        return {name: getattr(self, name) for name in ANSWER_FIELDS}
+
+    @property
+    def pain_reduction(self) -> float | None:
+        """The share by which pain fell, before to best (None when there was none to fall)."""
+        if not self.pain_before:
+            return None
+        return (self.pain_before - self.pain_best) / self.pain_before
+
+    def __repr__(self) -> str:
+        return f"<ExperienceReport {self.id} on post {self.post_id}>"
+
+
+class ReportRevision(db.Model):
+    """The answers of a report as they were before an update, and when they were given."""
+
+    __tablename__ = "experience_report_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(sa.ForeignKey("experience_reports.id"), index=True)
+    answers: Mapped[dict] = mapped_column(sa.JSON)
+    written_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,290 @@
+"""Experience reports: filing one with a new thread, attaching one to a thread's first
+post, and updating it with its history kept."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import NotFound
+
+from forum.accounts.models import User
+from forum.boards.models import Board
+from forum.errors import Conflict, DomainError, NotAllowed
+from forum.extensions import db, utcnow
+from forum.moderation.sanctions import check_can_participate
+from forum.reports import vocab
+from forum.reports.models import ANSWER_FIELDS, ExperienceReport, ReportRevision
+from forum.threads.models import Post
+from forum.threads.services import create_thread, get_post_or_404
+
+DISCLOSURE_MAX = 300
+
+# Optional single-choice answers and the vocabulary each must come from.
+_CHOICES = {
+    "body_region": vocab.BODY_REGIONS,
+    "sedation": vocab.SEDATION,
+    "imaging": vocab.IMAGING,
+    "trial_result": vocab.TRIAL_RESULTS,
+    "cost_bracket": vocab.COST_BRACKETS,
+    "currency": vocab.CURRENCIES,
+    "stop_reason": vocab.STOP_REASONS,
+    "would_repeat": vocab.YES_NO_UNSURE,
+    "would_recommend": vocab.YES_NO_UNSURE,
+}
+
+
+# -- reading ---------------------------------------------------------------------------
+
+
+def list_treatments() -> list[Board]:
+    """The boards a report can be about, in listing order."""
+    return list(
+        db.session.scalars(
+            sa.select(Board).where(Board.family.is_not(None)).order_by(Board.position, Board.id)
+        )
+    )
+
+
+def get_report_post_or_404(post_id: int) -> Post:
+    """A post with its report (and the report's treatment) loaded; 404 without a report."""
+    post = get_post_or_404(post_id)
+    if post.report is None:
+        raise NotFound()
+    return post
+
+
+COMPARE_MAX = 3
+
+
+def choose_for_comparison(treatments: list[Board], slugs: list[str]) -> list[Board]:
+    """The treatments named for a comparison, in the order given (duplicates dropped)."""
+    by_slug = {board.slug: board for board in treatments}
+    slugs = list(dict.fromkeys(slugs))
+    if unknown := [slug for slug in slugs if slug not in by_slug]:
+        raise DomainError(f"There is no treatment board called “{unknown[0]}”.", "boards")
+    if len(slugs) > COMPARE_MAX:
+        raise DomainError(f"Compare at most {COMPARE_MAX} treatments at a time.", "boards")
+    return [by_slug[slug] for slug in slugs]
+
+
+@dataclass(frozen=True)
+class ReportVersion:
+    number: int
+    answers: dict
+    treatment: Board
+    written_at: datetime
+    is_current: bool
+
+
+def list_report_versions(report: ExperienceReport) -> list[ReportVersion]:
+    """Every version of a report's answers, newest first."""
+    revisions = db.session.scalars(
+        sa.select(ReportRevision)
+        .where(ReportRevision.report_id == report.id)
+        .order_by(ReportRevision.id)
+    ).all()
+    boards = {b.id: b for b in db.session.scalars(sa.select(Board))}
+    versions = [
+        ReportVersion(n, rev.answers, boards[rev.answers["board_id"]], rev.written_at, False)
+        for n, rev in enumerate(revisions, start=1)
+    ]
+    versions.append(
+        ReportVersion(
+            len(revisions) + 1,
+            report.answers(),
+            report.board,
+            report.updated_at or report.created_at,
+            True,
+        )
+    )
+    return versions[::-1]
+
+
+# -- permissions -----------------------------------------------------------------------
+
+
+def can_add_report(user: User | None, post: Post) -> bool:
+    """The author of a thread may attach one report to its first post."""
+    return (
+        user is not None
+        and user.is_authenticated
+        and user.id == post.author_id
+        and post.is_first
+        and post.state in ("visible", "pending")
+        and post.thread.board.takes_reports
+    )
+
+
+def can_update_report(user: User | None, post: Post) -> bool:
+    return (
+        user is not None
+        and user.is_authenticated
+        and user.id == post.author_id
+        and post.state in ("visible", "pending")
+    )
+
+
+# -- writing ---------------------------------------------------------------------------
+
+
+def file_report(
+    author: User,
+    board: Board,
+    title: str,
+    body: str,
+    answers: dict,
+    submission_key: str | None = None,
+) -> Post:
+    """Start a thread on `board` whose first post carries an experience report.
+
+    The thread and the report are one transaction: neither exists without the other.
+    Submitting the same form twice returns the first post again."""
+    check_can_participate(author)
+    answers = clean_answers(answers)
+    post = create_thread(author, board, title, body, submission_key, commit=False)
+    if _has_report(post.id):  # the same form, submitted again
+        return post
+    db.session.add(ExperienceReport(post_id=post.id, author_id=author.id, **answers))
+    db.session.commit()
+    return get_post_or_404(post.id)
+
+
+def add_report(author: User, post: Post, answers: dict) -> ExperienceReport:
+    """Attach a report to the first post of a thread the member started."""
+    if not can_add_report(author, post):
+        raise NotAllowed("Only the member who started a thread can add its experience report.")
+    check_can_participate(author)
+    answers = clean_answers(answers)
+    report = ExperienceReport(post_id=post.id, author_id=author.id, **answers)
+    db.session.add(report)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("This thread already has an experience report; update it instead.") from None
+    return report
+
+
+def update_report(
+    author: User, report: ExperienceReport, answers: dict, version: int
+) -> ExperienceReport:
+    """Replace a report's answers (e.g. "the relief wore off at seven months"), keeping
+    the previous answers as a revision. `version` is the one the member started from."""
+    if report.author_id != author.id:
+        raise NotAllowed("Only its author can update an experience report.")
+    check_can_participate(author)
+    if version != report.version:
+        raise Conflict(
+            "This report was updated since you opened it. Your answers are below; check "
+            "the current report before saving again."
+        )
+    answers = clean_answers(answers)
+    db.session.add(
+        ReportRevision(
+            report_id=report.id,
+            answers=report.answers(),
+            written_at=report.updated_at or report.created_at,
+        )
+    )
+    for name, value in answers.items():
+        setattr(report, name, value)
+    report.updated_at = utcnow()
+    report.version = report.version + 1
+    db.session.commit()
+    return report
+
+
+def _has_report(post_id: int) -> bool:
+    query = sa.select(ExperienceReport.id).where(ExperienceReport.post_id == post_id)
+    return db.session.scalar(query) is not None
+
+
+# -- validation ------------------------------------------------------------------------
+
+
+def clean_answers(answers: dict, today: date | None = None) -> dict:
+    """Check every answer; returns them ready to store, or raises DomainError naming the
+    field. Numbers out of range are refused, never clamped."""
+    today = today or utcnow().date()
+    treatment = answers.get("treatment")
+    if treatment is None or not treatment.takes_reports:
+        raise DomainError("Please choose the treatment this report is about.", "treatment")
+    clean = {name: answers.get(name) for name in ANSWER_FIELDS if name != "board_id"}
+    clean["board_id"] = treatment.id
+
+    for name, label in (("pain_before", "Pain before"), ("pain_best", "Pain at best effect")):
+        if clean[name] is None:
+            raise DomainError(f"{label} is required: a number from 0 to 10.", name)
+    if clean["pgic"] not in vocab.PGIC:
+        raise DomainError("Please choose how your pain changed overall.", "pgic")
+    for name, (low, high) in vocab.RANGES.items():
+        value = clean[name]
+        if value is not None and not low <= value <= high:
+            raise DomainError(f"Please give a whole number from {low} to {high}.", name)
+
+    if (clean["procedure_year"] is None) != (clean["procedure_month"] is None):
+        raise DomainError("Please give both the month and the year, or neither.", "procedure_year")
+    if clean["procedure_year"] is not None and (
+        (clean["procedure_year"], clean["procedure_month"]) > (today.year, today.month)
+    ):
+        raise DomainError("The procedure date is in the future.", "procedure_year")
+
+    for name, allowed in _CHOICES.items():
+        clean[name] = clean[name] or None
+        if clean[name] is not None and clean[name] not in allowed:
+            raise DomainError("Please choose one of the listed answers.", name)
+    if clean["trial_result"] in ("passed", "failed") and treatment.family != "implant":
+        raise DomainError("A trial result applies to implanted devices only.", "trial_result")
+    if clean["cost_bracket"] not in (None, "none") and clean["currency"] is None:
+        raise DomainError("Please say which currency the cost was in.", "currency")
+    if clean["cost_bracket"] in (None, "none"):
+        clean["currency"] = None
+
+    clean["relief_ongoing"] = bool(clean["relief_ongoing"])
+    if clean["relief_ongoing"] and clean["relief_weeks"] is None:
+        raise DomainError(
+            "Relief is still going on: please give how many weeks it has lasted so far.",
+            "relief_weeks",
+        )
+    if clean["relief_ongoing"] and clean["stop_reason"] == "wore_off":
+        raise DomainError(
+            "You said the relief is still going on and that it wore off; please check.",
+            "stop_reason",
+        )
+
+    offered = vocab.FAMILY_SIDE_EFFECTS[treatment.family]
+    effects = dict(clean["side_effects"] or {})
+    for code, severity in effects.items():
+        if code not in offered:
+            raise DomainError(
+                f"“{vocab.SIDE_EFFECTS.get(code, code)}” is not on the list for "
+                f"{treatment.name.lower()}; please check the side effects again.",
+                "side_effects",
+            )
+        if severity not in vocab.SEVERITIES:
+            raise DomainError("Please give each side effect a severity.", "side_effects")
+    clean["side_effects"] = {code: effects[code] for code in offered if code in effects}
+    complications = list(dict.fromkeys(clean["complications"] or []))
+    if any(code not in vocab.COMPLICATIONS for code in complications):
+        raise DomainError("Please choose from the listed complications.", "complications")
+    clean["complications"] = complications
+
+    clean["has_conflict"] = bool(clean["has_conflict"])
+    disclosure = " ".join((clean["conflict_disclosure"] or "").split())
+    if clean["has_conflict"] and not disclosure:
+        raise DomainError(
+            "Please describe the tie in a few words (it is shown with your report).",
+            "conflict_disclosure",
+        )
+    if len(disclosure) > DISCLOSURE_MAX:
+        raise DomainError(
+            f"The disclosure is at most {DISCLOSURE_MAX} characters.", "conflict_disclosure"
+        )
+    if disclosure and not clean["has_conflict"]:
+        raise DomainError(
+            "You answered that you have no such tie but wrote a disclosure; please check.",
+            "has_conflict",
+        )
+    clean["conflict_disclosure"] = disclosure or None
+    return clean

@@ -1,0 +1,235 @@
+import csv
+import io
+
+from flask import (
+    Blueprint,
+    abort,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+from wtforms import SelectChoice
+
+from forum.boards.models import Board
+from forum.boards.services import get_board_or_404
+from forum.errors import Conflict, DomainError, NotAllowed
+from forum.extensions import configured_limit, limiter, member_or_address
+from forum.forms import submit_form
+from forum.reports import outcomes as stats
+from forum.reports import services
+from forum.reports.forms import OutcomeFilterForm, report_form
+from forum.threads.services import get_post_or_404
+from forum.threads.views import post_url
+
+bp = Blueprint("reports", __name__)
+
+FAMILY_CHANGED = (
+    "You changed the treatment, and its list of side effects is different: please check "
+    "that part again before saving. Everything else you typed is kept."
+)
+
+
+def _report_form(default: Board | None, with_thread: bool = False):
+    """The report form for the treatment asked for (by the form or the address), else
+    `default`. Returns (form, treatment or None, whether the member switched to a
+    treatment whose side-effect list the form did not show)."""
+    treatments = services.list_treatments()
+    wanted = request.values.get("treatment") or (default.slug if default else "")
+    treatment = next((t for t in treatments if t.slug == wanted), None)
+    form = report_form(treatment.family if treatment else None, with_thread=with_thread)
+    form.treatment.choices = [SelectChoice("", "Choose a treatment…")] + [
+        SelectChoice(t.slug, t.name) for t in treatments
+    ]
+    if request.method == "GET":
+        form.treatment.data = treatment.slug if treatment else ""
+    family = treatment.family if treatment else ""
+    switched = request.method == "POST" and bool(treatment) and form.shown_family.data != family
+    form.shown_family.data = family
+    return form, treatment, switched
+
+
+def _submit(form, switched: bool, action):
+    if switched:
+        form.validate()
+        form.form_errors.append(FAMILY_CHANGED)
+        return None, 422
+    return submit_form(form, action)
+
+
+@bp.route("/b/<slug>/report", methods=["GET", "POST"])
+@login_required
+@limiter.limit(configured_limit("RATELIMIT_POSTS"), key_func=member_or_address, methods=["POST"])
+@limiter.limit(configured_limit("RATELIMIT_THREADS"), key_func=member_or_address, methods=["POST"])
+def create(slug: str):
+    """Share an experience: a new thread whose first post carries the report."""
+    board = get_board_or_404(slug)
+    form, treatment, switched = _report_form(
+        board if board.takes_reports else None, with_thread=True
+    )
+    post, status = _submit(
+        form,
+        switched,
+        lambda: services.file_report(
+            current_user,
+            board,
+            form.title.data,
+            form.body.data,
+            form.answers(treatment),
+            form.submission_key.data,
+        ),
+    )
+    if post:
+        return redirect_to(post)
+    return render_template(
+        "reports/create.html", board=board, form=form, treatment=treatment
+    ), status
+
+
+@bp.route("/p/<int:post_id>/report/add", methods=["GET", "POST"])
+@login_required
+def add(post_id: int):
+    """Attach a report to the first post of a thread the member started."""
+    post = get_post_or_404(post_id)
+    if post.report is not None:
+        return redirect_to(post, "reports.edit")
+    if not services.can_add_report(current_user, post):
+        raise NotAllowed("Only the member who started a thread can add its experience report.")
+    form, treatment, switched = _report_form(post.thread.board)
+    report, status = _submit(
+        form, switched, lambda: services.add_report(current_user, post, form.answers(treatment))
+    )
+    if report:
+        return redirect_to(post)
+    return render_template(
+        "reports/edit.html", post=post, form=form, treatment=treatment, adding=True
+    ), status
+
+
+@bp.route("/p/<int:post_id>/report/edit", methods=["GET", "POST"])
+@login_required
+def edit(post_id: int):
+    """Update a report; the previous answers stay in its history."""
+    post = services.get_report_post_or_404(post_id)
+    report = post.report
+    if not services.can_update_report(current_user, post):
+        raise NotAllowed("Only its author can update an experience report.")
+    form, treatment, switched = _report_form(report.board)
+    if request.method == "GET":
+        form.fill(report)
+    updated, status = _submit(
+        form,
+        switched,
+        lambda: services.update_report(
+            current_user, report, form.answers(treatment), form.version.data
+        ),
+    )
+    if updated:
+        return redirect_to(post)
+    if status == Conflict.status_code:
+        # The page shows the current answers on the post; saving again replaces them.
+        form.version.data, form.version.raw_data = report.version, None
+    return render_template(
+        "reports/edit.html", post=post, form=form, treatment=treatment, adding=False
+    ), status
+
+
+@bp.get("/p/<int:post_id>/report/history")
+def history(post_id: int):
+    post = services.get_report_post_or_404(post_id)
+    if post.state != "visible":
+        raise NotAllowed("The history of this report is not shown.")
+    return render_template(
+        "reports/history.html",
+        post=post,
+        versions=services.list_report_versions(post.report),
+    )
+
+
+def redirect_to(post, endpoint: str | None = None):
+    return redirect(url_for(endpoint, post_id=post.id) if endpoint else post_url(post))
+
+
+# -- outcomes --------------------------------------------------------------------------
+
+
+def _treatment_or_404(slug: str) -> Board:
+    board = get_board_or_404(slug)
+    if not board.takes_reports:
+        abort(404)
+    return board
+
+
+@bp.get("/b/<slug>/outcomes")
+def outcomes(slug: str):
+    board = _treatment_or_404(slug)
+    form = OutcomeFilterForm(request.args)
+    if not form.validate():
+        return render_template("reports/outcomes.html", board=board, form=form, outcomes=None), 400
+    [summary] = stats.summarise_boards([board], form.filters())
+    return render_template("reports/outcomes.html", board=board, form=form, outcomes=summary)
+
+
+@bp.get("/b/<slug>/outcomes.json")
+def outcomes_json(slug: str):
+    board = _treatment_or_404(slug)
+    form = OutcomeFilterForm(request.args)
+    if not form.validate():
+        return jsonify(error=form.first_error()), 400
+    filters = form.filters()
+    [summary] = stats.summarise_boards([board], filters)
+    return jsonify(
+        treatment={"slug": board.slug, "name": board.name},
+        filters=filters.as_dict(),
+        reports=summary.n,
+        suppressed=summary.suppressed,
+        minimum_reports=stats.MIN_N,
+        note=stats.NOTE,
+        licence=stats.LICENCE,
+        licence_url=stats.LICENCE_URL,
+        source=url_for("reports.outcomes", slug=board.slug, _external=True),
+        cells=stats.cells(summary),
+    )
+
+
+@bp.get("/b/<slug>/outcomes.csv")
+def outcomes_csv(slug: str):
+    board = _treatment_or_404(slug)
+    form = OutcomeFilterForm(request.args)
+    if not form.validate():
+        return form.first_error(), 400, {"Content-Type": "text/plain; charset=utf-8"}
+    [summary] = stats.summarise_boards([board], form.filters())
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=stats.CELL_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(stats.cells(summary))
+    response = make_response(buffer.getvalue())
+    response.content_type = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="firsthand-{board.slug}-outcomes.csv"'
+    )
+    # The licence travels with the file's response; the README documents the columns.
+    response.headers["Link"] = f'<{stats.LICENCE_URL}>; rel="license"'
+    return response
+
+
+@bp.get("/outcomes")
+def compare():
+    """Up to three treatments side by side: /outcomes?boards=a,b (or boards=a&boards=b)."""
+    treatments = services.list_treatments()
+    slugs = [s for value in request.args.getlist("boards") for s in value.split(",") if s]
+    form = OutcomeFilterForm(request.args)
+    context = {"treatments": treatments, "slugs": slugs, "form": form, "summaries": None}
+    if not slugs:
+        return render_template("reports/compare.html", **context)
+    try:
+        chosen = services.choose_for_comparison(treatments, slugs)
+    except DomainError as error:
+        return render_template("reports/compare.html", error=error.message, **context), 400
+    if not form.validate():
+        return render_template("reports/compare.html", **context), 400
+    context["summaries"] = stats.summarise_boards(chosen, form.filters())
+    return render_template("reports/compare.html", **context)
