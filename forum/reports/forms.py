@@ -220,12 +220,14 @@ class OutcomeFilterForm(Form):
         "Procedure within",
         choices=[SelectChoice("", "Any time")]
         + [SelectChoice(str(n), f"the last {n} year{'s' if n > 1 else ''}") for n in SINCE_YEARS],
+        default="",
         invalid_choice_message="Choose the last 1, 3 or 5 years, or any time.",
     )
     episode = SelectField(
         "Which procedure",
         choices=[SelectChoice("", "First and repeat")]
         + [SelectChoice(key, label) for key, label in EPISODES.items()],
+        default="",
         invalid_choice_message="Choose first procedures, repeat procedures, or both.",
     )
 

@@ -220,7 +220,7 @@ def summarise(board: Board, rows: list) -> Outcomes:
     outcomes.would_repeat = _distribution(repeat, vocab.YES_NO_UNSURE, repeat.total())
     outcomes.would_recommend = _distribution(recommend, vocab.YES_NO_UNSURE, recommend.total())
     outcomes.stop_reasons = _distribution(stop, vocab.STOP_REASONS, stop.total())
-    buckets = {label: label for _low, _high, label in vocab.REPEAT_BUCKETS}
+    buckets = {code: label for _low, _high, code, label in vocab.REPEAT_BUCKETS}
     outcomes.repeat_counts = _distribution(times, buckets, times.total())
     offered = vocab.side_effects_for(board.family)
     outcomes.any_side_effect = Count("any", "Any side effect", with_effect, n)
@@ -261,7 +261,7 @@ def _distribution(counts: Counter, labels: dict, denominator: int) -> list[Count
 
 
 def _repeat_bucket(times: int) -> str:
-    return next(label for low, high, label in vocab.REPEAT_BUCKETS if low <= times <= high)
+    return next(code for low, high, code, _label in vocab.REPEAT_BUCKETS if low <= times <= high)
 
 
 # -- open data -------------------------------------------------------------------------

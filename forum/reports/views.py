@@ -205,7 +205,8 @@ def outcomes_csv(slug: str):
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=stats.CELL_FIELDS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(stats.cells(summary))
+    for cell in stats.cells(summary):
+        writer.writerow({**cell, "suppressed": str(cell["suppressed"]).lower()})
     response = make_response(buffer.getvalue())
     response.content_type = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = (

@@ -150,14 +150,14 @@ STOP_REASONS = {
 
 YES_NO_UNSURE = {"yes": "Yes", "no": "No", "unsure": "Not sure"}
 
-# Buckets for "how many times have you had this procedure".
+# Buckets for "how many times have you had this procedure": (low, high, code, label).
 REPEAT_BUCKETS = [
-    (1, 1, "1"),
-    (2, 2, "2"),
-    (3, 3, "3"),
-    (4, 5, "4–5"),
-    (6, 10, "6–10"),
-    (11, 50, "11 or more"),
+    (1, 1, "1", "1"),
+    (2, 2, "2", "2"),
+    (3, 3, "3", "3"),
+    (4, 5, "4-5", "4–5"),
+    (6, 10, "6-10", "6–10"),
+    (11, 50, "11+", "11 or more"),
 ]
 
 

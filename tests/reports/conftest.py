@@ -1,0 +1,78 @@
+"""Fixtures for experience reports: treatment boards and reports filed through the service."""
+
+import itertools
+
+import pytest
+
+from forum.boards.models import Board
+from forum.extensions import db
+from forum.reports.services import file_report
+
+_numbers = itertools.count(1)
+
+
+@pytest.fixture
+def make_treatment(app):
+    """A treatment board of a family (its side-effect list), detached for the test."""
+
+    def make(family: str = "injection", slug: str | None = None, name: str | None = None):
+        number = next(_numbers)
+        with app.app_context():
+            board = Board(
+                slug=slug or f"treatment-{number}",
+                name=name or f"Treatment {number}",
+                category="Treatments",
+                description="A treatment board for tests.",
+                aliases=[],
+                position=100 + number,
+                family=family,
+            )
+            db.session.add(board)
+            db.session.commit()
+            db.session.refresh(board)
+            db.session.expunge(board)
+            return board
+
+    return make
+
+
+@pytest.fixture
+def treatment(make_treatment):
+    return make_treatment("injection", slug="epidurals", name="Epidurals")
+
+
+def answers(treatment, **overrides) -> dict:
+    """The smallest valid report (the required answers), with any answers given."""
+    return {"treatment": treatment, "pain_before": 7, "pain_best": 3, "pgic": 2, **overrides}
+
+
+def form_data(treatment, **overrides) -> dict:
+    """What the report form posts for the smallest valid report."""
+    return {
+        "title": "My epidural, three months on",
+        "body": "It helped for a while.",
+        "treatment": treatment.slug,
+        "shown_family": treatment.family,
+        "pain_before": "7",
+        "pain_best": "3",
+        "pgic": "2",
+        "has_conflict": "no",
+        **overrides,
+    }
+
+
+@pytest.fixture
+def file(app, make_user):
+    """File a report (starting a thread on `board`, default the treatment) as `author`."""
+
+    def make(treatment, author=None, board=None, title="How my procedure went", **overrides):
+        author = author or make_user()
+        with app.app_context():
+            board_obj = db.session.get(Board, (board or treatment).id)
+            treatment_obj = db.session.get(Board, treatment.id)
+            post = file_report(
+                author, board_obj, title, "What happened.", answers(treatment_obj, **overrides)
+            )
+            return post.id
+
+    return make
