@@ -1,11 +1,15 @@
 """Demo content for a fresh development forum. Every demo member's name starts with
 "demo-" and every demo post says it is demo content, so nobody mistakes it for a patient."""
 
+import random
+from datetime import date
+
 import sqlalchemy as sa
 
 from forum.accounts.services import create_member, get_user_by_name
 from forum.boards.models import Board
 from forum.extensions import db
+from forum.reports.services import file_report
 from forum.threads.models import Thread
 from forum.threads.services import create_thread, reply_to_thread
 
@@ -69,6 +73,49 @@ DEMO_THREADS = [
 ]
 
 
+# Experience reports, so the outcomes pages have something to show: enough on two boards
+# to be summarised, and too few on a third to show how small numbers are withheld.
+DEMO_REPORT_BOARDS = {
+    "radiofrequency-ablation": 9,
+    "epidural-steroid": 7,
+    "spinal-cord-stimulation": 3,
+}
+
+
+def _demo_answers(rng: random.Random, board: Board, today: date) -> dict:
+    before = rng.randint(5, 9)
+    best = max(0, before - rng.choice([0, 1, 2, 3, 4, 5, 6]))
+    ongoing = rng.random() < 0.3
+    months_ago = rng.randint(1, 70)
+    year, month = divmod(today.year * 12 + today.month - 1 - months_ago, 12)
+    effects = rng.sample(["flare", "numbness", "infection", "other"], k=rng.randint(0, 2))
+    if board.family == "implant":
+        effects = rng.sample(["device_pain", "lead_migration"], k=rng.randint(0, 1))
+    return {
+        "treatment": board,
+        "pain_before": before,
+        "pain_best": best,
+        "pgic": min(7, max(1, 4 - (before - best) // 2 + rng.choice([-1, 0, 0, 1]))),
+        "times_had": rng.choice([1, 1, 2, 3, 4, 7]),
+        "procedure_year": year,
+        "procedure_month": month + 1,
+        "percent_relief": min(
+            100, max(0, round(100 * (before - best) / before) + rng.choice([-10, 0, 5]))
+        ),
+        "relief_weeks": rng.choice([0, 2, 6, 12, 20, 30, 40, 52]),
+        "relief_ongoing": ongoing,
+        "side_effects": {
+            code: rng.choice(["mild", "mild", "moderate", "severe"]) for code in effects
+        },
+        "complications": ["emergency"] if rng.random() < 0.1 else [],
+        "stop_reason": "ongoing" if ongoing else rng.choice(["wore_off", "no_effect", "cost"]),
+        "would_repeat": rng.choice(["yes", "yes", "no", "unsure"]),
+        "would_recommend": rng.choice(["yes", "no", "unsure"]),
+        "trial_result": "passed" if board.family == "implant" else None,
+        "has_conflict": False,
+    }
+
+
 def seed_demo() -> int:
     """Add the demo members, threads and replies; returns the number of threads added."""
     boards = {b.slug: b for b in db.session.scalars(sa.select(Board))}
@@ -89,4 +136,20 @@ def seed_demo() -> int:
         for replier, text in replies:
             reply_to_thread(member(replier), thread, f"{LABEL}\n\n{text}")
         added += 1
+    rng, today = random.Random(2026), date.today()
+    for slug, count in DEMO_REPORT_BOARDS.items():
+        board = boards.get(slug)
+        if board is None:
+            continue
+        for number in range(1, count + 1):
+            answers = _demo_answers(rng, board, today)
+            file_report(
+                member(f"demo-reporter-{number}"),
+                board,
+                f"{board.name}: demo report {number}",
+                f"{LABEL}\n\nPain went from {answers['pain_before']} to "
+                f"{answers['pain_best']} at best.",
+                answers,
+            )
+            added += 1
     return added

@@ -196,7 +196,7 @@ def summarise(board: Board, rows: list) -> Outcomes:
         if row.stop_reason:
             stop[row.stop_reason] += 1
         if row.times_had is not None:
-            times[_repeat_bucket(row.times_had)] += 1
+            times[_BUCKET_OF[row.times_had]] += 1
         side_effects = row.side_effects or {}
         with_effect += bool(side_effects)
         effects.update(side_effects.keys())
@@ -260,8 +260,11 @@ def _distribution(counts: Counter, labels: dict, denominator: int) -> list[Count
     ]
 
 
-def _repeat_bucket(times: int) -> str:
-    return next(code for low, high, code, _label in vocab.REPEAT_BUCKETS if low <= times <= high)
+_BUCKET_OF = {
+    times: code
+    for low, high, code, _label in vocab.REPEAT_BUCKETS
+    for times in range(low, high + 1)
+}
 
 
 # -- open data -------------------------------------------------------------------------

@@ -1,0 +1,191 @@
+"""How long a board's outcomes take to summarise and render with many reports.
+
+    .venv/bin/python bench/outcomes.py                      # 10,000 reports, SQLite
+    .venv/bin/python bench/outcomes.py --reports 50000
+    .venv/bin/python bench/outcomes.py --database-url postgresql://postgres@127.0.0.1/bench
+
+Builds a fresh database (a temporary SQLite file unless a URL is given; a PostgreSQL
+database is emptied first), bulk-inserts visible reports on one board, then times the
+summary alone and the whole outcomes page, JSON and CSV through the app, and prints the
+figures with the SQL statements each page ran. Not a test: it prints, it does not judge.
+"""
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from forum import create_app  # noqa: E402
+from forum.accounts.models import User  # noqa: E402
+from forum.boards.models import Board  # noqa: E402
+from forum.boards.services import seed_boards  # noqa: E402
+from forum.extensions import db, utcnow  # noqa: E402
+from forum.reports.models import ExperienceReport  # noqa: E402
+from forum.reports.outcomes import summarise_boards  # noqa: E402
+from forum.reports.vocab import FAMILY_SIDE_EFFECTS, STOP_REASONS  # noqa: E402
+from forum.threads.models import Post, Thread  # noqa: E402
+
+BOARD = "radiofrequency-ablation"
+
+
+def build(url: str, reports: int) -> None:
+    """Create the schema and insert `reports` reports, each on its own thread."""
+    with db.engine.begin() as connection:
+        db.metadata.drop_all(connection)
+        db.metadata.create_all(connection)
+    seed_boards()
+    board = db.session.scalar(sa.select(Board).where(Board.slug == BOARD))
+    rng, now = random.Random(1), utcnow()
+    members = 500
+    db.session.execute(
+        sa.insert(User),
+        [
+            {"display_name": f"bench{n}", "display_name_key": f"bench{n}", "role": "member"}
+            for n in range(members)
+        ],
+    )
+    user_ids = list(db.session.scalars(sa.select(User.id)))
+    effects = FAMILY_SIDE_EFFECTS[board.family]
+    batch = 5000
+    for start in range(0, reports, batch):
+        size = min(batch, reports - start)
+        authors = [rng.choice(user_ids) for _ in range(size)]
+        threads = db.session.scalars(
+            sa.insert(Thread).returning(Thread.id),
+            [
+                {
+                    "board_id": board.id,
+                    "author_id": a,
+                    "title": f"Report {start + i}",
+                    "last_poster_id": a,
+                    "post_count": 1,
+                    "created_at": now,
+                    "last_post_at": now,
+                }
+                for i, a in enumerate(authors)
+            ],
+        ).all()
+        posts = db.session.scalars(
+            sa.insert(Post).returning(Post.id),
+            [
+                {
+                    "thread_id": t,
+                    "author_id": a,
+                    "position": 1,
+                    "body_source": "text",
+                    "body_html": "<p>text</p>",
+                    "state": "visible",
+                    "created_at": now,
+                }
+                for t, a in zip(threads, authors, strict=True)
+            ],
+        ).all()
+        rows = []
+        for post_id, author in zip(posts, authors, strict=True):
+            before = rng.randint(3, 10)
+            rows.append(
+                {
+                    "post_id": post_id,
+                    "author_id": author,
+                    "board_id": board.id,
+                    "created_at": now,
+                    "pain_before": before,
+                    "pain_best": rng.randint(0, before),
+                    "pgic": rng.randint(1, 7),
+                    "times_had": rng.randint(1, 12),
+                    "procedure_year": rng.randint(2018, 2025),
+                    "procedure_month": rng.randint(1, 12),
+                    "percent_relief": rng.randint(0, 100),
+                    "relief_weeks": rng.randint(0, 104),
+                    "relief_ongoing": rng.random() < 0.3,
+                    "side_effects": {
+                        code: rng.choice(["mild", "moderate", "severe"])
+                        for code in rng.sample(effects, rng.randint(0, 2))
+                    },
+                    "complications": ["emergency"] if rng.random() < 0.03 else [],
+                    "stop_reason": rng.choice(list(STOP_REASONS)),
+                    "would_repeat": rng.choice(["yes", "no", "unsure"]),
+                    "has_conflict": False,
+                }
+            )
+        db.session.execute(sa.insert(ExperienceReport), rows)
+        db.session.commit()
+
+
+def count_statements(app, action) -> int:
+    """SQL statements one call of `action` sends (the page must be a 200)."""
+    statements = []
+    with app.app_context():
+        engine = db.engine
+
+    def count(_conn, _cursor, statement, *_args):
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
+            statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert action().status_code == 200
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def timed(action, runs: int) -> list[float]:
+    durations = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        action()
+        durations.append((time.perf_counter() - start) * 1000)
+    return durations
+
+
+def report(name: str, durations: list[float], statements: int | None = None) -> None:
+    ordered = sorted(durations)
+    p95 = ordered[max(0, round(0.95 * len(ordered)) - 1)]
+    extra = f"  {statements} SQL statements" if statements is not None else ""
+    print(
+        f"{name:<28} p50 {statistics.median(ordered):7.1f} ms   p95 {p95:7.1f} ms   "
+        f"max {ordered[-1]:7.1f} ms{extra}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reports", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--database-url", help="default: a temporary SQLite file")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        url = args.database_url or f"sqlite:///{folder}/bench.sqlite3"
+        app = create_app({"TESTING": True, "DATABASE_URL": url, "RATELIMIT_ENABLED": False})
+        with app.app_context():
+            started = time.perf_counter()
+            build(url, args.reports)
+            print(
+                f"Built {args.reports:,} reports in {time.perf_counter() - started:.1f} s "
+                f"on {db.engine.dialect.name}"
+            )
+            board = db.session.scalar(sa.select(Board).where(Board.slug == BOARD))
+            report("summary only", timed(lambda: summarise_boards([board]), args.runs))
+            db.session.remove()
+        client = app.test_client()
+        for name, path in {
+            "outcomes page": f"/b/{BOARD}/outcomes",
+            "outcomes page, filtered": f"/b/{BOARD}/outcomes?since=3&episode=repeat",
+            "outcomes.json": f"/b/{BOARD}/outcomes.json",
+            "outcomes.csv": f"/b/{BOARD}/outcomes.csv",
+            "compare (2 boards)": f"/outcomes?boards={BOARD},epidural-steroid",
+        }.items():
+            statements = count_statements(app, lambda path=path: client.get(path))
+            report(name, timed(lambda path=path: client.get(path), args.runs), statements)
+
+
+if __name__ == "__main__":
+    main()
