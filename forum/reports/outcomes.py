@@ -36,6 +36,10 @@ class Filters:
     def as_dict(self) -> dict:
         return {"since_years": self.since_years, "episode": self.episode}
 
+    def as_query(self) -> dict:
+        """The filters as the page's query string (for links to the open data)."""
+        return {"since": self.since_years, "episode": self.episode}
+
 
 @dataclass(frozen=True)
 class Count:
@@ -80,6 +84,25 @@ class Survival:
     @property
     def suppressed(self) -> bool:
         return self.n < MIN_N
+
+    def at(self, weeks: float) -> float:
+        """The estimated share still with relief after `weeks`."""
+        return next((share for week, share in reversed(self.steps) if week <= weeks), 1.0)
+
+    @property
+    def milestones(self) -> list[tuple[str, float]]:
+        """The estimate at familiar points in time, as far as the reports reach."""
+        return [(label, self.at(weeks)) for label, weeks in MILESTONES if weeks <= self.last_week]
+
+
+MILESTONES = [
+    ("1 month", 4),
+    ("3 months", 13),
+    ("6 months", 26),
+    ("1 year", 52),
+    ("2 years", 104),
+    ("5 years", 260),
+]
 
 
 @dataclass

@@ -38,7 +38,9 @@ def _report_form(default: Board | None, with_thread: bool = False):
     `default`. Returns (form, treatment or None, whether the member switched to a
     treatment whose side-effect list the form did not show)."""
     treatments = services.list_treatments()
-    wanted = request.values.get("treatment") or (default.slug if default else "")
+    # A posted form names its treatment; a link (the community boards' picker) may too.
+    source = request.form if request.method == "POST" else request.args
+    wanted = source.get("treatment") or (default.slug if default else "")
     treatment = next((t for t in treatments if t.slug == wanted), None)
     form = report_form(treatment.family if treatment else None, with_thread=with_thread)
     form.treatment.choices = [SelectChoice("", "Choose a treatment…")] + [

@@ -198,7 +198,9 @@ def test_the_required_answers_are_required(app_ctx, treatment, field, missing):
 def test_choices_outside_the_vocabulary_are_refused(app_ctx, treatment, field):
     """Only the listed answers are stored: the outcomes pages count them."""
     # A valid cost and currency, so only the answer under test is wrong.
-    error = _refused(treatment, **{"cost_bracket": "under_100", "currency": "EUR", field: "made_up"})
+    error = _refused(
+        treatment, **{"cost_bracket": "under_100", "currency": "EUR", field: "made_up"}
+    )
 
     assert error.field == field
 
@@ -230,6 +232,7 @@ def test_a_side_effect_from_another_family_is_refused(app_ctx, treatment):
 
 
 def test_an_unknown_side_effect_is_refused(app_ctx, treatment):
+    """A code no family offers is refused like one from another family."""
     error = _refused(treatment, side_effects={"growing_a_tail": "mild"})
 
     assert error.field == "side_effects"
@@ -237,6 +240,7 @@ def test_an_unknown_side_effect_is_refused(app_ctx, treatment):
 
 @pytest.mark.parametrize("severity", ["", "extreme", None])
 def test_each_side_effect_needs_a_known_severity(app_ctx, treatment, severity):
+    """Mild, moderate or severe: a side effect without one is sent back."""
     error = _refused(treatment, side_effects={"flare": severity})
 
     assert error.field == "side_effects"
@@ -253,12 +257,14 @@ def test_side_effects_are_kept_in_the_family_order(app_ctx, treatment):
 
 
 def test_an_unknown_complication_is_refused(app_ctx, treatment):
+    """Only the listed serious complications are counted."""
     error = _refused(treatment, complications=["emergency", "alien_abduction"])
 
     assert error.field == "complications"
 
 
 def test_a_complication_ticked_twice_counts_once(app_ctx, treatment):
+    """A repeated code (a resent form) is stored once."""
     clean = services.clean_answers(
         answers(treatment, complications=["emergency", "emergency"]), today=TODAY
     )
@@ -267,13 +273,14 @@ def test_a_complication_ticked_twice_counts_once(app_ctx, treatment):
 
 
 def test_a_cost_needs_its_currency(app_ctx, treatment):
-    """"Under 100" means nothing without saying of what."""
+    """ "Under 100" means nothing without saying of what."""
     error = _refused(treatment, cost_bracket="under_100")
 
     assert error.field == "currency"
 
 
 def test_a_cost_with_its_currency_is_kept(app_ctx, treatment):
+    """A bracket and its currency are stored together."""
     clean = services.clean_answers(
         answers(treatment, cost_bracket="500_1000", currency="GBP"), today=TODAY
     )
@@ -291,6 +298,7 @@ def test_paying_nothing_drops_the_currency(app_ctx, treatment):
 
 
 def test_ongoing_relief_needs_the_weeks_so_far(app_ctx, treatment):
+    """ "Still going on" needs how long so far, or the outcomes cannot count it."""
     error = _refused(treatment, relief_ongoing=True)
 
     assert error.field == "relief_weeks"
@@ -304,6 +312,7 @@ def test_ongoing_relief_cannot_have_worn_off(app_ctx, treatment):
 
 
 def test_ongoing_relief_with_weeks_is_accepted(app_ctx, treatment):
+    """Relief still going on after twelve weeks is a valid answer."""
     clean = services.clean_answers(
         answers(treatment, relief_ongoing=True, relief_weeks=12, stop_reason="ongoing"),
         today=TODAY,
@@ -314,12 +323,14 @@ def test_ongoing_relief_with_weeks_is_accepted(app_ctx, treatment):
 
 @pytest.mark.parametrize("disclosure", [None, "", "   \n  "], ids=["none", "empty", "blank"])
 def test_a_declared_conflict_needs_a_disclosure(app_ctx, treatment, disclosure):
+    """A tie declared without saying what it is (blank counts as nothing) is refused."""
     error = _refused(treatment, has_conflict=True, conflict_disclosure=disclosure)
 
     assert error.field == "conflict_disclosure"
 
 
 def test_a_disclosure_is_at_most_300_characters(app_ctx, treatment):
+    """300 characters are accepted, 301 refused."""
     error = _refused(treatment, has_conflict=True, conflict_disclosure="x" * 301)
     clean = services.clean_answers(
         answers(treatment, has_conflict=True, conflict_disclosure="x" * 300), today=TODAY
@@ -331,6 +342,7 @@ def test_a_disclosure_is_at_most_300_characters(app_ctx, treatment):
 
 
 def test_a_disclosure_has_its_spacing_tidied(app_ctx, treatment):
+    """Runs of spaces and line breaks become single spaces on the card."""
     clean = services.clean_answers(
         answers(treatment, has_conflict=True, conflict_disclosure="  I work  for\na clinic "),
         today=TODAY,
@@ -340,7 +352,7 @@ def test_a_disclosure_has_its_spacing_tidied(app_ctx, treatment):
 
 
 def test_a_disclosure_without_a_declared_conflict_is_refused(app_ctx, treatment):
-    """"No tie" plus a description of one is a contradiction to check, not to guess."""
+    """ "No tie" plus a description of one is a contradiction to check, not to guess."""
     error = _refused(treatment, has_conflict=False, conflict_disclosure="I sell stimulators")
 
     assert error.field == "has_conflict"
@@ -354,6 +366,7 @@ def test_a_community_board_is_not_a_treatment(app_ctx, community):
 
 
 def test_a_report_without_a_treatment_is_refused(app_ctx):
+    """No treatment at all is refused on the treatment question."""
     with pytest.raises(DomainError) as refused:
         services.clean_answers({"pain_before": 7, "pain_best": 3, "pgic": 2}, today=TODAY)
 
@@ -364,6 +377,7 @@ def test_a_report_without_a_treatment_is_refused(app_ctx):
 
 
 def test_filing_creates_the_thread_its_post_and_the_report(app_ctx, treatment, member):
+    """One call starts the thread, its first post and the report on it."""
     post = _file(member, treatment, side_effects={"flare": "moderate"})
 
     db.session.expire_all()
@@ -434,6 +448,7 @@ def test_the_same_submission_twice_files_one_report(app_ctx, treatment, member):
 
 @pytest.mark.parametrize("kind", ["silence", "suspension"])
 def test_a_silenced_or_suspended_member_cannot_file(app_ctx, treatment, member, moderator, kind):
+    """A sanctioned member may read but not file; nothing is created."""
     impose_sanction(
         _user(moderator), _user(member), kind, "Cooling off.", utcnow() + timedelta(days=3)
     )
@@ -457,6 +472,7 @@ def started(app, make_thread, treatment, member):
 
 
 def test_the_thread_starter_adds_a_report_to_the_first_post(app_ctx, treatment, member, started):
+    """A thread started without a report gets one later from its starter."""
     services.add_report(
         _user(member), services.get_post_or_404(started), answers(_board(treatment), pgic=3)
     )
@@ -468,7 +484,9 @@ def test_the_thread_starter_adds_a_report_to_the_first_post(app_ctx, treatment, 
 
 def test_a_second_report_on_the_same_post_is_a_conflict(app_ctx, treatment, member, started):
     """One report per thread: the second is refused and the first kept as it was."""
-    services.add_report(_user(member), services.get_post_or_404(started), answers(_board(treatment)))
+    services.add_report(
+        _user(member), services.get_post_or_404(started), answers(_board(treatment))
+    )
 
     with pytest.raises(Conflict):
         services.add_report(
@@ -494,13 +512,17 @@ def test_a_report_goes_on_the_first_post_only(app_ctx, treatment, member, starte
 
 
 def test_fred_cannot_add_a_report_to_someone_elses_thread(app_ctx, treatment, fred, started):
+    """The bad actor cannot put his answers on another member's story."""
     with pytest.raises(NotAllowed):
-        services.add_report(_user(fred), services.get_post_or_404(started), answers(_board(treatment)))
+        services.add_report(
+            _user(fred), services.get_post_or_404(started), answers(_board(treatment))
+        )
 
     assert _count(ExperienceReport) == 0
 
 
 def test_a_silenced_starter_cannot_add_a_report(app_ctx, treatment, member, started):
+    """Silence stops adding a report as it stops posting."""
     _user(member).silenced_until = utcnow() + timedelta(days=1)
     db.session.commit()
 
@@ -516,7 +538,7 @@ def test_a_silenced_starter_cannot_add_a_report(app_ctx, treatment, member, star
 
 
 def test_an_update_keeps_the_old_answers_as_a_revision(app_ctx, file, treatment, member):
-    """"The relief wore off at seven months": the new answers replace the old ones,
+    """ "The relief wore off at seven months": the new answers replace the old ones,
     which stay in the history."""
     post_id = file(treatment, author=member, percent_relief=80, side_effects={"flare": "mild"})
     report = _report(post_id)
@@ -565,6 +587,7 @@ def test_a_stale_update_is_a_conflict_and_changes_nothing(app_ctx, file, treatme
 
 
 def test_a_refused_update_changes_nothing(app_ctx, file, treatment, member):
+    """A bad answer in an update leaves the report and its history as they were."""
     post_id = file(treatment, author=member)
 
     with pytest.raises(DomainError) as refused:
@@ -580,6 +603,7 @@ def test_a_refused_update_changes_nothing(app_ctx, file, treatment, member):
 
 
 def test_fred_cannot_update_someone_elses_report(app_ctx, file, treatment, member, fred):
+    """The bad actor cannot rewrite another member's report."""
     post_id = file(treatment, author=member)
 
     with pytest.raises(NotAllowed):
@@ -617,6 +641,7 @@ def test_versions_are_listed_newest_first_with_their_treatment(
 
 
 def test_a_report_never_updated_has_one_version(app_ctx, file, treatment, member):
+    """The history of a fresh report is the report itself."""
     post_id = file(treatment, author=member)
 
     [version] = services.list_report_versions(_report(post_id))
