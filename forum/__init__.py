@@ -50,6 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from forum.auth.views import bp as auth_bp
     from forum.boards.views import bp as boards_bp
     from forum.moderation.views import bp as moderation_bp
+    from forum.notifications.views import bp as notifications_bp
     from forum.reports.views import bp as reports_bp
     from forum.threads.views import bp as threads_bp
 
@@ -59,6 +60,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(moderation_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(notifications_bp)
 
     # Errors, headers, templates, CLI
     from forum.cli import forum_cli

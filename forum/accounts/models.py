@@ -31,8 +31,21 @@ class User(UserMixin, db.Model):
     silenced_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     banned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Notifications: watch threads one starts or replies to; an optional e-mail address
+    # (never shown to anyone) once confirmed, and how often to send to it.
+    auto_watch: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    notify_email: Mapped[str | None] = mapped_column(sa.String(320))
+    notify_email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    email_frequency: Mapped[str] = mapped_column(
+        sa.String(10), default="none", server_default="none"
+    )
 
-    __table_args__ = (sa.CheckConstraint("role IN ('member', 'moderator', 'admin')", name="role"),)
+    __table_args__ = (
+        sa.CheckConstraint("role IN ('member', 'moderator', 'admin')", name="role"),
+        sa.CheckConstraint(
+            "email_frequency IN ('instant', 'daily', 'none')", name="email_frequency"
+        ),
+    )
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
