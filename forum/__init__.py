@@ -52,6 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from forum.moderation.views import bp as moderation_bp
     from forum.notifications.views import bp as notifications_bp
     from forum.reports.views import bp as reports_bp
+    from forum.search.views import bp as search_bp
     from forum.threads.views import bp as threads_bp
 
     app.register_blueprint(boards_bp)
@@ -61,6 +62,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(moderation_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(search_bp)
 
     # Errors, headers, templates, CLI
     from forum.cli import forum_cli

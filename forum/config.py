@@ -21,6 +21,7 @@ RATELIMIT_SIGN_IN = "20 per minute"
 
 THREADS_PER_PAGE = 25
 POSTS_PER_PAGE = 20
+SEARCH_RESULTS_PER_PAGE = 20
 PROFILE_RECENT_POSTS = 20
 
 # None: Secure (HTTPS-only) cookies everywhere except debug and testing.

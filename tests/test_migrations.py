@@ -4,12 +4,15 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from forum.extensions import db
+from forum.search.schema import include_object
 
 
 def test_models_and_migrations_agree(app):
     """The test database was built by `flask db upgrade`; autogenerate finds nothing to add."""
     with app.app_context(), db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_object": include_object}
+        )
         diff = compare_metadata(context, db.metadata)
     assert diff == []
 

@@ -1,0 +1,143 @@
+"""Full-text search over thread titles and post bodies, on SQLite FTS5 or PostgreSQL.
+
+One function, `search_posts`, whatever the backend; both return only what a visitor may
+read (visible posts in visible threads), ranked by relevance or newest first, with an
+excerpt whose matching words are marked."""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from markupsafe import Markup, escape
+from sqlalchemy.orm import joinedload
+
+from forum.boards.models import Board
+from forum.extensions import db
+from forum.search.query import SearchQuery, parse_query
+from forum.threads.models import Post, Thread
+
+SORTS = ("relevance", "newest")
+# Control characters that never occur in a post: they mark the matches in an excerpt
+# until the excerpt has been escaped.
+_START, _STOP = "\x02", "\x03"
+
+
+@dataclass(frozen=True)
+class Hit:
+    post: Post
+    excerpt: Markup
+
+
+@dataclass(frozen=True)
+class Results:
+    query: SearchQuery
+    hits: list[Hit]
+    page: int
+    per_page: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+
+def board_synonyms() -> list[list[str]]:
+    """Each treatment's names: the board's own and the aliases patients use."""
+    rows = db.session.execute(sa.select(Board.name, Board.aliases))
+    return [[name, *(aliases or [])] for name, aliases in rows]
+
+
+def search_posts(
+    text: str | None,
+    board: Board | None = None,
+    sort: str = "relevance",
+    page: int = 1,
+    per_page: int = 20,
+) -> Results:
+    """Posts matching every word or phrase of `text` (treatment aliases as synonyms).
+
+    Raises DomainError with a friendly message for a query that cannot be searched."""
+    query = parse_query(text, board_synonyms())
+    backend = _postgresql if db.engine.dialect.name == "postgresql" else _sqlite
+    select, excerpt, rank = backend(query)
+    select = (
+        select.join(Thread, Thread.id == Post.thread_id)
+        .where(Post.state == "visible", ~Thread.is_hidden, Post.position.is_not(None))
+        .options(
+            joinedload(Post.thread).joinedload(Thread.board),
+            joinedload(Post.author),
+        )
+        .add_columns(excerpt)
+    )
+    if board is not None:
+        select = select.where(Thread.board_id == board.id)
+    order = (Post.created_at.desc(), Post.id.desc()) if sort == "newest" else (rank, Post.id)
+    rows = db.session.execute(
+        select.order_by(*order).limit(per_page + 1).offset((page - 1) * per_page)
+    ).all()
+    hits = [Hit(post, _marked(excerpt)) for post, excerpt in rows[:per_page]]
+    return Results(query, hits, page, per_page, has_next=len(rows) > per_page)
+
+
+def _marked(excerpt: str | None) -> Markup:
+    """Escape the excerpt, then turn the match markers into <mark> elements."""
+    text = str(escape(excerpt or ""))
+    return Markup(text.replace(_START, "<mark>").replace(_STOP, "</mark>"))
+
+
+# -- SQLite FTS5 -----------------------------------------------------------------------
+
+_fts = sa.table("post_search", sa.column("rowid"), sa.column("title"), sa.column("body"))
+
+
+def _fts_match(query: SearchQuery) -> str:
+    """An FTS5 query in which every word is a quoted string: no syntax gets through."""
+
+    def phrase(alternative) -> str:
+        return '"' + " ".join(alternative.words) + '"'
+
+    return " AND ".join(
+        "(" + " OR ".join(phrase(alt) for alt in group) + ")" for group in query.groups
+    )
+
+
+def _sqlite(query: SearchQuery):
+    match = sa.text("post_search MATCH :match").bindparams(match=_fts_match(query))
+    # bm25 with the title weighing five times the body; lower is better.
+    rank = sa.literal_column("bm25(post_search, 5.0, 1.0)")
+    excerpt = sa.literal_column(
+        f"snippet(post_search, 1, '{_START}', '{_STOP}', ' … ', 24)", sa.Text
+    )
+    select = sa.select(Post).join(_fts, _fts.c.rowid == Post.id).where(match)
+    return select, excerpt, rank
+
+
+# -- PostgreSQL full text ---------------------------------------------------------------
+
+_vector = sa.literal_column("posts.search_vector")
+_english = sa.literal_column("'english'::regconfig")
+
+
+def _tsquery(query: SearchQuery):
+    """Each alternative as a phrase query, OR within a group, AND between groups."""
+    combined = None
+    for group in query.groups:
+        either = None
+        for alt in group:
+            term = sa.func.phraseto_tsquery(_english, alt.text)
+            either = term if either is None else either.op("||")(term)
+        combined = either if combined is None else combined.op("&&")(either)
+    return combined
+
+
+def _postgresql(query: SearchQuery):
+    tsquery = _tsquery(query)
+    rank = sa.func.ts_rank_cd(_vector, tsquery).desc()
+    excerpt = sa.func.ts_headline(
+        _english,
+        Post.body_source,
+        tsquery,
+        f"StartSel={_START}, StopSel={_STOP}, MaxWords=35, MinWords=15, "
+        'MaxFragments=2, FragmentDelimiter=" … "',
+    )
+    select = sa.select(Post).where(_vector.op("@@")(tsquery))
+    return select, excerpt, rank
