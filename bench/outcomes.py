@@ -12,7 +12,6 @@ figures with the SQL statements each page ran. Not a test: it prints, it does no
 
 import argparse
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -20,8 +19,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project
 
+from bench.common import count_statements, fresh_schema, report, timed  # noqa: E402
 from forum import create_app  # noqa: E402
 from forum.accounts.models import User  # noqa: E402
 from forum.boards.models import Board  # noqa: E402
@@ -35,11 +35,8 @@ from forum.threads.models import Post, Thread  # noqa: E402
 BOARD = "radiofrequency-ablation"
 
 
-def build(url: str, reports: int) -> None:
-    """Create the schema and insert `reports` reports, each on its own thread."""
-    with db.engine.begin() as connection:
-        db.metadata.drop_all(connection)
-        db.metadata.create_all(connection)
+def build(reports: int) -> None:
+    """Insert `reports` reports, each on its own thread, into a freshly migrated database."""
     seed_boards()
     board = db.session.scalar(sa.select(Board).where(Board.slug == BOARD))
     rng, now = random.Random(1), utcnow()
@@ -119,43 +116,6 @@ def build(url: str, reports: int) -> None:
         db.session.commit()
 
 
-def count_statements(app, action) -> int:
-    """SQL statements one call of `action` sends (the page must be a 200)."""
-    statements = []
-    with app.app_context():
-        engine = db.engine
-
-    def count(_conn, _cursor, statement, *_args):
-        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
-            statements.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
-        assert action().status_code == 200
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
-    return len(statements)
-
-
-def timed(action, runs: int) -> list[float]:
-    durations = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        durations.append((time.perf_counter() - start) * 1000)
-    return durations
-
-
-def report(name: str, durations: list[float], statements: int | None = None) -> None:
-    ordered = sorted(durations)
-    p95 = ordered[max(0, round(0.95 * len(ordered)) - 1)]
-    extra = f"  {statements} SQL statements" if statements is not None else ""
-    print(
-        f"{name:<28} p50 {statistics.median(ordered):7.1f} ms   p95 {p95:7.1f} ms   "
-        f"max {ordered[-1]:7.1f} ms{extra}"
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reports", type=int, default=10_000)
@@ -165,9 +125,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         url = args.database_url or f"sqlite:///{folder}/bench.sqlite3"
         app = create_app({"TESTING": True, "DATABASE_URL": url, "RATELIMIT_ENABLED": False})
+        fresh_schema(app)
         with app.app_context():
             started = time.perf_counter()
-            build(url, args.reports)
+            build(args.reports)
             print(
                 f"Built {args.reports:,} reports in {time.perf_counter() - started:.1f} s "
                 f"on {db.engine.dialect.name}"

@@ -40,25 +40,26 @@ class Results:
         return self.page > 1
 
 
-def board_synonyms() -> list[list[str]]:
+def board_synonyms(boards: list[Board]) -> list[list[str]]:
     """Each treatment's names: the board's own and the aliases patients use."""
-    rows = db.session.execute(sa.select(Board.name, Board.aliases))
-    return [[name, *(aliases or [])] for name, aliases in rows]
+    return [[board.name, *(board.aliases or [])] for board in boards]
 
 
 def search_posts(
     text: str | None,
+    boards: list[Board],
     board: Board | None = None,
     sort: str = "relevance",
     page: int = 1,
     per_page: int = 20,
 ) -> Results:
-    """Posts matching every word or phrase of `text` (treatment aliases as synonyms).
+    """Posts matching every word or phrase of `text`, the names of `boards` (all of them,
+    usually) acting as synonyms; `board` narrows the search to one board.
 
     Raises DomainError with a friendly message for a query that cannot be searched."""
-    query = parse_query(text, board_synonyms())
+    query = parse_query(text, board_synonyms(boards))
     backend = _postgresql if db.engine.dialect.name == "postgresql" else _sqlite
-    select, excerpt, rank = backend(query)
+    select, excerpt, rank, newest = backend(query)
     select = (
         select.join(Thread, Thread.id == Post.thread_id)
         .where(Post.state == "visible", ~Thread.is_hidden, Post.position.is_not(None))
@@ -70,7 +71,8 @@ def search_posts(
     )
     if board is not None:
         select = select.where(Thread.board_id == board.id)
-    order = (Post.created_at.desc(), Post.id.desc()) if sort == "newest" else (rank, Post.id)
+    # Newest first by id, which follows creation: the index can then stop at the page.
+    order = (newest,) if sort == "newest" else (rank, Post.id)
     rows = db.session.execute(
         select.order_by(*order).limit(per_page + 1).offset((page - 1) * per_page)
     ).all()
@@ -108,7 +110,7 @@ def _sqlite(query: SearchQuery):
         f"snippet(post_search, 1, '{_START}', '{_STOP}', ' … ', 24)", sa.Text
     )
     select = sa.select(Post).join(_fts, _fts.c.rowid == Post.id).where(match)
-    return select, excerpt, rank
+    return select, excerpt, rank, _fts.c.rowid.desc()
 
 
 # -- PostgreSQL full text ---------------------------------------------------------------
@@ -140,4 +142,4 @@ def _postgresql(query: SearchQuery):
         'MaxFragments=2, FragmentDelimiter=" … "',
     )
     select = sa.select(Post).where(_vector.op("@@")(tsquery))
-    return select, excerpt, rank
+    return select, excerpt, rank, Post.id.desc()

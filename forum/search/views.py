@@ -26,6 +26,7 @@ def index():
     try:
         results = search_posts(
             form.q.data,
+            boards,
             board,
             form.sort.data,
             page,

@@ -1,0 +1,62 @@
+"""Small helpers shared by the benchmark scripts: timing, percentiles, SQL statement counts."""
+
+import statistics
+import time
+
+import sqlalchemy as sa
+
+from forum.extensions import db
+
+
+def timed(action, runs: int) -> list[float]:
+    """Milliseconds each of `runs` calls of `action` took."""
+    durations = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        action()
+        durations.append((time.perf_counter() - start) * 1000)
+    return durations
+
+
+def percentile(ordered: list[float], share: float) -> float:
+    return ordered[max(0, round(share * len(ordered)) - 1)]
+
+
+def report(name: str, durations: list[float], statements: int | None = None) -> None:
+    ordered = sorted(durations)
+    extra = f"  {statements} SQL statements" if statements is not None else ""
+    print(
+        f"{name:<34} p50 {statistics.median(ordered):7.1f} ms   "
+        f"p95 {percentile(ordered, 0.95):7.1f} ms   p99 {percentile(ordered, 0.99):7.1f} ms"
+        f"{extra}"
+    )
+
+
+def count_statements(app, action) -> int:
+    """SQL statements one call of `action` sends (its response must be a 200)."""
+    statements = []
+    with app.app_context():
+        engine = db.engine
+
+    def count(_conn, _cursor, statement, *_args):
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
+            statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert action().status_code == 200
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def fresh_schema(app) -> None:
+    """Build the benchmark database with the migrations, as production does. A PostgreSQL
+    database is emptied first (only ever point this at a scratch database)."""
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as connection:
+                connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        upgrade()
