@@ -16,6 +16,13 @@ TERMS_MAX = 10
 
 _PHRASE_OR_WORD = re.compile(r'"([^"]*)"|(\S+)')
 _WORD = re.compile(r"\w+")
+# Words too common to search for on their own (and the search engines' operator words):
+# left out of unquoted queries on both backends, so SQLite and PostgreSQL agree.
+STOP_WORDS = frozenset(
+    "a an and are as at be but by for from had has have he her his i if in into is it its "
+    "me my near no not of on or our she so such that the their them then there these they "
+    "this to was we were will with you your".split()
+)
 
 
 @dataclass(frozen=True)
@@ -50,19 +57,28 @@ def parse_query(text: str | None, synonyms: list[list[str]]) -> SearchQuery:
         raise DomainError("Type a word or two to search for.", "q")
     if len(text) > QUERY_MAX:
         raise DomainError(f"Search for at most {QUERY_MAX} characters, please.", "q")
-    units = []  # (words, quoted)
+    runs: list[tuple[tuple[str, ...], bool]] = []  # (words, quoted)
     for phrase, word in _PHRASE_OR_WORD.findall(text):
         words = tuple(w.lower() for w in _WORD.findall(phrase if phrase else word))
-        if words:
-            units.append((words, bool(phrase)))
-    if not units:
+        if not words:
+            continue
+        if not phrase and runs and not runs[-1][1]:  # unquoted words run on together
+            runs[-1] = (runs[-1][0] + words, False)
+        else:
+            runs.append((words, bool(phrase)))
+    if not runs:
         raise DomainError(
             "Search for words or numbers: punctuation and symbols on their own find nothing.",
             "q",
         )
-    if sum(len(words) for words, _ in units) > TERMS_MAX:
+    if sum(len(words) for words, _ in runs) > TERMS_MAX:
         raise DomainError(f"Use at most {TERMS_MAX} words, please.", "q")
-    return SearchQuery(tuple(_expand(units, _synonym_table(synonyms))))
+    groups = _expand(runs, _synonym_table(synonyms))
+    if not groups:
+        raise DomainError(
+            "Those words are too common to search for: add a more telling one.", "q"
+        )
+    return SearchQuery(tuple(groups))
 
 
 def _synonym_table(synonyms: list[list[str]]) -> dict[tuple[str, ...], set[tuple[str, ...]]]:
@@ -75,21 +91,23 @@ def _synonym_table(synonyms: list[list[str]]) -> dict[tuple[str, ...], set[tuple
     return table
 
 
-def _expand(units, table) -> list[tuple[Alternative, ...]]:
-    """Greedily replace the longest run of words that names a treatment with all its
-    names; a quoted phrase is expanded only when it is a name as a whole."""
+def _expand(runs, table) -> list[tuple[Alternative, ...]]:
+    """Greedily replace the longest stretch of words that names a treatment with all its
+    names, and leave out common words; a quoted phrase is kept whole, and expanded only
+    when it is a name as a whole."""
     longest = max((len(form) for form in table), default=1)
     groups = []
-    for words, quoted in units:
+    for words, quoted in runs:
         if quoted:
             groups.append(_group(words, table))
             continue
         start = 0
         while start < len(words):
             for size in range(min(longest, len(words) - start), 0, -1):
-                run = words[start : start + size]
-                if run in table or size == 1:
-                    groups.append(_group(run, table))
+                stretch = words[start : start + size]
+                if stretch in table or size == 1:
+                    if stretch in table or stretch[0] not in STOP_WORDS:
+                        groups.append(_group(stretch, table))
                     start += size
                     break
     return groups

@@ -16,9 +16,11 @@ from forum.search.query import SearchQuery, parse_query
 from forum.threads.models import Post, Thread
 
 SORTS = ("relevance", "newest")
-# Control characters that never occur in a post: they mark the matches in an excerpt
-# until the excerpt has been escaped.
-_START, _STOP = "\x02", "\x03"
+# Control characters that never occur in a post (posts are stored without them): they
+# mark the matches in an excerpt until the excerpt has been escaped, and stand in for
+# < and > while PostgreSQL makes the excerpt (its parser would drop text that looks like
+# a tag).
+_START, _STOP, _LT, _GT = "\x02", "\x03", "\x04", "\x05"
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,8 @@ def search_posts(
 
 def _marked(excerpt: str | None) -> Markup:
     """Escape the excerpt, then turn the match markers into <mark> elements."""
-    text = str(escape(excerpt or ""))
+    text = (excerpt or "").replace(_LT, "<").replace(_GT, ">")
+    text = str(escape(text))
     return Markup(text.replace(_START, "<mark>").replace(_STOP, "</mark>"))
 
 
@@ -136,7 +139,7 @@ def _postgresql(query: SearchQuery):
     rank = sa.func.ts_rank_cd(_vector, tsquery).desc()
     excerpt = sa.func.ts_headline(
         _english,
-        Post.body_source,
+        sa.func.translate(Post.body_source, "<>", _LT + _GT),
         tsquery,
         f"StartSel={_START}, StopSel={_STOP}, MaxWords=35, MinWords=15, "
         'MaxFragments=2, FragmentDelimiter=" … "',

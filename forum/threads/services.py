@@ -1,5 +1,6 @@
 """Threads and posts: reading, starting, replying, editing, deleting."""
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -14,6 +15,12 @@ from forum.content import quote_markdown, render_markdown
 from forum.errors import Conflict, DomainError, NotAllowed
 from forum.extensions import db, utcnow
 from forum.moderation.sanctions import check_can_participate, may_participate
+from forum.notifications.services import (
+    auto_watch,
+    mentionable_names,
+    notify_new_post,
+    notify_references,
+)
 from forum.pagination import Page, check_page
 from forum.reports.models import ExperienceReport
 from forum.threads.models import Post, PostRevision, Thread
@@ -232,8 +239,10 @@ def create_thread(
         db.session.flush()
     except IntegrityError as error:
         return _resolve_duplicate(author, submission_key, error)
+    auto_watch(author, thread.id)
     if not pending:
         _count_new_post(author, board.id, thread.id, now, new_thread=True)
+        notify_new_post(post, thread)
     if not commit:
         return post
     db.session.commit()
@@ -271,13 +280,16 @@ def reply_to_thread(
         db.session.flush()
     except IntegrityError as error:
         return _resolve_duplicate(author, submission_key, error)
+    auto_watch(author, thread.id)
+    notify_new_post(post, thread)  # only if visible: a waiting reply is told on approval
     db.session.commit()
     return _reload(post)
 
 
 def approve_post(post: Post) -> None:
-    """A moderator approved a waiting post: it joins its thread and every count.
-    The caller (the moderation service) logs and commits."""
+    """A moderator approved a waiting post: it joins its thread and every count, and the
+    notifications held back while it waited go out. The caller (the moderation service)
+    logs and commits."""
     thread = db.session.get(Thread, post.thread_id)
     author = db.session.get(User, post.author_id)
     now = utcnow()
@@ -288,6 +300,7 @@ def approve_post(post: Post) -> None:
         _count_new_post(author, thread.board_id, thread.id, now, new_thread=True)
     else:
         _append(post, thread.id, thread.board_id, author, now, check_lock=False)
+    notify_new_post(post, thread)
 
 
 def needs_approval(author: User) -> bool:
@@ -321,14 +334,16 @@ def _append(
 
 
 def _render_for(author: User, body: str) -> str:
-    """Render, refusing too many links from a member younger than a few days."""
-    html = render_markdown(body)
+    """Render (@names of members become links to their profiles), refusing too many links
+    from a member younger than a few days."""
+    html = render_markdown(body, mentionable_names(body))
     config = current_app.config
     if author.is_moderator or author.created_at is None:
         return html
     if utcnow() - author.created_at < timedelta(days=config["NEW_MEMBER_DAYS"]):
         limit = config["NEW_MEMBER_LINK_LIMIT"]
-        links = html.count("<a ")
+        # Mentions link to profiles here: they are not the links that spam is made of.
+        links = html.count("<a ") - html.count('<a href="/u/')
         if links > limit:
             raise DomainError(
                 f"New members can include at most {limit} links in a post for their first "
@@ -380,6 +395,7 @@ def edit_post(
     post.edited_at = now
     post.edited_by_id = editor.id
     post.version = post.version + 1
+    notify_references(post)  # members the edit newly mentions or quotes
     if not commit:  # part of a larger use case (a moderator's edit) that commits
         db.session.flush()
         return post
@@ -410,8 +426,13 @@ def clean_title(title: str) -> str:
     return title
 
 
+# Control characters other than tab and newline: invisible, and search uses some of them
+# as markers, so posts never keep them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
 def _clean_body(body: str) -> str:
-    body = body.replace("\r\n", "\n").strip()
+    body = _CONTROL.sub("", body.replace("\r\n", "\n")).strip()
     if not BODY_MIN <= len(body) <= BODY_MAX:
         raise DomainError(
             "Please write something."

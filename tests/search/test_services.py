@@ -1,0 +1,186 @@
+"""search_posts without HTTP: what it finds, and that the index follows every write."""
+
+import pytest
+import sqlalchemy as sa
+
+from forum.accounts.models import User
+from forum.boards.services import list_boards
+from forum.errors import DomainError
+from forum.extensions import db
+from forum.moderation.services import decide_on_post, rename_thread
+from forum.search.services import search_posts
+from forum.threads.models import Post, Thread
+from forum.threads.services import create_thread, edit_post, get_post_or_404, reply_to_thread
+from tests.conftest import first_post_id
+
+
+def _found(text: str, **options) -> list[int]:
+    """Ids of the posts found, every board's names acting as synonyms."""
+    return [hit.post.id for hit in search_posts(text, list_boards(), **options).hits]
+
+
+# -- what is found ---------------------------------------------------------------------
+
+
+def test_a_word_only_in_the_title_finds_the_threads_first_post(app, make_thread, make_post):
+    """Searching a word from a thread's title lists the thread's opening post."""
+    thread = make_thread(title="Sciatica flare after gardening", body="My leg hurts again.")
+    make_post(thread, body="Sorry to hear that, rest up.")
+    opening = first_post_id(app, thread)
+
+    with app.app_context():
+        assert _found("sciatica") == [opening]
+
+
+def test_a_word_in_a_reply_finds_that_reply(app, make_thread, make_post):
+    """A word that only a reply uses finds the reply, not the thread's other posts."""
+    thread = make_thread(title="Questions before my procedure", body="What should I expect?")
+    reply = make_post(thread, body="Bring a driver; the sedation lingers.")
+    make_post(thread, body="Good luck with it.")
+
+    with app.app_context():
+        assert _found("sedation") == [reply.id]
+
+
+@pytest.mark.parametrize(
+    ("written", "searched"),
+    [("injection", "injections"), ("injections", "injection"), ("burning", "burned")],
+)
+def test_words_are_found_by_their_other_forms(app, make_thread, written, searched):
+    """Searching "injections" finds a post that says "injection" (and the other way)."""
+    thread = make_thread(title="Week one report", body=f"The {written} site was sore.")
+    opening = first_post_id(app, thread)
+
+    with app.app_context():
+        assert _found(searched) == [opening]
+
+
+def test_every_word_must_match(app, make_thread):
+    """Two words find only the posts that use both of them."""
+    both = make_thread(title="Knee update", body="Swelling went down, stiffness stayed.")
+    make_thread(title="Hip update", body="Swelling is worse today.")
+    make_thread(title="Ankle update", body="Stiffness in the morning only.")
+
+    with app.app_context():
+        assert _found("swelling stiffness") == [first_post_id(app, both)]
+
+
+def test_a_quoted_phrase_matches_only_words_side_by_side(app, make_thread):
+    """ "nerve pain" in quotes skips a post where the two words are apart."""
+    together = make_thread(title="Describing it", body="A sharp nerve pain down my arm.")
+    apart = make_thread(title="Other symptoms", body="The nerve doctor said the pain is muscular.")
+
+    with app.app_context():
+        assert _found('"nerve pain"') == [first_post_id(app, together)]
+        assert sorted(_found("nerve pain")) == sorted(
+            [first_post_id(app, together), first_post_id(app, apart)]
+        )
+
+
+def test_a_board_narrows_the_results(app, make_board, make_thread):
+    """Filtering by a board leaves out matching posts on other boards."""
+    knees, backs = make_board(), make_board()
+    on_knees = make_thread(board=knees, title="Cooled ablation", body="Lidocaine first.")
+    make_thread(board=backs, title="Lumbar ablation", body="Lidocaine first.")
+
+    with app.app_context():
+        assert _found("lidocaine", board=knees) == [first_post_id(app, on_knees)]
+
+
+def test_nothing_searchable_is_refused_with_a_message(app_ctx):
+    """Punctuation alone is refused with a message, not passed to the search engine."""
+    with pytest.raises(DomainError) as refused:
+        search_posts('*"(-:^', list_boards())
+    assert "punctuation" in refused.value.message
+    assert refused.value.field == "q"
+
+
+# -- the index follows every write -----------------------------------------------------
+
+
+def test_an_edited_post_is_found_by_its_new_words_only(app, make_thread, make_post):
+    """After an edit, the new wording is found and the old one no longer is."""
+    thread = make_thread()
+    reply = make_post(thread, body="They gave me tramadol afterwards.")
+
+    with app.app_context():
+        post = db.session.get(Post, reply.id)
+        author = db.session.get(User, reply.author_id)
+        edit_post(author, post, "They gave me naproxen afterwards.", post.version)
+
+        assert _found("naproxen") == [reply.id]
+        assert _found("tramadol") == []
+
+
+def test_a_thread_renamed_by_a_moderator_is_found_by_its_new_title(app, make_thread, moderator):
+    """After a moderator retitles a thread, the new title finds it and the old one not."""
+    thread = make_thread(title="Help please", body="Long story, see below.")
+    make_thread(title="Another thread entirely", body="Nothing to see.")
+    opening = first_post_id(app, thread)
+
+    with app.app_context():
+        rename_thread(
+            db.session.get(User, moderator.id),
+            db.session.get(Thread, thread.id),
+            "Spondylolisthesis and a second opinion",
+            reason="A title that says what the thread is about.",
+        )
+
+        assert _found("spondylolisthesis") == [opening]
+        assert _found("help") == []
+
+
+def test_an_author_retitling_their_thread_is_found_by_the_new_title(app, make_thread):
+    """Editing the first post with a new title makes the new title searchable."""
+    thread = make_thread(title="My story so far", body="Where do I start.")
+    opening = first_post_id(app, thread)
+
+    with app.app_context():
+        post = get_post_or_404(opening)
+        author = db.session.get(User, thread.author_id)
+        edit_post(author, post, "Where do I start.", post.version, title="Arachnoiditis story")
+
+        assert _found("arachnoiditis") == [opening]
+
+
+def test_approving_a_pending_reply_makes_it_findable(
+    make_app, make_board, make_thread, make_user, moderator
+):
+    """A new member's reply is not found while it waits, and is once approved."""
+    approving = make_app(NEW_MEMBER_APPROVAL_POSTS=1)
+    thread = make_thread(board=make_board())
+    newcomer = make_user("newcomer")
+
+    with approving.app_context():
+        reply = reply_to_thread(
+            db.session.get(User, newcomer.id),
+            db.session.get(Thread, thread.id),
+            "The pregabalin made me dizzy.",
+        )
+        assert reply.state == "pending"
+        assert _found("pregabalin") == []
+
+        decide_on_post(db.session.get(User, moderator.id), reply, "keep", "", [])
+
+        assert _found("pregabalin") == [reply.id]
+
+
+def test_approving_a_pending_thread_makes_it_findable(make_app, make_board, make_user, moderator):
+    """A new member's first thread is found by its title once a moderator approves it."""
+    approving = make_app(NEW_MEMBER_APPROVAL_POSTS=1)
+    board = make_board()
+    newcomer = make_user("newcomer")
+
+    with approving.app_context():
+        opening = create_thread(
+            db.session.get(User, newcomer.id), board, "Ketorolac before surgery", "Worth it?"
+        )
+        assert _found("ketorolac") == []
+
+        decide_on_post(db.session.get(User, moderator.id), opening, "keep", "", [])
+
+        assert _found("ketorolac") == [opening.id]
+        assert (
+            db.session.scalar(sa.select(Thread.is_hidden).where(Thread.id == opening.thread_id))
+            is False
+        )
