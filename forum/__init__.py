@@ -49,6 +49,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from forum.accounts.views import bp as accounts_bp
     from forum.auth.views import bp as auth_bp
     from forum.boards.views import bp as boards_bp
+    from forum.feeds.views import bp as feeds_bp
+    from forum.mail.views import bp as mail_bp
     from forum.moderation.views import bp as moderation_bp
     from forum.notifications.views import bp as notifications_bp
     from forum.reports.views import bp as reports_bp
@@ -62,6 +64,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(moderation_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(mail_bp)
+    app.register_blueprint(feeds_bp)
     app.register_blueprint(search_bp)
 
     # Errors, headers, templates, CLI

@@ -3,6 +3,7 @@
 import click
 import sqlalchemy as sa
 from flask import current_app
+from flask.cli import with_appcontext
 
 from forum.errors import DomainError
 from forum.extensions import db
@@ -60,13 +61,28 @@ def set_role_command(pseudonym: str, role: str):
 def rerender_command():
     """Render every post's Markdown again (after a change to the content policy)."""
     from forum.content import render_markdown
+    from forum.notifications.fanout import mentionable_names
     from forum.threads.models import Post
 
     changed = 0
     for post in db.session.scalars(sa.select(Post).execution_options(yield_per=500)):
-        html = render_markdown(post.body_source)
+        # Mentions of existing members stay links (a query only for posts that mention).
+        html = render_markdown(post.body_source, mentionable_names(post.body_source))
         if html != post.body_html:
             post.body_html = html
             changed += 1
     db.session.commit()
     click.echo(f"Re-rendered: {changed} posts changed.")
+
+
+@forum_cli.command("send-mail")
+@with_appcontext  # also under app.test_cli_runner(), which skips FlaskGroup's context
+def send_mail_command():
+    """Queue notification e-mail and send what is due (run it every few minutes)."""
+    from forum.mail.sender import send_mail
+    from forum.mail.services import mail_enabled
+
+    if not mail_enabled():
+        click.echo("E-mail is off: set FORUM_MAIL_HOST and FORUM_MAIL_FROM to send it.")
+        return
+    click.echo(send_mail().line())

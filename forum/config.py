@@ -23,6 +23,9 @@ THREADS_PER_PAGE = 25
 POSTS_PER_PAGE = 20
 SEARCH_RESULTS_PER_PAGE = 20
 PROFILE_RECENT_POSTS = 20
+# Addresses per sitemap file (the protocol allows 50,000); past it /sitemap.xml becomes an
+# index of /sitemap-1.xml, /sitemap-2.xml, ...
+SITEMAP_URLS_PER_FILE = 50000
 
 # None: Secure (HTTPS-only) cookies everywhere except debug and testing.
 SESSION_COOKIE_SECURE: bool | None = None
@@ -65,3 +68,24 @@ FLAG_MIN_ACCOUNT_AGE_HOURS = 24  # how old an account must be to flag
 NEW_MEMBER_APPROVAL_POSTS = 1  # a member's first N posts wait for a moderator's approval
 NEW_MEMBER_DAYS = 3  # for this long after joining...
 NEW_MEMBER_LINK_LIMIT = 2  # ...a post may carry at most this many links
+
+# Notification e-mail. Off until FORUM_MAIL_HOST is set; then FORUM_MAIL_FROM is required,
+# and links in mails are built from BASE_URL (required outside debug and testing).
+MAIL_HOST: str | None = None
+# None: 465 with SSL, 587 with STARTTLS, 25 otherwise.
+MAIL_PORT: int | None = None
+# Login is skipped when no user name is set.
+MAIL_USERNAME: str | None = None
+MAIL_PASSWORD: str | None = None
+# STARTTLS after connecting (the submission port, 587). Required when on: a server that
+# does not offer it gets no mail and no password. False only for a relay on the same host.
+MAIL_USE_TLS = True
+MAIL_USE_SSL = False  # TLS from the first byte (port 465) instead; STARTTLS is then unused
+# The sender, e.g. "Firsthand <notifications@forum.example>".
+MAIL_FROM: str | None = None
+MAIL_TIMEOUT = 30  # seconds for each exchange with the SMTP server
+# A mail the server refuses for a while (4xx, or the server is down) is tried again later,
+# waiting twice as long each time from this many seconds, at most this many times (with
+# these defaults the last try is about 8.5 hours after the first). A 5xx refusal is final.
+MAIL_RETRY_SECONDS = 60
+MAIL_MAX_ATTEMPTS = 10

@@ -5,11 +5,15 @@ so a future change to the renderer cannot open a hole on its own.
 """
 
 import re
+from collections.abc import Collection
+from dataclasses import dataclass
 from functools import partial
+from urllib.parse import urlsplit
 
 import bleach
 from bleach.linkifier import LinkifyFilter
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 ALLOWED_TAGS = frozenset(
     {
@@ -53,6 +57,77 @@ def _shift_headings(state):
 
 _markdown.core.ruler.push("shift_headings", _shift_headings)
 
+# @pseudonym, as forum/accounts/services.py allows them (3-30 characters: letters, digits,
+# and . _ - between them), not inside a word or an address such as name@example.org.
+_MENTION = re.compile(
+    r"(?<![A-Za-z0-9_.@/+-])@([A-Za-z0-9][A-Za-z0-9_.-]{1,28}[A-Za-z0-9])(?![A-Za-z0-9_-])"
+)
+# A link to a post on this site (what quote_markdown writes): "/p/123", relative only.
+_POST_PATH = re.compile(r"(?:/[^?#]*)?/p/([0-9]{1,18})")
+
+
+def _mentions_and_quotes(state):
+    """Runs after inline parsing. Text tokens never hold code spans or code blocks, and
+    text inside a link is skipped, so @name there stays as written.
+
+    env["mentionable"] is the set of existing casefolded pseudonyms to link; every
+    candidate name is collected in env["mentions"] (except inside a blockquote: quoting a
+    post does not mention its names again), quoted post ids in env["quoted"]."""
+    env = state.env
+    mentionable = env.get("mentionable") or ()
+    mentions = env.setdefault("mentions", set())
+    quoted = env.setdefault("quoted", set())
+    in_quote = 0
+    for block in state.tokens:
+        if block.type == "blockquote_open":
+            in_quote += 1
+        elif block.type == "blockquote_close":
+            in_quote -= 1
+        if block.type != "inline" or not block.children:
+            continue
+        found = set() if in_quote else mentions
+        children: list[Token] = []
+        in_link = 0
+        for token in block.children:
+            if token.type == "link_open":
+                in_link += 1
+                href = str(token.attrs.get("href", ""))
+                parts = urlsplit(href)
+                if not parts.scheme and not parts.netloc:
+                    if quote := _POST_PATH.fullmatch(parts.path):
+                        quoted.add(int(quote.group(1)))
+            elif token.type == "link_close":
+                in_link -= 1
+            if token.type == "text" and not in_link and "@" in token.content:
+                children.extend(_link_mentions(token, mentionable, found))
+            else:
+                children.append(token)
+        block.children = children
+
+
+def _link_mentions(token: Token, mentionable: Collection[str], found: set[str]) -> list[Token]:
+    tokens: list[Token] = []
+    text, start = token.content, 0
+    for match in _MENTION.finditer(text):
+        name = match.group(1)
+        found.add(name.casefold())
+        if name.casefold() not in mentionable:
+            continue
+        if match.start() > start:
+            tokens.append(Token("text", "", 0, content=text[start : match.start()]))
+        tokens.append(Token("link_open", "a", 1, attrs={"href": f"/u/{name}"}))
+        tokens.append(Token("text", "", 0, content=f"@{name}"))
+        tokens.append(Token("link_close", "a", -1))
+        start = match.end()
+    if not tokens:
+        return [token]
+    if start < len(text):
+        tokens.append(Token("text", "", 0, content=text[start:]))
+    return tokens
+
+
+_markdown.core.ruler.push("mentions_and_quotes", _mentions_and_quotes)
+
 
 _SCHEME = re.compile(r"([a-z][a-z0-9+.-]*):", re.IGNORECASE)
 
@@ -86,9 +161,28 @@ _cleaner = bleach.Cleaner(
 )
 
 
-def render_markdown(source: str) -> str:
-    """Render a post's Markdown to sanitised HTML, ready to store beside the source."""
-    return _cleaner.clean(_markdown.render(source)).strip()
+@dataclass(frozen=True)
+class References:
+    """Who and what a post's Markdown points at, outside code and links."""
+
+    mentions: frozenset[str]  # casefolded @names, whether or not such a member exists
+    quoted_post_ids: frozenset[int]  # posts on this site it links to (/p/<id>)
+
+
+def find_references(source: str) -> References:
+    """The @names and quoted posts in a post's Markdown, for notifying them."""
+    env: dict = {}
+    _markdown.parse(source, env)
+    return References(frozenset(env["mentions"]), frozenset(env["quoted"]))
+
+
+def render_markdown(source: str, mentionable: Collection[str] = ()) -> str:
+    """Render a post's Markdown to sanitised HTML, ready to store beside the source.
+
+    `mentionable`: the casefolded pseudonyms that exist; "@name" for one of them links to
+    the member's profile, any other "@word" stays plain text."""
+    env = {"mentionable": frozenset(mentionable)}
+    return _cleaner.clean(_markdown.render(source, env)).strip()
 
 
 def quote_markdown(body_source: str, author_name: str, post_url: str) -> str:

@@ -352,9 +352,12 @@ def test_payload_in_new_thread_is_inert(client, board, member, payload):
     # The post was not silently swallowed: something of it is shown to readers.
     assert body.text.strip()
 
-    # The only forms are the site's: signing out and replying to this thread.
+    # The only forms are the site's: signing out, searching, replying to this thread and
+    # unwatching it (starting a thread watches it).
     actions = sorted(form.attr("action") for form in page.find_all("form"))
-    assert actions == sorted(["/logout", f"/t/{shown.thread_id}/reply"])
+    assert actions == sorted(
+        ["/logout", "/search", f"/t/{shown.thread_id}/reply", f"/t/{shown.thread_id}/unwatch"]
+    )
 
     if payload.in_title:
         title_text = collapse(payload.text)

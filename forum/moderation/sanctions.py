@@ -14,6 +14,7 @@ from forum.errors import DomainError, NotAllowed
 from forum.extensions import db, utcnow
 from forum.moderation.log import log_action
 from forum.moderation.models import SANCTION_KINDS, Appeal, Sanction
+from forum.notifications.fanout import notify_member
 
 TIMED = ("silence", "suspension")
 
@@ -131,6 +132,8 @@ def impose_sanction(
         reason=reason,
         ends_at=ends_at.isoformat() if ends_at else None,
     )
+    outcome = f"{kind} until {_when(ends_at)}" if ends_at else kind
+    notify_member(member.id, "sanction", moderator, outcome, reason)
     db.session.commit()
     return sanction
 
@@ -191,6 +194,7 @@ def decide_appeal(moderator: User, appeal: Appeal, decision: str, reason: str) -
     log_action(
         moderator, f"appeal_{decision}", sanction, subject_user_id=sanction.user_id, reason=reason
     )
+    notify_member(sanction.user_id, "appeal_decided", moderator, decision, reason)
     db.session.commit()
 
 

@@ -16,6 +16,7 @@ from forum.extensions import db, utcnow
 from forum.moderation.log import log_action
 from forum.moderation.models import FLAG_REASONS, Flag, ModerationAction, Sanction
 from forum.moderation.sanctions import check_can_participate
+from forum.notifications.fanout import notify_flaggers, notify_member
 from forum.threads.models import Post, Thread
 from forum.threads.services import approve_post, clean_title, edit_post
 
@@ -81,6 +82,12 @@ def flag_post(flagger: User, post: Post, reason: str, note: str = "") -> Flag:
             subject_user_id=post.author_id,
             reason=FLAG_REASONS[reason],
         )
+        if flagger.is_moderator:
+            notify_member(
+                post.author_id, "post_hidden", flagger, "hidden", FLAG_REASONS[reason], post
+            )
+        else:  # members' flags: who flagged is not said
+            notify_member(post.author_id, "post_hidden", None, "hidden until reviewed", post=post)
     db.session.commit()
     return flag
 
@@ -231,6 +238,15 @@ def decide_on_post(
         after=post.state,
         flags=decided,
     )
+    if decided:
+        notify_flaggers(moderator, post, DECISIONS[decision], reason, now)
+    if before == "hidden" and post.state == "visible":
+        notify_member(post.author_id, "post_restored", moderator, "restored", reason, post)
+    elif decision in ("hide", "delete"):
+        outcome = "hidden" if decision == "hide" else "removed"
+        notify_member(
+            post.author_id, "post_hidden", moderator, outcome, post.moderation_reason, post
+        )
     db.session.commit()
     return decided
 
@@ -244,6 +260,7 @@ def moderator_edit(
     edited = edit_post(moderator, post, body, version, title=title, commit=False)
     reason = (reason or "").strip()
     edited.moderation_reason = reason or None
+    now = utcnow()
     decided = db.session.execute(
         sa.update(Flag)
         .where(Flag.post_id == post.id, Flag.outcome.is_(None))
@@ -251,13 +268,15 @@ def moderator_edit(
             outcome="upheld",
             outcome_reason=reason or "Edited by a moderator.",
             resolved_by_id=moderator.id,
-            resolved_at=utcnow(),
+            resolved_at=now,
         )
         .execution_options(synchronize_session=False)
     ).rowcount
     log_action(
         moderator, "post_edit", post, subject_user_id=post.author_id, reason=reason, flags=decided
     )
+    if decided:
+        notify_flaggers(moderator, post, "upheld", reason or "Edited by a moderator.", now)
     db.session.commit()
     return edited
 
@@ -294,6 +313,7 @@ def restore_post(moderator: User, post: Post, reason: str = "") -> None:
         before=before,
         after="visible",
     )
+    notify_member(post.author_id, "post_restored", moderator, "restored", reason, post)
     db.session.commit()
 
 

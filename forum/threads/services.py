@@ -15,12 +15,8 @@ from forum.content import quote_markdown, render_markdown
 from forum.errors import Conflict, DomainError, NotAllowed
 from forum.extensions import db, utcnow
 from forum.moderation.sanctions import check_can_participate, may_participate
-from forum.notifications.services import (
-    auto_watch,
-    mentionable_names,
-    notify_new_post,
-    notify_references,
-)
+from forum.notifications.fanout import mentionable_names, notify_new_post, notify_references
+from forum.notifications.services import auto_watch
 from forum.pagination import Page, check_page
 from forum.reports.models import ExperienceReport
 from forum.threads.models import Post, PostRevision, Thread

@@ -1,0 +1,247 @@
+"""Fan-out: who hears of a new post or a moderation decision. It runs inside the
+transaction of the post (or decision) that causes it, as single INSERT ... SELECT
+statements: a thread with a thousand watchers costs one statement, not a thousand."""
+
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from forum.accounts.models import User
+from forum.content import find_references
+from forum.extensions import UTCDateTime, db, utcnow
+from forum.moderation.models import Flag
+from forum.notifications.models import Notification, Subscription
+from forum.threads.models import Post, Thread
+
+# A post cannot ping a crowd: at most this many members are told of a mention, or of a
+# quote, per post; and only the first @words (alphabetically) are looked up at all.
+MAX_MENTIONS = 10
+MAX_QUOTES = 10
+MAX_MENTION_LOOKUP = 50
+
+
+def dialect_insert(table):
+    """INSERT with ON CONFLICT, in the dialect of the database in use."""
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def sql_value(value, type_=None):
+    return sa.literal(value, type_) if type_ is not None else sa.literal(value)
+
+
+def notify_new_post(post: Post, thread: Thread) -> None:
+    """A post just became visible: its thread's watchers hear of a reply (batched per
+    thread while unread), its board's watchers of a new thread, and the members it
+    mentions or quotes are told. One statement per kind, whatever the number of watchers.
+
+    Call only for visible posts: pending ones are notified when a moderator approves them."""
+    if post.state != "visible":
+        return
+    now = utcnow()
+    if post.position == 1:
+        _notify_board_watchers(post, thread, now)
+    else:
+        _notify_thread_watchers(post, thread, now)
+    notify_references(post)
+
+
+def _notify_thread_watchers(post: Post, thread: Thread, now) -> None:
+    columns = ["user_id", "kind", "thread_id", "post_id", "actor_id", "count"]
+    columns += ["created_at", "updated_at"]
+    watchers = (
+        sa.select(
+            Subscription.user_id,
+            sql_value("reply", sa.String(20)),
+            sql_value(thread.id, sa.Integer),
+            sql_value(post.id, sa.Integer),
+            sql_value(post.author_id, sa.Integer),
+            sql_value(1, sa.Integer),
+            sql_value(now, UTCDateTime),
+            sql_value(now, UTCDateTime),
+        )
+        .join(User, User.id == Subscription.user_id)
+        .where(
+            Subscription.thread_id == thread.id,
+            Subscription.user_id != post.author_id,
+            User.deleted_at.is_(None),
+        )
+    )
+    insert = dialect_insert(Notification).from_select(columns, watchers)
+    # One unread "reply" row per member and thread: a new reply adds to its count and
+    # names the latest replier; the post it opens stays the first unread one.
+    db.session.execute(
+        insert.on_conflict_do_update(
+            index_elements=[Notification.user_id, Notification.thread_id],
+            index_where=_UNREAD_REPLY,
+            set_={
+                "count": Notification.count + 1,
+                "updated_at": insert.excluded.updated_at,
+                "actor_id": insert.excluded.actor_id,
+            },
+        )
+    )
+
+
+# The predicate of the partial unique index uq_notifications_unread_reply, written the
+# way the index is, so PostgreSQL can match ON CONFLICT to it.
+_UNREAD_REPLY = sa.text("read_at IS NULL AND kind = 'reply'")
+
+
+def _notify_board_watchers(post: Post, thread: Thread, now) -> None:
+    columns = ["user_id", "kind", "thread_id", "post_id", "board_id", "actor_id"]
+    columns += ["created_at", "updated_at"]
+    watchers = (
+        sa.select(
+            Subscription.user_id,
+            sql_value("thread", sa.String(20)),
+            sql_value(thread.id, sa.Integer),
+            sql_value(post.id, sa.Integer),
+            sql_value(thread.board_id, sa.Integer),
+            sql_value(post.author_id, sa.Integer),
+            sql_value(now, UTCDateTime),
+            sql_value(now, UTCDateTime),
+        )
+        .join(User, User.id == Subscription.user_id)
+        .where(
+            Subscription.board_id == thread.board_id,
+            Subscription.user_id != post.author_id,
+            User.deleted_at.is_(None),
+        )
+    )
+    db.session.execute(sa.insert(Notification).from_select(columns, watchers))
+
+
+def mentionable_names(source: str) -> set[str]:
+    """The casefolded @names in a post's Markdown that belong to members (one query, none
+    when the post mentions nobody): the ones render_markdown links."""
+    mentions = sorted(find_references(source).mentions)[:MAX_MENTION_LOOKUP]
+    if not mentions:
+        return set()
+    return set(
+        db.session.scalars(
+            sa.select(User.display_name_key).where(
+                User.display_name_key.in_(mentions), User.deleted_at.is_(None)
+            )
+        )
+    )
+
+
+def notify_references(post: Post) -> None:
+    """Tell the members a visible post mentions (@name) or quotes. Each is told once per
+    post: an edit that adds a mention tells the newly mentioned member only."""
+    if post.state != "visible":
+        return
+    references = find_references(post.body_source)
+    now = utcnow()
+    columns = ["user_id", "kind", "thread_id", "post_id", "actor_id", "created_at", "updated_at"]
+
+    def values(kind: str, user_id):
+        return (
+            user_id,
+            sql_value(kind, sa.String(20)),
+            sql_value(post.thread_id, sa.Integer),
+            sql_value(post.id, sa.Integer),
+            sql_value(post.author_id, sa.Integer),
+            sql_value(now, UTCDateTime),
+            sql_value(now, UTCDateTime),
+        )
+
+    def not_yet(kind: str, user_id):
+        return ~sa.exists().where(
+            Notification.user_id == user_id,
+            Notification.kind == kind,
+            Notification.post_id == post.id,
+        )
+
+    if mentions := sorted(references.mentions)[:MAX_MENTION_LOOKUP]:
+        mentioned = (
+            sa.select(*values("mention", User.id))
+            .where(
+                User.display_name_key.in_(mentions),
+                User.id != post.author_id,
+                User.deleted_at.is_(None),
+                not_yet("mention", User.id),
+            )
+            .order_by(User.display_name_key)
+            .limit(MAX_MENTIONS)
+        )
+        db.session.execute(sa.insert(Notification).from_select(columns, mentioned))
+    if quoted := sorted(references.quoted_post_ids)[:MAX_QUOTES]:
+        quoted_post = sa.orm.aliased(Post)
+        authors = (
+            sa.select(*values("quote", quoted_post.author_id))
+            .join(User, User.id == quoted_post.author_id)
+            .where(
+                quoted_post.id.in_(quoted),
+                quoted_post.state == "visible",
+                quoted_post.author_id != post.author_id,
+                User.deleted_at.is_(None),
+                not_yet("quote", quoted_post.author_id),
+            )
+            .distinct()
+        )
+        db.session.execute(sa.insert(Notification).from_select(columns, authors))
+
+
+# -- moderation outcomes (in the moderator's transaction) ------------------------------
+
+
+def _detail(outcome: str, reason: str | None) -> str:
+    reason = " ".join((reason or "").split())
+    return (f"{outcome}: {reason}" if reason else outcome)[:500]
+
+
+def notify_member(
+    user_id: int,
+    kind: str,
+    actor: User | None,
+    outcome: str = "",
+    reason: str | None = None,
+    post: Post | None = None,
+) -> None:
+    """Tell a member about a moderation outcome that concerns them (never their own act)."""
+    if actor is not None and actor.id == user_id:
+        return
+    now = utcnow()
+    db.session.add(
+        Notification(
+            user_id=user_id,
+            kind=kind,
+            actor_id=actor.id if actor else None,
+            post_id=post.id if post else None,
+            thread_id=post.thread_id if post else None,
+            text=_detail(outcome, reason) if outcome else (reason or None),
+            created_at=now,
+            updated_at=now,
+        )
+    )
+
+
+def notify_flaggers(
+    moderator: User, post: Post, outcome: str, reason: str | None, decided_at
+) -> None:
+    """Each member whose flag on the post this decision closed hears the outcome: one
+    statement for all of them."""
+    columns = ["user_id", "kind", "thread_id", "post_id", "actor_id", "text"]
+    columns += ["created_at", "updated_at"]
+    flaggers = (
+        sa.select(
+            Flag.flagger_id,
+            sql_value("flag_decided", sa.String(20)),
+            sql_value(post.thread_id, sa.Integer),
+            sql_value(post.id, sa.Integer),
+            sql_value(moderator.id, sa.Integer),
+            sql_value(_detail(outcome, reason), sa.String(500)),
+            sql_value(decided_at, UTCDateTime),
+            sql_value(decided_at, UTCDateTime),
+        )
+        .where(
+            Flag.post_id == post.id,
+            Flag.resolved_at == decided_at,
+            Flag.resolved_by_id == moderator.id,
+            Flag.flagger_id != moderator.id,
+        )
+        .distinct()
+    )
+    db.session.execute(sa.insert(Notification).from_select(columns, flaggers))
