@@ -75,9 +75,7 @@ def parse_query(text: str | None, synonyms: list[list[str]]) -> SearchQuery:
         raise DomainError(f"Use at most {TERMS_MAX} words, please.", "q")
     groups = _expand(runs, _synonym_table(synonyms))
     if not groups:
-        raise DomainError(
-            "Those words are too common to search for: add a more telling one.", "q"
-        )
+        raise DomainError("Those words are too common to search for: add a more telling one.", "q")
     return SearchQuery(tuple(groups))
 
 
