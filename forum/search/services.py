@@ -62,11 +62,11 @@ def search_posts(
     query = parse_query(text, board_synonyms(boards))
     backend = _postgresql if db.engine.dialect.name == "postgresql" else _sqlite
     matches = backend(query)
-    # First the page of matches, as narrow rows (id, rank, excerpt where the engine must
-    # make it there); then those few posts with what their links need.
+    # First the page of matches, as narrow rows (id and rank); then those few posts with
+    # their excerpts and what their links need.
     order = (matches.newest,) if sort == "newest" else (matches.rank, Post.id)
     found = (
-        sa.select(Post.id, matches.rank.label("rank"), matches.excerpt.label("excerpt"))
+        sa.select(Post.id, matches.rank.label("rank"))
         .select_from(matches.source)
         .join(Thread, Thread.id == Post.thread_id)
         .where(
@@ -82,9 +82,8 @@ def search_posts(
     if board is not None:
         found = found.where(Thread.board_id == board.id)
     found = found.subquery()
-    excerpt = found.c.excerpt if matches.page_excerpt is None else matches.page_excerpt
     rows = db.session.execute(
-        sa.select(Post, excerpt)
+        sa.select(Post, matches.page_excerpt)
         .join(found, found.c.id == Post.id)
         .options(joinedload(Post.thread).joinedload(Thread.board), joinedload(Post.author))
         .order_by(*((Post.id.desc(),) if sort == "newest" else (found.c.rank, Post.id)))
@@ -101,8 +100,7 @@ class _Matches:
     condition: sa.ColumnElement  # the full-text match
     rank: sa.ColumnElement  # lower is better
     newest: sa.ColumnElement  # newest first
-    excerpt: sa.ColumnElement  # made while matching (SQLite), or NULL
-    page_excerpt: sa.ColumnElement | None  # made for the page's posts only (PostgreSQL)
+    page_excerpt: sa.ColumnElement  # made for the page's posts only
 
 
 def _marked(excerpt: str | None) -> Markup:
@@ -136,7 +134,11 @@ def _sqlite(query: SearchQuery):
         f"snippet(post_search, 1, '{_START}', '{_STOP}', ' … ', 24)", sa.Text
     )
     source = sa.join(Post.__table__, _fts, _fts.c.rowid == Post.id)
-    return _Matches(source, match, rank, _fts.c.rowid.desc(), excerpt, None)
+    # The excerpt for the page's posts only: the index looks each one up by rowid.
+    page_excerpt = (
+        sa.select(excerpt).select_from(_fts).where(match, _fts.c.rowid == Post.id)
+    ).scalar_subquery()
+    return _Matches(source, match, rank, _fts.c.rowid.desc(), page_excerpt)
 
 
 # -- PostgreSQL full text ---------------------------------------------------------------
@@ -170,4 +172,4 @@ def _postgresql(query: SearchQuery):
         'MaxFragments=2, FragmentDelimiter=" … "',
     )
     condition = _vector.op("@@")(tsquery)
-    return _Matches(Post.__table__, condition, rank, Post.id.desc(), sa.null(), excerpt)
+    return _Matches(Post.__table__, condition, rank, Post.id.desc(), excerpt)
