@@ -32,9 +32,10 @@ run-oidc: $(STAMP)
 	FORUM_DEV_LOGIN=true FORUM_OIDC_PROVIDERS='$(OIDC_DEMO)' \
 	$(BIN)/flask --debug run --host 127.0.0.1 --port 5000
 
-# Ruff, then the whole suite (SQLite; set FORUM_TEST_DATABASE_URL for PostgreSQL).
+# Ruff and bandit, then the whole suite (SQLite; set FORUM_TEST_DATABASE_URL for PostgreSQL).
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/bandit -q -r forum -c pyproject.toml
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 clean:

@@ -54,6 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from forum.moderation.views import bp as moderation_bp
     from forum.notifications.views import bp as notifications_bp
     from forum.reports.views import bp as reports_bp
+    from forum.safety.views import bp as safety_bp
     from forum.search.views import bp as search_bp
     from forum.threads.views import bp as threads_bp
 
@@ -67,6 +68,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(mail_bp)
     app.register_blueprint(feeds_bp)
     app.register_blueprint(search_bp)
+    app.register_blueprint(safety_bp)
 
     # Errors, headers, templates, CLI
     from forum.cli import forum_cli
@@ -96,9 +98,10 @@ def _finish_config(app: Flask) -> None:
             raise RuntimeError("Set FORUM_SECRET_KEY to a long random value.")
         app.config["SECRET_KEY"] = _development_secret(app)
 
-    for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
-        if app.config[key] is None:
-            app.config[key] = not development
+    for kind in ("SESSION", "REMEMBER"):
+        if app.config[f"{kind}_COOKIE_SECURE"] is None:
+            app.config[f"{kind}_COOKIE_SECURE"] = not development
+        _host_only_cookie(app, kind, development)
 
     url = app.config["DATABASE_URL"] or f"sqlite:///{Path(app.instance_path) / 'forum.sqlite3'}"
     if url.startswith("postgresql://"):
@@ -113,6 +116,23 @@ def _finish_config(app: Flask) -> None:
 
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+
+
+def _host_only_cookie(app: Flask, kind: str, development: bool) -> None:
+    """In production a cookie is named __Host-...: the browser then keeps it Secure, for this
+    host only (no Domain) and for the whole site (Path=/), so no subdomain can set or read it.
+    Browsers refuse the prefix without Secure, so plain http development keeps the name."""
+    name = app.config[f"{kind}_COOKIE_NAME"]
+    if development or not app.config[f"{kind}_COOKIE_SECURE"] or name.startswith("__Host-"):
+        return
+    domain = app.config.get(f"{kind}_COOKIE_DOMAIN")
+    path = app.config.get(f"{kind}_COOKIE_PATH") or "/"
+    if domain or path != "/":
+        raise RuntimeError(
+            f"FORUM_{kind}_COOKIE_DOMAIN and _PATH must stay unset: the cookie is host-only."
+        )
+    app.config[f"{kind}_COOKIE_NAME"] = f"__Host-{name}"
+    app.config[f"{kind}_COOKIE_PATH"] = "/"
 
 
 def _development_secret(app: Flask) -> str:

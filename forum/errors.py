@@ -5,6 +5,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from forum.extensions import db
+from forum.security import log_security_event
 
 
 class DomainError(Exception):
@@ -65,6 +66,8 @@ def register_error_handlers(app: Flask) -> None:
     def http_error(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
+        if error.code == 403:
+            log_security_event("forbidden", 403, _own_description(error) or "")
         response = error.get_response()
         body, status = render_error(error.code, _own_description(error))
         response.set_data(body)
@@ -74,6 +77,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(429)
     def too_many_requests(error: HTTPException):
+        log_security_event("rate_limited", 429, str(error.description))
         response = error.get_response()
         # A limited form comes back with what the user typed, ready to send again later.
         kept = (
@@ -100,6 +104,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
+        log_security_event("csrf_failure", 400, str(error.description))
         return render_error(
             400,
             "This form has expired or did not come from this site. Go back, reload the page "
@@ -109,6 +114,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
         db.session.rollback()
+        if error.status_code == 403:
+            log_security_event("forbidden", 403, error.message)
         return render_error(error.status_code, error.message)
 
     @app.errorhandler(500)

@@ -7,6 +7,7 @@ from typing import TypeVar
 from flask import request
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
+from wtforms.validators import Length
 
 from forum.errors import DomainError
 
@@ -21,7 +22,8 @@ class SubmitOnceForm(FlaskForm):
     """A form that creates something. Its key is fixed when the form is first shown,
     so a double click or a browser retry submits the same key and creates one thing."""
 
-    submission_key = HiddenField()
+    # As long as the column that keeps it: a tampered, longer key is refused, not a 500.
+    submission_key = HiddenField(validators=[Length(max=64)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

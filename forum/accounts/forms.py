@@ -2,7 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired
 
-from forum.accounts.services import PSEUDONYM_MAX
+from forum.accounts.services import INTEREST_MAX, PSEUDONYM_MAX
 
 
 class RenameForm(FlaskForm):
@@ -10,4 +10,12 @@ class RenameForm(FlaskForm):
         "New pseudonym",
         validators=[DataRequired("Please choose a pseudonym.")],
         render_kw={"maxlength": PSEUDONYM_MAX, "autocomplete": "off", "spellcheck": "false"},
+    )
+
+
+class InterestForm(FlaskForm):
+    # Empty withdraws the declaration; the service checks the length.
+    interest = StringField(
+        "Declared interest",
+        render_kw={"maxlength": INTEREST_MAX, "autocomplete": "off"},
     )

@@ -31,6 +31,8 @@ class User(UserMixin, db.Model):
     silenced_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     banned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A tie to a clinic, device maker or drug company the member declared: shown on posts.
+    declared_interest: Mapped[str | None] = mapped_column(sa.String(200))
     # Notifications: watch threads one starts or replies to; an optional e-mail address
     # (never shown to anyone) once confirmed, and how often to send to it.
     auto_watch: Mapped[bool] = mapped_column(default=True, server_default=sa.true())

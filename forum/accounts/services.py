@@ -13,6 +13,7 @@ from forum.moderation.log import log_action
 from forum.threads.models import Post, Thread
 
 PSEUDONYM_MIN, PSEUDONYM_MAX = 3, 30
+INTEREST_MAX = 200
 _PSEUDONYM = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9])?")
 
 
@@ -95,3 +96,16 @@ def list_recent_posts(user: User, limit: int) -> list[Post]:
             .limit(limit)
         )
     )
+
+
+def declare_interest(user: User, text: str | None) -> User:
+    """Declare (or, with empty text, withdraw) a tie to a clinic, device maker or drug
+    company; it is shown next to the member's pseudonym on every post."""
+    text = " ".join((text or "").split())
+    if len(text) > INTEREST_MAX:
+        raise DomainError(
+            f"Please keep it to {INTEREST_MAX} characters (yours is {len(text)}).", "interest"
+        )
+    user.declared_interest = text or None
+    db.session.commit()
+    return user

@@ -4,7 +4,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, sess
 from flask_login import current_user, login_required, logout_user
 
 from forum.accounts import services
-from forum.accounts.forms import RenameForm
+from forum.accounts.forms import InterestForm, RenameForm
 from forum.auth.providers import configured_providers
 from forum.auth.services import list_identities, rename_member, sign_out_everywhere, unlink_identity
 from forum.errors import DomainError
@@ -26,13 +26,17 @@ def guidelines():
     return render_template("accounts/guidelines.html")
 
 
-def _settings_page(rename_form: RenameForm, status: int = 200):
+def _settings_page(
+    rename_form: RenameForm, status: int = 200, interest_form: InterestForm | None = None
+):
     identities = list_identities(current_user)
     linked = {identity.provider for identity in identities}
     titles = {provider.name: provider.title for provider in configured_providers()}
     return render_template(
         "accounts/settings.html",
         rename_form=rename_form,
+        interest_form=interest_form
+        or InterestForm(data={"interest": current_user.declared_interest or ""}),
         action_form=EmptyForm(),
         identities=identities,
         provider_titles=titles,
@@ -59,6 +63,26 @@ def rename():
         flash(f"Your pseudonym is now {user.display_name}.", "success")
         return redirect(url_for("accounts.settings"))
     return _settings_page(form, status)
+
+
+@bp.post("/settings/interests")
+@login_required
+def interests():
+    form = InterestForm()
+    user, status = submit_form(
+        form, lambda: services.declare_interest(current_user, form.interest.data)
+    )
+    if user:
+        flash(
+            "Your declared interest is shown next to your pseudonym."
+            if user.declared_interest
+            else "You have no declared interest.",
+            "success",
+        )
+        return redirect(url_for("accounts.settings", _anchor="interest-heading"))
+    return _settings_page(
+        RenameForm(data={"pseudonym": current_user.display_name}), status, form
+    )
 
 
 @bp.post("/settings/identities/<int:identity_id>/unlink")

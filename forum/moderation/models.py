@@ -28,7 +28,8 @@ class Flag(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(sa.ForeignKey("posts.id"), index=True)
-    flagger_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    # None: an automatic flag (a post that matched a crisis phrase), filed by no member.
+    flagger_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     reason: Mapped[str] = mapped_column(sa.String(32))
     note: Mapped[str] = mapped_column(sa.String(500), default="")
     is_urgent: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
@@ -39,7 +40,7 @@ class Flag(db.Model):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     post: Mapped[Post] = relationship(lazy="raise")
-    flagger: Mapped[User] = relationship(foreign_keys=[flagger_id], lazy="raise")
+    flagger: Mapped[User | None] = relationship(foreign_keys=[flagger_id], lazy="raise")
     resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id], lazy="raise")
 
     __table_args__ = (

@@ -23,7 +23,7 @@ from forum.reports import outcomes as stats
 from forum.reports import services
 from forum.reports.forms import OutcomeFilterForm, report_form
 from forum.threads.services import get_post_or_404
-from forum.threads.views import post_url
+from forum.threads.views import after_writing_url, post_url
 
 bp = Blueprint("reports", __name__)
 
@@ -85,7 +85,8 @@ def create(slug: str):
         ),
     )
     if post:
-        return redirect_to(post)
+        # As for any new thread: a story that matched a crisis phrase shows helplines first.
+        return redirect(after_writing_url(post))
     return render_template(
         "reports/create.html", board=board, form=form, treatment=treatment
     ), status

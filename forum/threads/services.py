@@ -19,6 +19,7 @@ from forum.notifications.fanout import mentionable_names, notify_new_post, notif
 from forum.notifications.services import auto_watch
 from forum.pagination import Page, check_page
 from forum.reports.models import ExperienceReport
+from forum.safety.services import flag_for_care
 from forum.threads.models import Post, PostRevision, Thread
 
 TITLE_MIN, TITLE_MAX = 5, 150
@@ -236,6 +237,7 @@ def create_thread(
     except IntegrityError as error:
         return _resolve_duplicate(author, submission_key, error)
     auto_watch(author, thread.id)
+    flag_for_care(post, f"{title}\n{body}")  # published all the same; moderators look first
     if not pending:
         _count_new_post(author, board.id, thread.id, now, new_thread=True)
         notify_new_post(post, thread)
@@ -277,6 +279,7 @@ def reply_to_thread(
     except IntegrityError as error:
         return _resolve_duplicate(author, submission_key, error)
     auto_watch(author, thread.id)
+    flag_for_care(post, body)
     notify_new_post(post, thread)  # only if visible: a waiting reply is told on approval
     db.session.commit()
     return _reload(post)
@@ -392,6 +395,8 @@ def edit_post(
     post.edited_by_id = editor.id
     post.version = post.version + 1
     notify_references(post)  # members the edit newly mentions or quotes
+    if editor.id == post.author_id:  # a moderator's edit is no sign of the author's state
+        flag_for_care(post, body if title is None else f"{title}\n{body}")
     if not commit:  # part of a larger use case (a moderator's edit) that commits
         db.session.flush()
         return post

@@ -7,6 +7,7 @@ from forum.extensions import configured_limit, limiter, member_or_address
 from forum.forms import EmptyForm, submit_form
 from forum.moderation.services import moderator_edit
 from forum.pagination import page_of
+from forum.safety.services import matches_crisis_phrase
 from forum.threads import services
 from forum.threads.forms import EditPostForm, ReplyForm, ThreadForm
 
@@ -25,6 +26,15 @@ def post_url(post) -> str:
         page=page if page > 1 else None,
         _anchor=f"p{post.id}",
     )
+
+
+def after_writing_url(post) -> str:
+    """Where the author goes once their post is saved: to it, or, if it matched a crisis
+    phrase, first to a page of helplines that links on to it."""
+    text = f"{post.thread.title}\n{post.body_source}" if post.is_first else post.body_source
+    if matches_crisis_phrase(text):
+        return url_for("safety.after_post", post_id=post.id)
+    return post_url(post)
 
 
 @bp.get("/t/<int:thread_id>")
@@ -71,7 +81,7 @@ def create(slug: str):
         ),
     )
     if post:
-        return redirect(post_url(post))
+        return redirect(after_writing_url(post))
     return render_template("threads/create.html", board=board, form=form), status
 
 
@@ -88,7 +98,7 @@ def reply(thread_id: int):
         ),
     )
     if post:
-        return redirect(post_url(post))
+        return redirect(after_writing_url(post))
     if request.method == "GET" and (quote_id := request.args.get("quote", type=int)):
         quoted = services.get_post_or_404(quote_id)
         if quoted.thread_id == thread.id and quoted.is_visible:
@@ -130,6 +140,8 @@ def edit(post_id: int):
                 title=title(),
             ),
         )
+    if edited and current_user.id == edited.author_id:
+        return redirect(after_writing_url(edited))
     if edited:
         return redirect(post_url(edited))
     conflict = status == Conflict.status_code
