@@ -1,10 +1,13 @@
 """Small helpers shared by the benchmark scripts: timing, percentiles, SQL statement counts."""
 
 import statistics
+import tempfile
 import time
+from contextlib import contextmanager
 
 import sqlalchemy as sa
 
+from forum import create_app
 from forum.extensions import db
 
 
@@ -60,3 +63,27 @@ def fresh_schema(app) -> None:
             with db.engine.begin() as connection:
                 connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
         upgrade()
+
+
+@contextmanager
+def benchmark_app(database_url: str | None):
+    """An app on a freshly migrated database: a temporary SQLite file unless a URL is given."""
+    with tempfile.TemporaryDirectory() as folder:
+        url = database_url or f"sqlite:///{folder}/bench.sqlite3"
+        app = create_app({"TESTING": True, "DATABASE_URL": url, "RATELIMIT_ENABLED": False})
+        fresh_schema(app)
+        yield app
+
+
+def build_timed(app, build, count: int, noun: str) -> None:
+    """Run `build(count)`, refresh the planner's statistics, and say how long it took."""
+    with app.app_context():
+        started = time.perf_counter()
+        build(count)
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(sa.text("ANALYZE"))
+            db.session.commit()
+        print(
+            f"Built {count:,} {noun} in {time.perf_counter() - started:.1f} s "
+            f"on {db.engine.dialect.name}"
+        )

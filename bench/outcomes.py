@@ -13,16 +13,13 @@ figures with the SQL statements each page ran. Not a test: it prints, it does no
 import argparse
 import random
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project
 
-from bench.common import count_statements, fresh_schema, report, timed  # noqa: E402
-from forum import create_app  # noqa: E402
+from bench.common import benchmark_app, build_timed, count_statements, report, timed  # noqa: E402
 from forum.accounts.models import User  # noqa: E402
 from forum.boards.models import Board  # noqa: E402
 from forum.boards.services import seed_boards  # noqa: E402
@@ -122,17 +119,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--database-url", help="default: a temporary SQLite file")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        url = args.database_url or f"sqlite:///{folder}/bench.sqlite3"
-        app = create_app({"TESTING": True, "DATABASE_URL": url, "RATELIMIT_ENABLED": False})
-        fresh_schema(app)
+    with benchmark_app(args.database_url) as app:
+        build_timed(app, build, args.reports, "reports")
         with app.app_context():
-            started = time.perf_counter()
-            build(args.reports)
-            print(
-                f"Built {args.reports:,} reports in {time.perf_counter() - started:.1f} s "
-                f"on {db.engine.dialect.name}"
-            )
             board = db.session.scalar(sa.select(Board).where(Board.slug == BOARD))
             report("summary only", timed(lambda: summarise_boards([board]), args.runs))
             db.session.remove()

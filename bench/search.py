@@ -13,7 +13,6 @@ percentiles with the SQL statements each page ran. It prints figures; it does no
 import argparse
 import random
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -21,8 +20,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project
 
-from bench.common import count_statements, fresh_schema, report, timed  # noqa: E402
-from forum import create_app  # noqa: E402
+from bench.common import benchmark_app, build_timed, count_statements, report, timed  # noqa: E402
 from forum.accounts.models import User  # noqa: E402
 from forum.boards.models import Board  # noqa: E402
 from forum.boards.services import seed_boards  # noqa: E402
@@ -133,20 +131,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--database-url", help="default: a temporary SQLite file")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        url = args.database_url or f"sqlite:///{folder}/bench.sqlite3"
-        app = create_app({"TESTING": True, "DATABASE_URL": url, "RATELIMIT_ENABLED": False})
-        fresh_schema(app)
-        with app.app_context():
-            started = time.perf_counter()
-            build(args.posts)
-            if db.engine.dialect.name == "postgresql":
-                db.session.execute(sa.text("ANALYZE"))
-                db.session.commit()
-            print(
-                f"Built {args.posts:,} posts in {time.perf_counter() - started:.0f} s "
-                f"on {db.engine.dialect.name}"
-            )
+    with benchmark_app(args.database_url) as app:
+        build_timed(app, build, args.posts, "posts")
         client = app.test_client()
         for name, params in QUERIES.items():
             statements = count_statements(

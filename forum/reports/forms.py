@@ -16,6 +16,7 @@ from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget, NumberInput
 
 from forum.forms import SubmitOnceForm
 from forum.reports import vocab
+from forum.reports.models import ANSWER_FIELDS
 from forum.reports.outcomes import EPISODES, SINCE_YEARS, Filters
 from forum.reports.services import DISCLOSURE_MAX
 from forum.threads.forms import BODY_VALIDATORS, TITLE_VALIDATORS, unix_newlines
@@ -165,29 +166,10 @@ class ReportFields(FlaskForm):
         self.version.data = report.version
 
 
-ANSWER_NAMES = (
-    "pain_before",
-    "pain_best",
-    "pgic",
-    "times_had",
-    "procedure_year",
-    "body_region",
-    "percent_relief",
-    "onset_days",
-    "relief_weeks",
-    "relief_ongoing",
-    "complications",
-    "recovery_days",
-    "sedation",
-    "imaging",
-    "trial_result",
-    "cost_bracket",
-    "currency",
-    "stop_reason",
-    "would_repeat",
-    "would_recommend",
-    "conflict_disclosure",
-)
+# The answers the form holds just as the service takes them; the others are shaped by
+# answers() and fill() (the treatment, the month select, side effects, the yes/no radio).
+_SHAPED = {"board_id", "procedure_month", "side_effects", "has_conflict"}
+ANSWER_NAMES = tuple(name for name in ANSWER_FIELDS if name not in _SHAPED)
 
 
 class _ThreadReportForm(SubmitOnceForm, ReportFields):
