@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired
 
 from forum.accounts.services import INTEREST_MAX, PSEUDONYM_MAX
@@ -19,3 +19,7 @@ class InterestForm(FlaskForm):
         "Declared interest",
         render_kw={"maxlength": INTEREST_MAX, "autocomplete": "off"},
     )
+
+
+class HistoryPrivacyForm(FlaskForm):
+    hide_history = BooleanField("Show my recent posts on my profile to signed-in members only")

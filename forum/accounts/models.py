@@ -35,6 +35,8 @@ class User(UserMixin, db.Model):
     declared_interest: Mapped[str | None] = mapped_column(sa.String(200))
     # Notifications: watch threads one starts or replies to; an optional e-mail address
     # (never shown to anyone) once confirmed, and how often to send to it.
+    # Privacy: the profile's list of recent posts is shown to signed-in members only.
+    hide_history: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     auto_watch: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     notify_email: Mapped[str | None] = mapped_column(sa.String(320))
     notify_email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -109,3 +109,11 @@ def declare_interest(user: User, text: str | None) -> User:
     user.declared_interest = text or None
     db.session.commit()
     return user
+
+
+def set_history_hidden(user: User, hidden: bool) -> User:
+    """Show the member's recent posts on their profile to signed-in members only (or to
+    everyone again). The posts themselves stay where they are."""
+    user.hide_history = hidden
+    db.session.commit()
+    return user

@@ -4,7 +4,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, sess
 from flask_login import current_user, login_required, logout_user
 
 from forum.accounts import services
-from forum.accounts.forms import InterestForm, RenameForm
+from forum.accounts.forms import HistoryPrivacyForm, InterestForm, RenameForm
 from forum.auth.providers import configured_providers
 from forum.auth.services import list_identities, rename_member, sign_out_everywhere, unlink_identity
 from forum.errors import DomainError
@@ -17,7 +17,10 @@ bp = Blueprint("accounts", __name__)
 @bp.get("/u/<name>")
 def profile(name: str):
     user = services.get_user_by_name_or_404(name)
-    posts = services.list_recent_posts(user, current_app.config["PROFILE_RECENT_POSTS"])
+    if user.hide_history and not current_user.is_authenticated:
+        posts = None  # the member shows their history to signed-in members only
+    else:
+        posts = services.list_recent_posts(user, current_app.config["PROFILE_RECENT_POSTS"])
     return render_template("accounts/profile.html", user=user, posts=posts)
 
 
@@ -83,6 +86,21 @@ def interests():
     return _settings_page(
         RenameForm(data={"pseudonym": current_user.display_name}), status, form
     )
+
+
+@bp.post("/settings/history")
+@login_required
+def history_privacy():
+    form = HistoryPrivacyForm()
+    if form.validate_on_submit():
+        user = services.set_history_hidden(current_user, form.hide_history.data)
+        flash(
+            "Your recent posts are listed on your profile for signed-in members only."
+            if user.hide_history
+            else "Your recent posts are listed on your profile for everyone.",
+            "success",
+        )
+    return redirect(url_for("accounts.settings", _anchor="history-heading"))
 
 
 @bp.post("/settings/identities/<int:identity_id>/unlink")
