@@ -117,6 +117,12 @@ def _subscribe(user_id: int, thread_id: int | None = None, board_id: int | None 
     )
 
 
+def _unsubscribe(user_id: int, target: sa.ColumnElement[bool]) -> None:
+    db.session.execute(
+        sa.delete(Subscription).where(Subscription.user_id == user_id, target)
+    )
+
+
 def watch_thread(user: User, thread: Thread) -> None:
     """Hear about every new reply in the thread. Watching twice is harmless."""
     _subscribe(user.id, thread_id=thread.id)
@@ -125,11 +131,7 @@ def watch_thread(user: User, thread: Thread) -> None:
 
 def unwatch_thread(user: User, thread: Thread) -> None:
     """Stop hearing about the thread; an unread batch of its replies stays."""
-    db.session.execute(
-        sa.delete(Subscription).where(
-            Subscription.user_id == user.id, Subscription.thread_id == thread.id
-        )
-    )
+    _unsubscribe(user.id, Subscription.thread_id == thread.id)
     db.session.commit()
 
 
@@ -140,11 +142,7 @@ def watch_board(user: User, board: Board) -> None:
 
 
 def unwatch_board(user: User, board: Board) -> None:
-    db.session.execute(
-        sa.delete(Subscription).where(
-            Subscription.user_id == user.id, Subscription.board_id == board.id
-        )
-    )
+    _unsubscribe(user.id, Subscription.board_id == board.id)
     db.session.commit()
 
 
