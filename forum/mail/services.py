@@ -12,7 +12,7 @@ from typing import Literal
 
 import sqlalchemy as sa
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 
 from forum.accounts.models import User
@@ -106,7 +106,12 @@ def confirmation_token(user: User) -> str:
 
 
 def unsubscribe_token(user_id: int, address: str) -> str:
-    return _serializer(_UNSUBSCRIBE_SALT).dumps([user_id, _address_key(address)])
+    """Untimed, so the link never expires and is the same in a mail's body and its header."""
+    return _unsubscribe_serializer().dumps([user_id, _address_key(address)])
+
+
+def _unsubscribe_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_UNSUBSCRIBE_SALT)
 
 
 def unsubscribe_url(user_id: int, address: str) -> str:
@@ -275,7 +280,7 @@ def confirm_notify_email(token: str) -> User:
 def read_unsubscribe(token: str) -> User:
     """The member an unsubscribe link is for. The links do not expire: old mails keep working."""
     try:
-        payload = _serializer(_UNSUBSCRIBE_SALT).loads(token)
+        payload = _unsubscribe_serializer().loads(token)
     except BadSignature:
         raise DomainError(
             "This unsubscribe link is not valid. Copy the whole link from the e-mail, or change "
