@@ -49,10 +49,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     from forum.accounts.views import bp as accounts_bp
     from forum.auth.views import bp as auth_bp
     from forum.boards.views import bp as boards_bp
+    from forum.export.views import bp as export_bp
     from forum.feeds.views import bp as feeds_bp
     from forum.mail.views import bp as mail_bp
     from forum.moderation.views import bp as moderation_bp
     from forum.notifications.views import bp as notifications_bp
+    from forum.privacy.views import bp as privacy_bp
     from forum.reports.views import bp as reports_bp
     from forum.safety.views import bp as safety_bp
     from forum.search.views import bp as search_bp
@@ -69,6 +71,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(feeds_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(safety_bp)
+    app.register_blueprint(privacy_bp)
+    app.register_blueprint(export_bp)
 
     # Errors, headers, templates, CLI
     from forum.cli import forum_cli

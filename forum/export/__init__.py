@@ -1,0 +1,1 @@
+"""A member's copy of everything we hold about them (GDPR articles 15 and 20)."""

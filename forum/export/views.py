@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("export", __name__, url_prefix="/settings/export")
