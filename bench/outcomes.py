@@ -62,6 +62,7 @@ def build(reports: int) -> None:
                     "post_count": 1,
                     "created_at": now,
                     "last_post_at": now,
+                    "visibility": "public",
                 }
                 for i, a in enumerate(authors)
             ],

@@ -96,6 +96,7 @@ def build(posts: int, batch: int = 5000) -> None:
                     "post_count": length,
                     "created_at": now,
                     "last_post_at": now,
+                    "visibility": "public",
                 }
                 for author, length in zip(authors, lengths, strict=True)
             ],

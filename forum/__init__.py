@@ -82,12 +82,30 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_error_handlers(app)
     register_security_headers(app)
+    _redact_library_logs()
     register_template_helpers(app)
     app.cli.add_command(forum_cli)
 
     if app.config["PROXY_FIX"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     return app
+
+
+def _redact_library_logs() -> None:
+    """Filters on the loggers of libraries that would log addresses or secrets."""
+    import logging
+
+    from forum.audit import AddressRedaction, DropDebug
+
+    filters = {
+        "werkzeug": AddressRedaction,
+        "flask-limiter": AddressRedaction,
+        "authlib.integrations.base_client.sync_app": DropDebug,
+    }
+    for name, kind in filters.items():
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, kind) for f in logger.filters):
+            logger.addFilter(kind())
 
 
 def _finish_config(app: Flask) -> None:

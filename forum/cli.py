@@ -86,3 +86,23 @@ def send_mail_command():
         click.echo("E-mail is off: set FORUM_MAIL_HOST and FORUM_MAIL_FROM to send it.")
         return
     click.echo(send_mail().line())
+
+
+@forum_cli.command("purge-expired")
+@with_appcontext
+def purge_expired_command():
+    """Delete what is past its retention: security events, finished e-mail, data exports
+    (run it daily)."""
+    from forum.extensions import utcnow
+    from forum.retention import purge_expired
+
+    click.echo(purge_expired(utcnow()).line())
+
+
+@forum_cli.command("build-exports")
+@with_appcontext  # also under app.test_cli_runner(), which skips FlaskGroup's context
+def build_exports_command():
+    """Build the data exports large accounts asked for (run it every minute or two)."""
+    from forum.export.services import build_exports
+
+    click.echo(build_exports().line())

@@ -89,3 +89,22 @@ MAIL_TIMEOUT = 30  # seconds for each exchange with the SMTP server
 # these defaults the last try is about 8.5 hours after the first). A 5xx refusal is final.
 MAIL_RETRY_SECONDS = 60
 MAIL_MAX_ATTEMPTS = 10
+
+# A member's data export (/settings/export). Accounts with at most this many posts get
+# their ZIP within the request; larger ones are queued for `flask forum build-exports`.
+EXPORT_INLINE_MAX_POSTS = 2000
+# Days a built export can be downloaded before purge_expired_exports deletes it.
+EXPORT_RETENTION_DAYS = 7
+# Where built exports are kept; None means instance/exports. With several web hosts, a
+# folder they all share (the builder writes, any host serves the download).
+EXPORT_DIR: str | None = None
+# Per member: export requests (each one reads everything the member ever wrote).
+RATELIMIT_EXPORTS = "10 per hour"
+
+# Retention (`flask forum purge-expired`, run daily): security events, which hold truncated
+# addresses, and sent or abandoned e-mail are deleted after this many days.
+SECURITY_LOG_RETENTION_DAYS = 30
+MAIL_RETENTION_DAYS = 30
+
+# Deleting an account needs a sign-in at most this many seconds old.
+REAUTH_MAX_AGE = 600

@@ -131,7 +131,9 @@ def seed_demo() -> int:
         board = boards.get(slug)
         if board is None:
             continue
-        post = create_thread(member(author), board, title, f"{LABEL}\n\n{body}")
+        post = create_thread(
+            member(author), board, title, f"{LABEL}\n\n{body}", visibility="public"
+        )
         thread = db.session.get(Thread, post.thread_id)
         for replier, text in replies:
             reply_to_thread(member(replier), thread, f"{LABEL}\n\n{text}")
@@ -151,6 +153,7 @@ def seed_demo() -> int:
                 f"{LABEL}\n\nPain went from {answers['pain_before']} to "
                 f"{answers['pain_best']} at best.",
                 answers,
+                visibility="public",
             )
             added += 1
     return added

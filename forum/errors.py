@@ -77,7 +77,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(429)
     def too_many_requests(error: HTTPException):
-        log_security_event("rate_limited", 429, str(error.description))
+        # Not stored: a flood of refused requests must not become a flood of writes.
+        log_security_event("rate_limited", 429, str(error.description), keep=False)
         response = error.get_response()
         # A limited form comes back with what the user typed, ready to send again later.
         kept = (

@@ -8,6 +8,10 @@ from datetime import UTC, datetime
 
 from flask import Flask, Response, abort, request
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
+
+from forum.audit import SecurityEvent, redact_path, truncate_address
+from forum.extensions import db
 
 security_log = logging.getLogger("forum.security")
 
@@ -109,25 +113,79 @@ def log_safe(value: object, limit: int = 300) -> str:
     return _UNSAFE.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
-def current_actor() -> str:
-    """The member's id, or "visitor"."""
-    try:
-        if current_user and current_user.is_authenticated:
-            return str(current_user.id)
-    except Exception:  # an unreadable session must not stop the event being logged
-        return "unknown"
-    return "visitor"
-
-
-def log_security_event(event: str, status: int, reason: str = "") -> None:
-    """One line on the "forum.security" logger: what happened, who, where, when (UTC)."""
-    security_log.warning(
-        "security event=%s status=%d actor=%s method=%s target=%s at=%s reason=%s",
+def log_security_event(
+    event: str,
+    status: int,
+    reason: str = "",
+    *,
+    actor_id: int | None = None,
+    keep: bool = True,
+    level: int = logging.WARNING,
+) -> None:
+    """One line on the "forum.security" logger: what happened, who, from which network
+    (truncated), where, when (UTC). Unless `keep` is false, the event is also kept in
+    security_events (which ends the request's transaction: call it after committing or
+    when the request has failed)."""
+    if actor_id is None:
+        actor_id = _current_actor_id()
+    network = truncate_address(request.remote_addr)
+    path = redact_path(request.path)
+    at = datetime.now(UTC)
+    security_log.log(
+        level,
+        "security event=%s status=%d actor=%s network=%s method=%s target=%s at=%s reason=%s",
         event,
         status,
-        current_actor(),
+        actor_id if actor_id is not None else "visitor",
+        network,
         log_safe(request.method, 10),
-        log_safe(request.path),
+        log_safe(path),
+        at.isoformat(timespec="seconds"),
+        log_safe(reason, 200),
+    )
+    if keep:
+        _keep_event(
+            SecurityEvent(
+                at=at,
+                event=event,
+                status=status,
+                actor_id=actor_id,
+                network=network,
+                method=request.method[:10],
+                path=path[:300],
+                reason=reason[:300],
+            )
+        )
+
+
+def _keep_event(event: "SecurityEvent") -> None:
+    """Store the event in its own transaction; a database that cannot take it (down, locked)
+    must not turn a refusal into a 500: the log line is already written."""
+    try:
+        db.session.rollback()
+        db.session.add(event)
+        db.session.commit()
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        security_log.error("security event not stored: %s", type(error).__name__)
+
+
+def _current_actor_id() -> int | None:
+    try:
+        if current_user and current_user.is_authenticated:
+            return current_user.id
+    except Exception:  # an unreadable session must not stop the event being logged
+        return None
+    return None
+
+
+def log_moderation_action(actor_id: int | None, action: str, target: str, reason: str) -> None:
+    """Moderator actions go to the security log as well as the moderation log."""
+    security_log.warning(
+        "moderation action=%s actor=%s target=%s at=%s reason=%s",
+        log_safe(action, 40),
+        actor_id if actor_id is not None else "system",
+        log_safe(target, 60),
         datetime.now(UTC).isoformat(timespec="seconds"),
         log_safe(reason, 200),
     )

@@ -136,7 +136,9 @@ _names = itertools.count(1)
 def make_user(app):
     def make(name: str | None = None, role: str = "member") -> User:
         with app.app_context():
-            return _detached(create_member(name or f"member{next(_names)}", role=role))
+            # Members have consented, as onboarding asks (tests/privacy covers those who have not).
+            member = create_member(name or f"member{next(_names)}", role=role, consent=True)
+            return _detached(member)
 
     return make
 
@@ -163,11 +165,17 @@ def make_board(app):
 
 @pytest.fixture
 def make_thread(app, make_user, make_board):
-    def make(board=None, author=None, title="A thread about treatment", body="First post."):
+    def make(
+        board=None,
+        author=None,
+        title="A thread about treatment",
+        body="First post.",
+        visibility="public",
+    ):
         board = board or make_board()
         author = author or make_user()
         with app.app_context():
-            post = create_thread(author, board, title, body)
+            post = create_thread(author, board, title, body, visibility=visibility)
             return _detached(db.session.get(Thread, post.thread_id))
 
     return make

@@ -29,7 +29,7 @@ RULES = [
 ]
 
 FORMS = {
-    "/new": {"title": "A new thread", "body": "text"},
+    "/new": {"title": "A new thread", "body": "text", "visibility": "public"},
     "/reply": {"body": "a reply"},
     "/edit": {"title": "Access rules thread", "body": "changed", "version": "1"},
 }

@@ -74,7 +74,9 @@ def test_unsafe_requests_take_the_sqlite_write_lock_first(app, client, member, m
     sa.event.listen(engine, "before_cursor_execute", record)
     try:
         login(client, member)
-        client.post("/b/locks/new", data={"title": "Lock test", "body": "text"})
+        client.post(
+            "/b/locks/new", data={"title": "Lock test", "body": "text", "visibility": "public"}
+        )
         client.get("/b/locks")
     finally:
         sa.event.remove(engine, "before_cursor_execute", record)
@@ -117,11 +119,15 @@ def test_too_many_posts_is_429_with_a_page(make_app, make_board, member):
     client = app.test_client()
     login(client, member)
     statuses = [
-        client.post("/b/limits/new", data={"title": f"Thread {n}", "body": "x"}).status_code
+        client.post(
+            "/b/limits/new", data={"title": f"Thread {n}", "body": "x", "visibility": "public"}
+        ).status_code
         for n in range(3)
     ]
     assert statuses == [302, 302, 429]
-    response = client.post("/b/limits/new", data={"title": "One more", "body": "x"})
+    response = client.post(
+        "/b/limits/new", data={"title": "One more", "body": "x", "visibility": "public"}
+    )
     assert "Too many requests" in response.get_data(as_text=True)
 
 

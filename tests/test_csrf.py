@@ -135,7 +135,7 @@ def cases(make_thread, make_board, member, query, csrf_client):
         "new-thread": Case(
             "/b/csrf/new",
             "/b/csrf/new",
-            {"title": "Forged thread title", "body": "Forged body."},
+            {"title": "Forged thread title", "body": "Forged body.", "visibility": "public"},
             lambda: query(sa.select(Thread.title).where(Thread.board_id == board.id)),
         ),
         "reply": Case(
@@ -236,7 +236,12 @@ def test_thread_started_with_token_is_shown(csrf_client, make_board, member):
 
     response = csrf_client.post(
         "/b/tokens/new",
-        data={"title": "Started with a token", "body": "It **worked**.", "csrf_token": token},
+        data={
+            "title": "Started with a token",
+            "body": "It **worked**.",
+            "csrf_token": token,
+            "visibility": "public",
+        },
     )
 
     assert response.status_code == 302

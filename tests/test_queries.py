@@ -29,7 +29,9 @@ def _grow(app, size: str, boards: int, threads_per_board: int, replies: int) -> 
             db.session.add(board)
             db.session.commit()
             for t in range(threads_per_board):
-                post = create_thread(authors[t % len(authors)], board, f"Thread {b}-{t}", "text")
+                post = create_thread(
+                    authors[t % len(authors)], board, f"Thread {b}-{t}", "text", visibility="public"
+                )
             thread = db.session.get(Thread, post.thread_id)
             for r in range(replies):
                 reply_to_thread(authors[r % len(authors)], thread, f"reply {r}")

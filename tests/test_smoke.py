@@ -5,7 +5,8 @@ def test_member_starts_thread_and_visitor_reads_it(client, app, make_board, memb
     board = make_board(slug="rfa", name="RFA")
     login(client, member)
     response = client.post(
-        "/b/rfa/new", data={"title": "My first ablation", "body": "It **helped**."}
+        "/b/rfa/new",
+        data={"title": "My first ablation", "body": "It **helped**.", "visibility": "public"},
     )
     assert response.status_code == 302
     client.post("/logout")

@@ -320,7 +320,9 @@ class Shown:
 
 def start_thread(client, title: str, body: str) -> Shown:
     """Start a thread through the form and follow the redirect to the thread's page."""
-    response = client.post("/b/xss/new", data={"title": title, "body": body})
+    response = client.post(
+        "/b/xss/new", data={"title": title, "body": body, "visibility": "public"}
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     location = re.fullmatch(r"/t/(\d+)/[a-z0-9-]+#p(\d+)", response.location)
     assert location, response.location
@@ -352,11 +354,12 @@ def test_payload_in_new_thread_is_inert(client, board, member, payload):
     # The post was not silently swallowed: something of it is shown to readers.
     assert body.text.strip()
 
-    # The only forms are the site's: signing out, searching, replying to this thread and
-    # unwatching it (starting a thread watches it).
+    # The only forms are the site's: signing out, searching, replying to this thread,
+    # unwatching it (starting a thread watches it) and changing who may read it.
     actions = sorted(form.attr("action") for form in page.find_all("form"))
+    thread_forms = ("reply", "unwatch", "visibility")
     assert actions == sorted(
-        ["/logout", "/search", f"/t/{shown.thread_id}/reply", f"/t/{shown.thread_id}/unwatch"]
+        ["/logout", "/search", *(f"/t/{shown.thread_id}/{form}" for form in thread_forms)]
     )
 
     if payload.in_title:

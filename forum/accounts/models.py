@@ -24,6 +24,9 @@ class User(UserMixin, db.Model):
     post_count: Mapped[int] = mapped_column(default=0, server_default="0")
     # When the member accepted the community guidelines and medical disclaimer (onboarding).
     guidelines_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the member gave their active consent to processing health information (a Consent
+    # row says which text); None until given. Read on every request with no extra query.
+    health_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The last time the pseudonym changed: renaming is rate-limited.
     renamed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

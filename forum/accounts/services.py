@@ -10,7 +10,9 @@ from forum.accounts.models import ROLES, User
 from forum.errors import DomainError
 from forum.extensions import db
 from forum.moderation.log import log_action
+from forum.privacy.services import record_consent
 from forum.threads.models import Post, Thread
+from forum.threads.visibility import post_is_public, thread_is_readable_by
 
 PSEUDONYM_MIN, PSEUDONYM_MAX = 3, 30
 INTEREST_MAX = 200
@@ -52,11 +54,15 @@ def get_user_by_name_or_404(name: str) -> User:
     )
 
 
-def create_member(pseudonym: str, role: str = "member") -> User:
-    """A new member with a free pseudonym (case-insensitively unique)."""
+def create_member(pseudonym: str, role: str = "member", consent: bool = False) -> User:
+    """A new member with a free pseudonym (case-insensitively unique). With consent=True
+    their consent to process health information is recorded in the same transaction
+    (without it they are asked for it when they first sign in)."""
     name = validate_pseudonym(pseudonym)
     user = User(display_name=name, display_name_key=pseudonym_key(name), role=role)
     db.session.add(user)
+    if consent:
+        record_consent(user)
     commit_pseudonym()
     return user
 
@@ -84,13 +90,14 @@ def set_role(pseudonym: str, role: str) -> User:
     return user
 
 
-def list_recent_posts(user: User, limit: int) -> list[Post]:
-    """The member's latest visible posts, with their threads and boards."""
+def list_recent_posts(user: User, limit: int, viewer: User | None = None) -> list[Post]:
+    """The member's latest posts that `viewer` may read (a visitor, without one: never in
+    members-only threads), with their threads and boards."""
     return list(
         db.session.scalars(
             sa.select(Post)
             .join(Post.thread)
-            .where(Post.author_id == user.id, Post.state == "visible", ~Thread.is_hidden)
+            .where(Post.author_id == user.id, post_is_public(), thread_is_readable_by(viewer))
             .options(joinedload(Post.thread).joinedload(Thread.board))
             .order_by(Post.id.desc())
             .limit(limit)

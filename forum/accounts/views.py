@@ -10,6 +10,7 @@ from forum.auth.services import list_identities, rename_member, sign_out_everywh
 from forum.errors import DomainError
 from forum.extensions import limiter
 from forum.forms import EmptyForm, submit_form
+from forum.privacy.services import get_active_consent
 
 bp = Blueprint("accounts", __name__)
 
@@ -20,7 +21,9 @@ def profile(name: str):
     if user.hide_history and not current_user.is_authenticated:
         posts = None  # the member shows their history to signed-in members only
     else:
-        posts = services.list_recent_posts(user, current_app.config["PROFILE_RECENT_POSTS"])
+        posts = services.list_recent_posts(
+            user, current_app.config["PROFILE_RECENT_POSTS"], viewer=current_user
+        )
     return render_template("accounts/profile.html", user=user, posts=posts)
 
 
@@ -37,6 +40,7 @@ def _settings_page(
     titles = {provider.name: provider.title for provider in configured_providers()}
     return render_template(
         "accounts/settings.html",
+        consent=get_active_consent(current_user),
         rename_form=rename_form,
         interest_form=interest_form
         or InterestForm(data={"interest": current_user.declared_interest or ""}),

@@ -21,4 +21,15 @@ class OnboardingForm(FlaskForm):
         "I have read the community guidelines and the medical disclaimer, and I accept them.",
         validators=[DataRequired("Please read and accept the guidelines to join.")],
     )
+    # Asked apart from the guidelines, never pre-ticked: explicit consent (GDPR art. 9(2)(a)).
+    accept_health_data = BooleanField(
+        "I consent to Firsthand processing the health information in what I post, as "
+        "described above.",
+        validators=[
+            DataRequired(
+                "Firsthand can only keep what you write about your health with your consent. "
+                "Please tick the box to join; without it no account is created."
+            )
+        ],
+    )
     remember = BooleanField("Keep me signed in on this device")

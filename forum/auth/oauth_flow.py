@@ -3,7 +3,6 @@
 Authlib keeps state, nonce and the PKCE verifier in the session between the two halves,
 so this module belongs to the HTTP layer; the services get a ProviderIdentity."""
 
-import logging
 
 import requests
 from authlib.integrations.base_client import OAuthError
@@ -12,8 +11,7 @@ from joserfc.errors import JoseError
 
 from forum.auth.providers import Provider, apple_client_secret, oauth_client
 from forum.auth.services import ProviderIdentity, digest, name_digest
-
-security_log = logging.getLogger("forum.security")
+from forum.security import log_security_event
 
 # Where providers put the person's names and handles (OIDC, GitHub, WordPress.com).
 NAME_CLAIMS = ("name", "preferred_username", "nickname", "login", "username", "display_name")
@@ -105,9 +103,7 @@ def _identity(provider: Provider, issuer, subject, profile: dict) -> ProviderIde
 
 def _log_failure(provider: Provider, error: Exception) -> None:
     # Never the code, tokens or profile: only which provider and what kind of failure.
-    security_log.warning(
-        "sign-in failed provider=%s error=%s detail=%s",
-        provider.name,
-        type(error).__name__,
-        getattr(error, "error", None) or str(error)[:120],
+    detail = getattr(error, "error", None) or str(error)[:120]
+    log_security_event(
+        "sign_in_failed", 400, f"via={provider.name} error={type(error).__name__}: {detail}"
     )

@@ -24,6 +24,7 @@ from forum.auth.models import Identity
 from forum.errors import Conflict, DomainError, NotAllowed
 from forum.extensions import db, utcnow
 from forum.moderation.sanctions import is_locked_out, refuse_locked_out
+from forum.privacy.services import record_consent
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,8 @@ def sign_in_with(identity: ProviderIdentity) -> User | None:
 
 
 def complete_onboarding(identity: ProviderIdentity, pseudonym: str, secret: str) -> User:
-    """Create the member and their first sign-in method together, once onboarding is done."""
+    """Create the member, their first sign-in method and their consent to process health
+    information together, once onboarding (which asks for that consent) is done."""
     name = validate_pseudonym(pseudonym)
     if name_digest(secret, name) in identity.name_digests:
         raise DomainError(
@@ -107,6 +109,7 @@ def complete_onboarding(identity: ProviderIdentity, pseudonym: str, secret: str)
     now = utcnow()
     user = User(display_name=name, display_name_key=pseudonym_key(name), guidelines_accepted_at=now)
     db.session.add(user)
+    record_consent(user, now)
     db.session.add(
         Identity(
             user=user,
@@ -201,12 +204,13 @@ def rename_member(user: User, pseudonym: str, min_interval: timedelta) -> User:
 
 
 def sign_in_dev(pseudonym: str) -> User:
-    """The member with this pseudonym, created on first use (development sign-in only)."""
+    """The member with this pseudonym, created on first use (development sign-in only).
+    A member it creates has consented, as onboarding would have asked."""
     name = validate_pseudonym(pseudonym)
     user = get_user_by_name(name)
     if user is not None:
         refuse_locked_out(user)
-    return user or create_member(name)
+    return user or create_member(name, consent=True)
 
 
 def load_session_user(session_user_id: str) -> User | None:

@@ -1,3 +1,5 @@
+import logging
+import time
 from urllib.parse import urlsplit
 
 from flask import (
@@ -27,12 +29,17 @@ from forum.errors import DomainError
 from forum.extensions import configured_limit, csrf, limiter
 from forum.forms import submit_form
 from forum.moderation.sanctions import LockedOut
+from forum.privacy.models import HEALTH_DATA_CONSENT_VERSION
+from forum.security import log_security_event
 
 bp = Blueprint("auth", __name__)
 
 INTENT = "sign_in_intent"  # what to do when the provider sends the person back
 PENDING = "pending_identity"  # a new identity waiting for onboarding
 APPEAL_AS = "appeal_as"  # a locked-out member who may see and appeal their sanctions
+# When the member proved who they are (POSIX seconds): erasing the account asks for a fresh
+# sign-in, so a session left open on a shared computer cannot do it.
+SIGNED_IN_AT = "signed_in_at"
 
 
 def safe_next(target: str | None) -> str:
@@ -49,10 +56,13 @@ def safe_next(target: str | None) -> str:
     return url_for("boards.index")
 
 
-def start_session(user, remember: bool = False) -> None:
-    """A fresh session for the member: nothing from before sign-in carries over."""
+def start_session(user, how: str, remember: bool = False) -> None:
+    """A fresh session for the member: nothing from before sign-in carries over. `how` (the
+    provider, or "development") goes to the security log."""
     session.clear()
     login_user(user, remember=remember)
+    session[SIGNED_IN_AT] = time.time()
+    log_security_event("sign_in", 200, f"via={how}", actor_id=user.id, level=logging.INFO)
 
 
 def allow_appeal(user_id: int) -> None:
@@ -109,9 +119,7 @@ def callback(name: str):
         try:
             link_identity(current_user, identity)
         except DomainError as error:
-            oauth_flow.security_log.warning(
-                "link refused provider=%s user=%s: %s", name, current_user.id, error.message
-            )
+            log_security_event("link_refused", error.status_code, f"via={name}: {error.message}")
             flash(error.message, "error")
         else:
             flash(f"{provider.title} is now linked: you can sign in with it.", "success")
@@ -120,12 +128,12 @@ def callback(name: str):
     try:
         user = sign_in_with(identity)
     except DomainError as error:
-        oauth_flow.security_log.warning("sign-in refused provider=%s: %s", name, error.message)
+        log_security_event("sign_in_refused", error.status_code, f"via={name}: {error.message}")
         if isinstance(error, LockedOut):
             allow_appeal(error.user_id)
         return _login_page(error.message, error.status_code)
     if user is not None:
-        start_session(user, remember=intent.get("remember", False))
+        start_session(user, name, remember=intent.get("remember", False))
         flash(f"Welcome back, {user.display_name}.", "success")
         return redirect(intent.get("next") or url_for("boards.index"))
 
@@ -150,11 +158,16 @@ def onboarding():
         ),
     )
     if user:
-        start_session(user, remember=form.remember.data or bool(pending.get("remember")))
+        start_session(
+            user, identity.provider, remember=form.remember.data or bool(pending.get("remember"))
+        )
         flash(f"Welcome to Firsthand, {user.display_name}.", "success")
         return redirect(pending.get("next") or url_for("boards.index"))
     return render_template(
-        "auth/onboarding.html", form=form, pending_remember=bool(pending.get("remember"))
+        "auth/onboarding.html",
+        form=form,
+        pending_remember=bool(pending.get("remember")),
+        consent_version=HEALTH_DATA_CONSENT_VERSION,
     ), status
 
 
@@ -174,7 +187,7 @@ def dev_login():
 
     user, status = submit_form(form, sign_in)
     if user:
-        start_session(user, remember=form.remember.data)
+        start_session(user, "development", remember=form.remember.data)
         flash(f"Signed in as {user.display_name}.", "success")
         return redirect(safe_next(request.args.get("next")))
     return render_template("auth/dev_login.html", form=form), status

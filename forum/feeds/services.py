@@ -11,6 +11,7 @@ from forum.boards.models import Board
 from forum.extensions import db
 from forum.reports.models import ExperienceReport
 from forum.threads.models import Post, Thread, slugify
+from forum.threads.visibility import post_is_public, thread_is_public
 
 # Entries per feed: enough for a reader that polls now and then, small enough to stay cheap.
 FEED_LENGTH = 50
@@ -19,24 +20,10 @@ FEED_LENGTH = 50
 OpeningPost = aliased(Post, name="opening_post")
 
 
-# -- who may see what --------------------------------------------------------------------
-
-
-def thread_is_public(thread=Thread) -> sa.ColumnElement[bool]:
-    """Threads any visitor may read: not hidden (awaiting approval).
-
-    The one place feeds and the sitemap decide it: members-only boards add their rule here."""
-    return ~thread.is_hidden
-
-
-def post_is_public(post=Post) -> sa.ColumnElement[bool]:
-    """Posts any visitor may read: never pending, hidden or deleted ones."""
-    return post.state == "visible"
-
-
 def _listed_threads(*entities) -> sa.Select:
-    """Public threads whose opening post is public too: a thread whose first post was hidden
-    or deleted is not offered to readers or crawlers (it has nothing to say for itself)."""
+    """Public threads (forum/threads/visibility.py: approved, not members-only) whose
+    opening post is public too: a thread whose first post was hidden or deleted is not
+    offered to readers or crawlers (it has nothing to say for itself)."""
     return (
         sa.select(*entities)
         .select_from(Thread)
@@ -63,7 +50,8 @@ def list_latest_threads(board: Board | None = None, limit: int = FEED_LENGTH) ->
 
 
 def get_public_thread_or_404(thread_id: int) -> Thread:
-    """A thread any visitor may read, with its board; 404 for anything else."""
+    """A thread any visitor may read, with its board; 404 for anything else, members-only
+    threads included: feed readers are never signed in."""
     return db.first_or_404(
         sa.select(Thread)
         .where(Thread.id == thread_id, thread_is_public())

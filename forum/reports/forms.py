@@ -19,7 +19,7 @@ from forum.reports import vocab
 from forum.reports.models import ANSWER_FIELDS
 from forum.reports.outcomes import EPISODES, SINCE_YEARS, Filters
 from forum.reports.services import DISCLOSURE_MAX
-from forum.threads.forms import BODY_VALIDATORS, TITLE_VALIDATORS, unix_newlines
+from forum.threads.forms import BODY_VALIDATORS, TITLE_VALIDATORS, unix_newlines, visibility_field
 
 MONTHS = [
     "January",
@@ -177,6 +177,8 @@ class _ThreadReportForm(SubmitOnceForm, ReportFields):
     body = TextAreaField(
         "Your story, in your own words", validators=BODY_VALIDATORS, filters=[unix_newlines]
     )
+    # The report starts a thread: its author chooses who may read it, as for any thread.
+    visibility = visibility_field()
 
 
 def report_form(family: str | None, with_thread: bool = False, **kwargs) -> ReportFields:

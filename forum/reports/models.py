@@ -52,8 +52,10 @@ class ExperienceReport(db.Model):
     __tablename__ = "experience_reports"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    post_id: Mapped[int] = mapped_column(sa.ForeignKey("posts.id"), unique=True)
-    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    # Both None once the member erased their account but kept the answers as anonymous
+    # figures (forum/privacy/erasure.py): no post shows them, the outcomes still count them.
+    post_id: Mapped[int | None] = mapped_column(sa.ForeignKey("posts.id"), unique=True)
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     # The treatment: usually the thread's board, but a report from a community board
     # names the treatment it is about.
     board_id: Mapped[int] = mapped_column(sa.ForeignKey("boards.id"), index=True)

@@ -160,15 +160,18 @@ def summarise_boards(
 ) -> list[Outcomes]:
     """The outcomes of each board's reports: one query, whatever the number of reports.
 
-    Only reports on posts everyone can read count: never hidden, pending or deleted ones."""
+    Only reports on posts everyone can read count: never hidden, pending or deleted ones;
+    and reports kept as anonymous figures by members who erased their account (no post)."""
     query = (
         sa.select(*_COLUMNS)
-        .join(Post, Post.id == ExperienceReport.post_id)
-        .join(Thread, Thread.id == Post.thread_id)
+        .outerjoin(Post, Post.id == ExperienceReport.post_id)
+        .outerjoin(Thread, Thread.id == Post.thread_id)
         .where(
             ExperienceReport.board_id.in_([board.id for board in boards]),
-            Post.state == "visible",
-            ~Thread.is_hidden,
+            sa.or_(
+                ExperienceReport.post_id.is_(None),
+                sa.and_(Post.state == "visible", ~Thread.is_hidden),
+            ),
         )
         .order_by(ExperienceReport.board_id)
     )

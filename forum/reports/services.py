@@ -135,14 +135,20 @@ def file_report(
     body: str,
     answers: dict,
     submission_key: str | None = None,
+    *,
+    visibility: str,
 ) -> Post:
     """Start a thread on `board` whose first post carries an experience report.
 
     The thread and the report are one transaction: neither exists without the other.
-    Submitting the same form twice returns the first post again."""
+    `visibility` is the thread's (see create_thread); a members-only report still counts
+    in the treatment's outcomes, which show no single report. Submitting the same form
+    twice returns the first post again."""
     check_can_participate(author)
     answers = clean_answers(answers)
-    post = create_thread(author, board, title, body, submission_key, commit=False)
+    post = create_thread(
+        author, board, title, body, submission_key, visibility=visibility, commit=False
+    )
     if _has_report(post.id):  # the same form, submitted again
         return post
     db.session.add(ExperienceReport(post_id=post.id, author_id=author.id, **answers))

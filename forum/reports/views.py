@@ -23,7 +23,8 @@ from forum.reports import outcomes as stats
 from forum.reports import services
 from forum.reports.forms import OutcomeFilterForm, report_form
 from forum.threads.services import get_post_or_404
-from forum.threads.views import after_writing_url, post_url
+from forum.threads.views import after_writing_url, members_only_page, not_for_crawlers, post_url
+from forum.threads.visibility import may_read_posts
 
 bp = Blueprint("reports", __name__)
 
@@ -82,6 +83,7 @@ def create(slug: str):
             form.body.data,
             form.answers(treatment),
             form.submission_key.data,
+            visibility=form.visibility.data,
         ),
     )
     if post:
@@ -145,10 +147,17 @@ def history(post_id: int):
     post = services.get_report_post_or_404(post_id)
     if post.state != "visible":
         raise NotAllowed("The history of this report is not shown.")
-    return render_template(
-        "reports/history.html",
-        post=post,
-        versions=services.list_report_versions(post.report),
+    if not may_read_posts(current_user, post.thread):
+        return members_only_page(post.thread)
+    return not_for_crawlers(
+        make_response(
+            render_template(
+                "reports/history.html",
+                post=post,
+                versions=services.list_report_versions(post.report),
+            )
+        ),
+        post.thread,
     )
 
 

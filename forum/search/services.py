@@ -1,7 +1,8 @@
 """Full-text search over thread titles and post bodies, on SQLite FTS5 or PostgreSQL.
 
-One function, `search_posts`, whatever the backend; both return only what a visitor may
-read (visible posts in visible threads), ranked by relevance or newest first, with an
+One function, `search_posts`, whatever the backend; both return only what the viewer may
+read (forum/threads/visibility.py: visible posts in approved threads, members-only ones
+for signed-in members only), ranked by relevance or newest first, with an
 excerpt whose matching words are marked."""
 
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from forum.boards.models import Board
 from forum.extensions import db
 from forum.search.query import SearchQuery, parse_query
 from forum.threads.models import Post, Thread
+from forum.threads.visibility import post_is_public, thread_is_readable_by
 
 SORTS = ("relevance", "newest")
 # Control characters that never occur in a post (posts are stored without them): they
@@ -54,9 +56,11 @@ def search_posts(
     sort: str = "relevance",
     page: int = 1,
     per_page: int = 20,
+    viewer=None,
 ) -> Results:
     """Posts matching every word or phrase of `text`, the names of `boards` (all of them,
-    usually) acting as synonyms; `board` narrows the search to one board.
+    usually) acting as synonyms; `board` narrows the search to one board. What `viewer`
+    may read only: without one, what any visitor may.
 
     Raises DomainError with a friendly message for a query that cannot be searched."""
     query = parse_query(text, board_synonyms(boards))
@@ -71,8 +75,8 @@ def search_posts(
         .join(Thread, Thread.id == Post.thread_id)
         .where(
             matches.condition,
-            Post.state == "visible",
-            ~Thread.is_hidden,
+            post_is_public(),
+            thread_is_readable_by(viewer),
             Post.position.is_not(None),
         )
         .order_by(*order)

@@ -1,4 +1,5 @@
 from flask import Blueprint, current_app, render_template, request
+from flask_login import current_user
 from wtforms import SelectChoice
 
 from forum.boards.services import list_boards
@@ -31,6 +32,7 @@ def index():
             form.sort.data,
             page,
             current_app.config["SEARCH_RESULTS_PER_PAGE"],
+            viewer=current_user,
         )
     except DomainError as error:
         show_domain_error(form, error)

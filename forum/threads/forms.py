@@ -1,9 +1,10 @@
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import HiddenField, IntegerField, RadioField, SelectChoice, StringField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, Length
 from wtforms.widgets import HiddenInput
 
 from forum.forms import SubmitOnceForm
+from forum.threads.models import VISIBILITIES
 from forum.threads.services import BODY_MAX, TITLE_MAX, TITLE_MIN
 
 
@@ -26,9 +27,33 @@ TITLE_VALIDATORS = [
 ]
 
 
+def visibility_field() -> RadioField:
+    """Who may read a new thread. Neither answer is preselected: being seen on a treatment
+    board is itself health data, so the member decides, every time."""
+    return RadioField(
+        "Who can read this thread?",
+        choices=[
+            SelectChoice("public", "Public: anyone can read it, and search engines may list it"),
+            SelectChoice(
+                "members",
+                "Members only: visitors see just the title and the board, signed-in "
+                "members read it",
+            ),
+        ],
+        invalid_choice_message="Please choose who can read this thread: public, or members only.",
+    )
+
+
 class ThreadForm(SubmitOnceForm):
     title = StringField("Title", validators=TITLE_VALIDATORS)
     body = TextAreaField("Your post", validators=BODY_VALIDATORS, filters=[unix_newlines])
+    visibility = visibility_field()
+
+
+class VisibilityForm(FlaskForm):
+    """One button that names the thread's new visibility: sending it twice changes nothing."""
+
+    visibility = HiddenField(validators=[AnyOf(VISIBILITIES)])
 
 
 class ReplyForm(SubmitOnceForm):

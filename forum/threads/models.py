@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from forum.reports.models import ExperienceReport
 
 POST_STATES = ("visible", "pending", "hidden", "deleted")
+# Who may read a thread's posts: anyone, or signed-in members only (forum/threads/visibility.py).
+VISIBILITIES = ("public", "members")
 
 
 class Thread(db.Model):
@@ -31,6 +33,9 @@ class Thread(db.Model):
     is_pinned: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     is_locked: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     is_hidden: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Chosen by the author when starting the thread: no default, since saying on a public
+    # page that one has a condition is itself health data (see forum/threads/visibility.py).
+    visibility: Mapped[str] = mapped_column(sa.String(16))
 
     board: Mapped[Board] = relationship(lazy="raise")
     author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="raise")
@@ -38,6 +43,7 @@ class Thread(db.Model):
 
     __table_args__ = (
         sa.Index("ix_threads_board_listing", "board_id", "is_pinned", "last_post_at"),
+        sa.CheckConstraint("visibility IN ('public', 'members')", name="visibility"),
     )
 
     @property
@@ -47,6 +53,10 @@ class Thread(db.Model):
     @property
     def reply_count(self) -> int:
         return max(self.post_count - 1, 0)
+
+    @property
+    def is_members_only(self) -> bool:
+        return self.visibility == "members"
 
     def __repr__(self) -> str:
         return f"<Thread {self.id} {self.title!r}>"

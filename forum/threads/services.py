@@ -14,13 +14,14 @@ from forum.boards.models import Board
 from forum.content import quote_markdown, render_markdown
 from forum.errors import Conflict, DomainError, NotAllowed
 from forum.extensions import db, utcnow
+from forum.moderation.log import log_action
 from forum.moderation.sanctions import check_can_participate, may_participate
 from forum.notifications.fanout import mentionable_names, notify_new_post, notify_references
 from forum.notifications.services import auto_watch
 from forum.pagination import Page, check_page
 from forum.reports.models import ExperienceReport
 from forum.safety.services import flag_for_care
-from forum.threads.models import Post, PostRevision, Thread
+from forum.threads.models import VISIBILITIES, Post, PostRevision, Thread
 
 TITLE_MIN, TITLE_MAX = 5, 150
 BODY_MIN, BODY_MAX = 1, 20_000
@@ -187,6 +188,16 @@ def can_delete_post(user: User | None, post: Post) -> bool:
     )
 
 
+def can_change_visibility(user: User | None, thread: Thread) -> bool:
+    """The author decides who reads their thread; moderators may too (and are logged).
+    A sanction does not stop a member making their own thread more private."""
+    return (
+        user is not None
+        and user.is_authenticated
+        and (user.id == thread.author_id or user.is_moderator)
+    )
+
+
 # -- writing ---------------------------------------------------------------------------
 
 
@@ -196,14 +207,19 @@ def create_thread(
     title: str,
     body: str,
     submission_key: str | None = None,
+    *,
+    visibility: str,
     commit: bool = True,
 ) -> Post:
     """Start a thread on a board; returns its first post.
 
-    A new member's first posts wait for a moderator: the thread stays hidden and counts
-    nowhere until then. Submitting the same form twice returns the first post again.
-    With commit=False the caller (filing an experience report) adds to the transaction."""
+    `visibility` ("public" or "members") has no default: the author always chooses who
+    may read it. A new member's first posts wait for a moderator: the thread stays hidden
+    and counts nowhere until then. Submitting the same form twice returns the first post
+    again. With commit=False the caller (filing an experience report) adds to the
+    transaction."""
     check_can_participate(author)
+    visibility = clean_visibility(visibility)
     title = clean_title(title)
     body = _clean_body(body)
     body_html = _render_for(author, body)
@@ -220,6 +236,7 @@ def create_thread(
         last_poster_id=author.id,
         post_count=1,
         is_hidden=pending,
+        visibility=visibility,
     )
     post = Post(
         thread=thread,
@@ -404,6 +421,29 @@ def edit_post(
     return _reload(post)
 
 
+def set_thread_visibility(actor: User, thread: Thread, visibility: str) -> Thread:
+    """Make a thread public or members-only. Feeds, the sitemap and search follow at once
+    (they ask on every request). A moderator changing someone else's thread is logged;
+    an author's own choice is theirs alone and is not."""
+    if not can_change_visibility(actor, thread):
+        raise NotAllowed("Only the member who started this thread can change who reads it.")
+    visibility = clean_visibility(visibility)
+    if visibility == thread.visibility:
+        return thread
+    before, thread.visibility = thread.visibility, visibility
+    if actor.id != thread.author_id:
+        log_action(
+            actor,
+            "thread_visibility",
+            thread,
+            subject_user_id=thread.author_id,
+            before=before,
+            after=visibility,
+        )
+    db.session.commit()
+    return thread
+
+
 def delete_post(actor: User, post: Post) -> None:
     """Soft-delete the member's own post; it keeps its place as a placeholder."""
     if not can_delete_post(actor, post):
@@ -425,6 +465,15 @@ def clean_title(title: str) -> str:
             "title",
         )
     return title
+
+
+def clean_visibility(visibility: str | None) -> str:
+    if visibility not in VISIBILITIES:
+        raise DomainError(
+            "Please choose who can read this thread: public, or members only.",
+            "visibility",
+        )
+    return visibility
 
 
 # Control characters other than tab and newline: invisible, and search uses some of them

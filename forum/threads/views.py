@@ -1,4 +1,14 @@
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from forum.boards.services import get_board_or_404
@@ -9,7 +19,8 @@ from forum.moderation.services import moderator_edit
 from forum.pagination import page_of
 from forum.safety.services import matches_crisis_phrase
 from forum.threads import services
-from forum.threads.forms import EditPostForm, ReplyForm, ThreadForm
+from forum.threads.forms import EditPostForm, ReplyForm, ThreadForm, VisibilityForm
+from forum.threads.visibility import is_public, may_read_posts
 
 bp = Blueprint("threads", __name__)
 
@@ -37,6 +48,22 @@ def after_writing_url(post) -> str:
     return post_url(post)
 
 
+def not_for_crawlers(response, thread):
+    """Members-only (and not yet approved) threads have addresses like public ones: the
+    header keeps search engines from indexing whatever a visitor gets at them."""
+    if not is_public(thread):
+        response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def members_only_page(thread):
+    """What a visitor gets at any page of a members-only thread: its title and board and a
+    way to sign in; no posts and no pseudonyms. 200, so the notice is what is shown."""
+    return not_for_crawlers(
+        make_response(render_template("threads/members_only.html", thread=thread)), thread
+    )
+
+
 @bp.get("/t/<int:thread_id>")
 @bp.get("/t/<int:thread_id>/<slug>")
 def detail(thread_id: int, slug: str | None = None):
@@ -48,18 +75,47 @@ def detail(thread_id: int, slug: str | None = None):
             url_for("threads.detail", thread_id=thread.id, slug=thread.slug, **request.args),
             301,
         )
+    if not may_read_posts(current_user, thread):
+        return members_only_page(thread)
     page = services.list_posts(
         thread,
         request.args.get("page", 1, type=int),
         current_app.config["POSTS_PER_PAGE"],
         viewer=current_user,
     )
-    return render_template(
-        "threads/detail.html",
-        thread=thread,
-        page=page,
-        reply_form=ReplyForm() if not page.has_next else None,
+    visibility_form = None
+    if services.can_change_visibility(current_user, thread):
+        # The button offers the other choice.
+        other = "public" if thread.is_members_only else "members"
+        visibility_form = VisibilityForm(data={"visibility": other})
+    response = make_response(
+        render_template(
+            "threads/detail.html",
+            thread=thread,
+            page=page,
+            reply_form=ReplyForm() if not page.has_next else None,
+            visibility_form=visibility_form,
+            public=is_public(thread),
+        )
     )
+    return not_for_crawlers(response, thread)
+
+
+@bp.post("/t/<int:thread_id>/visibility")
+@login_required
+def change_visibility(thread_id: int):
+    thread = services.get_thread_or_404(thread_id)
+    form = VisibilityForm()
+    if not form.validate_on_submit():
+        abort(400)
+    services.set_thread_visibility(current_user, thread, form.visibility.data)
+    flash(
+        "Only signed-in members can read this thread now."
+        if thread.is_members_only
+        else "Everyone can read this thread now.",
+        "success",
+    )
+    return redirect(url_for("threads.detail", thread_id=thread.id, slug=thread.slug))
 
 
 @bp.get("/p/<int:post_id>")
@@ -77,7 +133,12 @@ def create(slug: str):
     post, status = submit_form(
         form,
         lambda: services.create_thread(
-            current_user, board, form.title.data, form.body.data, form.submission_key.data
+            current_user,
+            board,
+            form.title.data,
+            form.body.data,
+            form.submission_key.data,
+            visibility=form.visibility.data,
         ),
     )
     if post:
@@ -156,8 +217,17 @@ def history(post_id: int):
     post = services.get_post_or_404(post_id)
     if post.state != "visible":
         raise NotAllowed("The history of this post is not shown.")
-    return render_template(
-        "threads/history.html", post=post, versions=services.list_versions(post, current_user)
+    if not may_read_posts(current_user, post.thread):
+        return members_only_page(post.thread)
+    return not_for_crawlers(
+        make_response(
+            render_template(
+                "threads/history.html",
+                post=post,
+                versions=services.list_versions(post, current_user),
+            )
+        ),
+        post.thread,
     )
 
 

@@ -30,9 +30,27 @@ def upgrade():
     )
     with op.batch_alter_table('consents', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_consents_user_id'), ['user_id'], unique=False)
+    # When the member's active health-data consent was given (None: not given, or withdrawn),
+    # kept beside the Consent rows so the per-request check reads the user already loaded.
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('health_consent_at', sa.DateTime(timezone=True), nullable=True))
+    # A report kept as anonymous figures after its author erased their account has no post
+    # and no author.
+    with op.batch_alter_table('experience_reports', schema=None) as batch_op:
+        batch_op.alter_column('post_id', existing_type=sa.Integer(), nullable=True)
+        batch_op.alter_column('author_id', existing_type=sa.Integer(), nullable=True)
 
 
 def downgrade():
+    # Reports kept as anonymous figures cannot go back under a post: they go.
+    op.execute('DELETE FROM experience_report_revisions WHERE report_id IN '
+               '(SELECT id FROM experience_reports WHERE post_id IS NULL)')
+    op.execute('DELETE FROM experience_reports WHERE post_id IS NULL')
+    with op.batch_alter_table('experience_reports', schema=None) as batch_op:
+        batch_op.alter_column('author_id', existing_type=sa.Integer(), nullable=False)
+        batch_op.alter_column('post_id', existing_type=sa.Integer(), nullable=False)
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('health_consent_at')
     with op.batch_alter_table('consents', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_consents_user_id'))
     op.drop_table('consents')

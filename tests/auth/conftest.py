@@ -206,6 +206,7 @@ class Visitor:
         data = {"pseudonym": pseudonym}
         if accept:
             data["accept_guidelines"] = "y"
+            data["accept_health_data"] = "y"
         return self.post("/onboarding", data=data)
 
     def signed_in_as(self) -> str | None:

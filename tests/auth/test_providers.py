@@ -546,7 +546,12 @@ def csrf_onboard(person: Visitor, pseudonym: str) -> requests.Response:
     ]
     return person.post(
         "/onboarding",
-        data={"csrf_token": token, "pseudonym": pseudonym, "accept_guidelines": "y"},
+        data={
+            "csrf_token": token,
+            "pseudonym": pseudonym,
+            "accept_guidelines": "y",
+            "accept_health_data": "y",
+        },
     )
 
 

@@ -73,6 +73,7 @@ def sign_up(page: Page, forum, provider, patient) -> None:
     expect(page.get_by_role("heading", name="Welcome to Firsthand")).to_be_visible()
     page.get_by_label("Pseudonym").fill(patient["pseudonym"])
     page.get_by_label("I have read the community guidelines").check()
+    page.get_by_label("I consent to Firsthand processing").check()
     page.get_by_role("button", name="Join Firsthand").click()
 
     expect(page).to_have_url(f"{forum.base_url}/")

@@ -105,7 +105,11 @@ def test_characters_xml_forbids_are_dropped_rather_than_breaking_the_feed(
     board, author = make_board(), make_user()
     with app.app_context():
         post = create_thread(
-            db.session.get(User, author.id), board, "Bell\x07 and form\x0cfeed", "x"
+            db.session.get(User, author.id),
+            board,
+            "Bell\x07 and form\x0cfeed",
+            "x",
+            visibility="public",
         )
         thread_id = post.thread_id
 

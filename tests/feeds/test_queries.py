@@ -38,7 +38,9 @@ def _grow(app, size: str, threads: int, replies: int) -> tuple[str, int]:
         db.session.add_all(boards)
         db.session.commit()
         for t in range(threads):
-            post = create_thread(authors[t % 3], boards[t % 2], f"Thread {size} {t}", "text")
+            post = create_thread(
+                authors[t % 3], boards[t % 2], f"Thread {size} {t}", "text", visibility="public"
+            )
         thread = db.session.get(Thread, post.thread_id)
         for r in range(replies):
             reply_to_thread(authors[r % 3], thread, f"reply {r}")

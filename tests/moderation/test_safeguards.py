@@ -43,7 +43,10 @@ def test_a_new_members_first_thread_waits_and_counts_nowhere(
     newcomer = make_user("newcomer")
     author = _client(guarded, newcomer)
 
-    response = author.post("/b/guarded/new", data={"title": "My first account", "body": "Hello"})
+    response = author.post(
+        "/b/guarded/new",
+        data={"title": "My first account", "body": "Hello", "visibility": "public"},
+    )
 
     assert response.status_code == 302
     own_view = author.get(response.location).get_data(as_text=True)
@@ -80,7 +83,9 @@ def test_a_new_members_first_thread_waits_and_counts_nowhere(
         )
 
     # Approved once, the member's next posts appear at once.
-    second = author.post("/b/guarded/new", data={"title": "My second one", "body": "Again"})
+    second = author.post(
+        "/b/guarded/new", data={"title": "My second one", "body": "Again", "visibility": "public"}
+    )
     assert "My second one" in visitor.get("/b/guarded").get_data(as_text=True)
     assert second.status_code == 302
 
@@ -140,7 +145,9 @@ def test_a_rejected_reply_tells_its_author_why(
 
 def test_moderators_post_without_waiting(guarded, make_board, moderator):
     make_board(slug="mods")
-    _client(guarded, moderator).post("/b/mods/new", data={"title": "Mod notice", "body": "Hi"})
+    _client(guarded, moderator).post(
+        "/b/mods/new", data={"title": "Mod notice", "body": "Hi", "visibility": "public"}
+    )
     assert "Mod notice" in guarded.test_client().get("/b/mods").get_data(as_text=True)
 
 
@@ -151,7 +158,9 @@ def test_new_members_may_post_two_links_and_keep_their_text(guarded, make_board,
     make_board(slug="links")
     client = _client(guarded, make_user("linky"))
 
-    response = client.post("/b/links/new", data={"title": "Useful links", "body": THREE_LINKS})
+    response = client.post(
+        "/b/links/new", data={"title": "Useful links", "body": THREE_LINKS, "visibility": "public"}
+    )
 
     page = response.get_data(as_text=True)
     assert response.status_code == 422
@@ -170,7 +179,8 @@ def test_older_members_may_post_more_links(guarded, make_board, make_user):
         )
         db.session.commit()
     response = _client(guarded, member).post(
-        "/b/old-links/new", data={"title": "Useful links", "body": THREE_LINKS}
+        "/b/old-links/new",
+        data={"title": "Useful links", "body": THREE_LINKS, "visibility": "public"},
     )
     assert response.status_code == 302
 

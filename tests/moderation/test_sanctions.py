@@ -271,7 +271,11 @@ def participation_attempts(app, client, venue, post_id: int):
             threads_on_board,
             lambda: client.post(
                 f"/b/{board.slug}/new",
-                data={"title": "A brand new thread", "body": "Something to say."},
+                data={
+                    "title": "A brand new thread",
+                    "body": "Something to say.",
+                    "visibility": "public",
+                },
             ),
         ),
         "reply": (

@@ -129,6 +129,7 @@ def test_pending_posts_notify_nobody_until_approved(make_app, make_user, make_bo
             db.session.get(Board, board.id),
             "Thread by a veteran",
             "Hello.",
+            visibility="public",
         ).thread_id
     thread = _thread(app, thread_id)
     watch(app, thread_reader, thread=thread)
@@ -145,6 +146,7 @@ def test_pending_posts_notify_nobody_until_approved(make_app, make_user, make_bo
             db.session.get(Board, board.id),
             "A newcomer's thread",
             "Hello all.",
+            visibility="public",
         )
         assert (pending_reply.state, pending_thread.state) == ("pending", "pending")
         reply_id, new_thread_id = pending_reply.id, pending_thread.thread_id

@@ -84,7 +84,11 @@ def test_a_thread_awaiting_approval_cannot_be_watched_by_others(make_app, make_u
     newcomer, reader, board = make_user(), make_user(), make_board()
     with app.app_context():  # a brand-new member's thread waits for approval, hidden
         post = create_thread(
-            db.session.get(User, newcomer.id), db.session.get(Board, board.id), "Hello all", "Hi"
+            db.session.get(User, newcomer.id),
+            db.session.get(Board, board.id),
+            "Hello all",
+            "Hi",
+            visibility="public",
         )
         thread = db.session.get(Thread, post.thread_id)
         assert thread.is_hidden

@@ -57,6 +57,7 @@ def form_data(treatment, **overrides) -> dict:
         "pain_best": "3",
         "pgic": "2",
         "has_conflict": "no",
+        "visibility": "public",
         **overrides,
     }
 
@@ -65,13 +66,25 @@ def form_data(treatment, **overrides) -> dict:
 def file(app, make_user):
     """File a report (starting a thread on `board`, default the treatment) as `author`."""
 
-    def make(treatment, author=None, board=None, title="How my procedure went", **overrides):
+    def make(
+        treatment,
+        author=None,
+        board=None,
+        title="How my procedure went",
+        visibility="public",
+        **overrides,
+    ):
         author = author or make_user()
         with app.app_context():
             board_obj = db.session.get(Board, (board or treatment).id)
             treatment_obj = db.session.get(Board, treatment.id)
             post = file_report(
-                author, board_obj, title, "What happened.", answers(treatment_obj, **overrides)
+                author,
+                board_obj,
+                title,
+                "What happened.",
+                answers(treatment_obj, **overrides),
+                visibility=visibility,
             )
             return post.id
 

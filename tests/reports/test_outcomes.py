@@ -761,7 +761,12 @@ def test_new_members_reports_count_once_approved(app, make_app, make_user, treat
     with strict.app_context():
         board = db.session.get(Board, treatment.id)
         post = file_report(
-            db.session.get(User, newcomer.id), board, "My first post", "Hello.", answers(board)
+            db.session.get(User, newcomer.id),
+            board,
+            "My first post",
+            "Hello.",
+            answers(board),
+            visibility="public",
         )
         post_id = post.id
         assert post.state == "pending"

@@ -55,6 +55,7 @@ def _file(author, board, title="My procedure, six weeks on", key=None, **overrid
         "What happened to me.",
         answers(_board(board), **overrides),
         submission_key=key,
+        visibility="public",
     )
 
 
@@ -402,6 +403,7 @@ def test_filing_on_a_community_board_names_the_treatment(app_ctx, treatment, com
         "Epidural while living with pain",
         "Story.",
         answers(_board(treatment)),
+        visibility="public",
     )
 
     db.session.expire_all()

@@ -187,7 +187,8 @@ def _posted(treatment, **overrides) -> dict:
 
 def _report_only(data: dict) -> dict:
     """The report questions alone, as the add and update forms post them."""
-    return {name: value for name, value in data.items() if name not in ("title", "body")}
+    thread_only = ("title", "body", "visibility")
+    return {name: value for name, value in data.items() if name not in thread_only}
 
 
 def _count(app, model) -> int:

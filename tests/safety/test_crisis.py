@@ -61,7 +61,9 @@ def _last_post_id(app, author) -> int:
 def test_matching_thread_is_published_with_an_urgent_automatic_flag(app, make_board, member):
     board = make_board()
     with app.app_context():
-        post = create_thread(db.session.get(User, member.id), board, "A hard week", CRISIS)
+        post = create_thread(
+            db.session.get(User, member.id), board, "A hard week", CRISIS, visibility="public"
+        )
         post_id = post.id
     assert _post(app, post_id).state == "visible"
     [flag] = _open_flags(app, post_id)
@@ -76,7 +78,9 @@ def test_matching_thread_is_published_with_an_urgent_automatic_flag(app, make_bo
 def test_a_crisis_phrase_in_the_title_counts(app, make_board, member):
     board = make_board()
     with app.app_context():
-        post = create_thread(db.session.get(User, member.id), board, "Suicide and pain", "Ok.")
+        post = create_thread(
+            db.session.get(User, member.id), board, "Suicide and pain", "Ok.", visibility="public"
+        )
         post_id = post.id
     assert len(_open_flags(app, post_id)) == 1
 
@@ -125,7 +129,9 @@ def test_a_pending_post_stays_pending_and_is_flagged(make_app, make_board, make_
     newcomer = make_user("newcomer")
     board = make_board()
     with app.app_context():
-        post = create_thread(db.session.get(User, newcomer.id), board, "First post", CRISIS)
+        post = create_thread(
+            db.session.get(User, newcomer.id), board, "First post", CRISIS, visibility="public"
+        )
         post_id = post.id
     assert _post(app, post_id).state == "pending"
     assert len(_open_flags(app, post_id)) == 1
@@ -151,7 +157,9 @@ def test_the_automatic_flag_does_not_hide_or_count_as_a_members(app, make_thread
 def test_author_of_a_matching_thread_is_shown_helplines_first(client, app, make_board, member):
     board = make_board(slug="tens")
     login(client, member)
-    response = client.post("/b/tens/new", data={"title": "A hard week", "body": CRISIS})
+    response = client.post(
+        "/b/tens/new", data={"title": "A hard week", "body": CRISIS, "visibility": "public"}
+    )
     post_id = _last_post_id(app, member)
     assert response.status_code == 302
     assert response.headers["Location"] == f"/help/after-post/{post_id}"
@@ -192,7 +200,9 @@ def test_author_of_a_matching_reply_or_edit_is_shown_helplines(client, app, make
 def test_ordinary_posts_go_straight_to_the_post(client, app, make_board, member):
     make_board(slug="rfa")
     login(client, member)
-    response = client.post("/b/rfa/new", data={"title": "Killer pain", "body": "A dead nerve."})
+    response = client.post(
+        "/b/rfa/new", data={"title": "Killer pain", "body": "A dead nerve.", "visibility": "public"}
+    )
     assert "/help/" not in response.headers["Location"]
     assert response.headers["Location"].startswith("/t/")
 
@@ -318,6 +328,7 @@ def test_a_story_filed_with_an_experience_report_also_shows_helplines_first(clie
             "pain_best": "8",
             "pgic": "4",
             "has_conflict": "no",
+            "visibility": "public",
         },
     )
 

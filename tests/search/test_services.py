@@ -173,7 +173,11 @@ def test_approving_a_pending_thread_makes_it_findable(make_app, make_board, make
 
     with approving.app_context():
         opening = create_thread(
-            db.session.get(User, newcomer.id), board, "Ketorolac before surgery", "Worth it?"
+            db.session.get(User, newcomer.id),
+            board,
+            "Ketorolac before surgery",
+            "Worth it?",
+            visibility="public",
         )
         assert _found("ketorolac") == []
 

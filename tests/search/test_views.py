@@ -223,9 +223,10 @@ def unseen(app, make_app, make_board, make_thread, make_post, make_user, moderat
         db.session.commit()
     with make_app(NEW_MEMBER_APPROVAL_POSTS=1).app_context():
         author = db.session.get(User, newcomer.id)
-        assert create_thread(author, board, "Pending thread", "hydromorphone pending").state == (
-            "pending"
+        pending = create_thread(
+            author, board, "Pending thread", "hydromorphone pending", visibility="public"
         )
+        assert pending.state == "pending"
         waiting = reply_to_thread(author, db.session.get(Thread, shown.id), "hydromorphone wait")
         assert waiting.state == "pending"
     return first_post_id(app, shown), {"writer": writer, "newcomer": newcomer}
@@ -538,7 +539,11 @@ def _add_hits(app, replies: int, threads: int, start: int) -> None:
             db.session.add(board)
             db.session.commit()
             post = create_thread(
-                create_member(f"searcher{n}"), board, f"Freezing attempt {n}", "cryoneurolysis"
+                create_member(f"searcher{n}"),
+                board,
+                f"Freezing attempt {n}",
+                "cryoneurolysis",
+                visibility="public",
             )
             thread = db.session.get(Thread, post.thread_id)
             for r in range(replies):

@@ -136,14 +136,21 @@ def _forms(world):
         "conflict_disclosure",
         "percent_relief",
         "procedure_year",
+        "visibility",
     ]
     return {
-        "thread": ("POST", f"/b/{world.board}/new", ["title", "body", "submission_key"]),
+        "thread": (
+            "POST",
+            f"/b/{world.board}/new",
+            ["title", "body", "visibility", "submission_key"],
+        ),
         "reply": ("POST", f"/t/{world.thread_id}/reply", ["body", "submission_key"]),
         "edit": ("POST", f"/p/{world.post_id}/edit", ["title", "body", "version", "reason"]),
         "flag": ("POST", f"/p/{world.post_id}/flag", ["reason", "note"]),
         "report": ("POST", "/b/hypothesis-treatment/report", report),
-        "report-on-post": ("POST", f"/p/{world.post_id}/report/add", report[2:]),
+        "report-on-post": ("POST", f"/p/{world.post_id}/report/add", report[2:-1]),
+        "visibility": ("POST", f"/t/{world.thread_id}/visibility", ["visibility"]),
+        "delete-account": ("POST", "/settings/delete", ["posts", "reports", "confirmation"]),
         "search": ("GET", "/search", ["q", "page", "sort", "board"]),
         "pseudonym": ("POST", "/settings/pseudonym", ["pseudonym"]),
         "email": ("POST", "/settings/email", ["address", "frequency"]),
@@ -159,6 +166,8 @@ FORM_NAMES = [
     "flag",
     "report",
     "report-on-post",
+    "visibility",
+    "delete-account",
     "search",
     "pseudonym",
     "email",
@@ -188,6 +197,11 @@ def test_an_overlong_submission_key_is_refused_not_a_500(form_client, world, for
     """Found by the property test above on PostgreSQL: the hidden submission_key has no
     length check, so 65 characters reach a 64-character column."""
     method, path, fields = _forms(world)[form]
-    data = {"title": "A title long enough", "body": "A body.", "submission_key": "k" * 65}
+    data = {
+        "title": "A title long enough",
+        "body": "A body.",
+        "visibility": "public",
+        "submission_key": "k" * 65,
+    }
     response = form_client.post(path, data={name: data[name] for name in fields})
     assert response.status_code < 500

@@ -69,7 +69,11 @@ def _snapshot(thread_id: int, board_id: int, *user_ids: int) -> tuple:
 def test_create_thread_sets_thread_board_and_user_counters(app_ctx, make_board, member):
     board = make_board()
     post = services.create_thread(
-        _user(member), _board(board), "Pulsed RF for knee pain", "It took **two weeks**."
+        _user(member),
+        _board(board),
+        "Pulsed RF for knee pain",
+        "It took **two weeks**.",
+        visibility="public",
     )
 
     db.session.expire_all()
@@ -96,8 +100,12 @@ def test_create_thread_sets_thread_board_and_user_counters(app_ctx, make_board, 
 def test_second_thread_adds_to_the_board_counters(app_ctx, make_board, make_user):
     board = make_board()
     alice, bob = make_user(), make_user()
-    services.create_thread(_user(alice), _board(board), "First thread here", "One.")
-    second = services.create_thread(_user(bob), _board(board), "Second thread here", "Two.")
+    services.create_thread(
+        _user(alice), _board(board), "First thread here", "One.", visibility="public"
+    )
+    second = services.create_thread(
+        _user(bob), _board(board), "Second thread here", "Two.", visibility="public"
+    )
 
     db.session.expire_all()
     board_row = _board(board)
@@ -111,7 +119,11 @@ def test_second_thread_adds_to_the_board_counters(app_ctx, make_board, make_user
 def test_create_thread_collapses_whitespace_in_the_title(app_ctx, make_board, member):
     board = make_board()
     post = services.create_thread(
-        _user(member), _board(board), "  Cooled   RF\n\tafter  surgery  ", "Body."
+        _user(member),
+        _board(board),
+        "  Cooled   RF\n\tafter  surgery  ",
+        "Body.",
+        visibility="public",
     )
     assert _thread(post.thread_id).title == "Cooled RF after surgery"
 
@@ -123,7 +135,7 @@ def test_create_thread_collapses_whitespace_in_the_title(app_ctx, make_board, me
 )
 def test_titles_within_limits_are_accepted(app_ctx, make_board, member, title):
     board = make_board()
-    post = services.create_thread(_user(member), _board(board), title, "Body.")
+    post = services.create_thread(_user(member), _board(board), title, "Body.", visibility="public")
     assert _thread(post.thread_id).title == " ".join(title.split())
 
 
@@ -135,7 +147,9 @@ def test_titles_within_limits_are_accepted(app_ctx, make_board, member, title):
 def test_titles_outside_limits_raise_domain_error_on_title(app_ctx, make_board, member, title):
     board = make_board()
     with pytest.raises(DomainError) as caught:
-        services.create_thread(_user(member), _board(board), title, "A fine body.")
+        services.create_thread(
+            _user(member), _board(board), title, "A fine body.", visibility="public"
+        )
     assert type(caught.value) is DomainError
     assert caught.value.field == "title"
     assert "5 to 150" in caught.value.message
@@ -151,7 +165,9 @@ def test_titles_outside_limits_raise_domain_error_on_title(app_ctx, make_board, 
 def test_bodies_outside_limits_raise_domain_error_on_body(app_ctx, make_board, member, body):
     board = make_board()
     with pytest.raises(DomainError) as caught:
-        services.create_thread(_user(member), _board(board), "A valid title", body)
+        services.create_thread(
+            _user(member), _board(board), "A valid title", body, visibility="public"
+        )
     assert type(caught.value) is DomainError
     assert caught.value.field == "body"
     assert _count(Thread) == 0
@@ -160,8 +176,12 @@ def test_bodies_outside_limits_raise_domain_error_on_body(app_ctx, make_board, m
 
 def test_body_limits_are_inclusive(app_ctx, make_board, member):
     board = make_board()
-    short = services.create_thread(_user(member), _board(board), "Short body", "x")
-    long = services.create_thread(_user(member), _board(board), "Long body", "y" * 20_000)
+    short = services.create_thread(
+        _user(member), _board(board), "Short body", "x", visibility="public"
+    )
+    long = services.create_thread(
+        _user(member), _board(board), "Long body", "y" * 20_000, visibility="public"
+    )
     assert _post(short.id).body_source == "x"
     assert _post(long.id).body_source == "y" * 20_000
 
@@ -169,7 +189,7 @@ def test_body_limits_are_inclusive(app_ctx, make_board, member):
 def test_body_whitespace_is_trimmed_and_line_endings_normalised(app_ctx, make_board, member):
     board = make_board()
     post = services.create_thread(
-        _user(member), _board(board), "Line endings", "\r\n  one\r\ntwo  \r\n"
+        _user(member), _board(board), "Line endings", "\r\n  one\r\ntwo  \r\n", visibility="public"
     )
     assert _post(post.id).body_source == "one\ntwo"
 
@@ -177,10 +197,20 @@ def test_body_whitespace_is_trimmed_and_line_endings_normalised(app_ctx, make_bo
 def test_same_submission_key_creates_one_thread(app_ctx, make_board, member):
     board = make_board()
     first = services.create_thread(
-        _user(member), _board(board), "Double click", "Once.", submission_key="key-1"
+        _user(member),
+        _board(board),
+        "Double click",
+        "Once.",
+        submission_key="key-1",
+        visibility="public",
     )
     again = services.create_thread(
-        _user(member), _board(board), "Double click", "Once.", submission_key="key-1"
+        _user(member),
+        _board(board),
+        "Double click",
+        "Once.",
+        submission_key="key-1",
+        visibility="public",
     )
 
     assert again.id == first.id

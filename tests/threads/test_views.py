@@ -306,7 +306,9 @@ def test_invalid_thread_rerenders_with_message_and_typed_text(
     make_board(slug="rfa")
     login(client, member)
 
-    response = client.post("/b/rfa/new", data={"title": title, "body": body})
+    response = client.post(
+        "/b/rfa/new", data={"title": title, "body": body, "visibility": "public"}
+    )
 
     page = _html(response)
     assert response.status_code == 422
@@ -333,7 +335,8 @@ def test_starting_a_thread_redirects_to_its_first_post(client, app, make_board, 
     login(client, member)
 
     response = client.post(
-        "/b/rfa/new", data={"title": "  My   first ablation ", "body": "It **helped**."}
+        "/b/rfa/new",
+        data={"title": "  My   first ablation ", "body": "It **helped**.", "visibility": "public"},
     )
 
     with app.app_context():
@@ -351,7 +354,12 @@ def test_double_submitted_thread_form_creates_one_thread(client, app, make_board
     make_board(slug="rfa")
     login(client, member)
     key = _element(_html(client.get("/b/rfa/new")), "input", name="submission_key")["value"]
-    data = {"title": "Clicked twice", "body": "Only once please.", "submission_key": key}
+    data = {
+        "title": "Clicked twice",
+        "body": "Only once please.",
+        "submission_key": key,
+        "visibility": "public",
+    }
 
     first = client.post("/b/rfa/new", data=data)
     second = client.post("/b/rfa/new", data=data)

@@ -1,0 +1,500 @@
+"""What goes into a member's export, and the ZIP it is written to.
+
+Everything is read with one query per table, whatever the member's size: a member with
+thousands of posts costs the same number of statements as a member with three. Other
+members appear only where the member saw them (the text of a notification); never their
+posts, pseudonyms as authors, or anything else about them. Nothing secret is exported:
+no session version, no keyed hashes, no links that carry tokens."""
+
+import json
+import zipfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import IO
+
+import sqlalchemy as sa
+from flask import render_template
+
+from forum.accounts.models import User
+from forum.audit import SecurityEvent
+from forum.auth.models import Identity
+from forum.boards.models import Board
+from forum.extensions import db
+from forum.moderation.models import FLAG_REASONS, Appeal, Flag, ModerationAction, Sanction
+from forum.notifications.models import Notification, OutgoingMail, Subscription
+from forum.notifications.services import describe, notification_options, target_path
+from forum.privacy.models import Consent
+from forum.reports import vocab
+from forum.reports.models import ExperienceReport, ReportRevision
+from forum.threads.models import Post, PostRevision, Thread
+
+FORMAT_VERSION = 1
+JSON_NAME = "firsthand-export.json"
+HTML_NAME = "posts.html"
+README_NAME = "README.txt"
+
+
+def iso(moment: datetime | None) -> str | None:
+    """ISO 8601 in UTC, to the second ("2026-11-25T19:55:49Z")."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class ThreadPosts:
+    """The member's posts in one thread, for posts.html."""
+
+    title: str
+    board: str
+    members_only: bool
+    posts: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class MemberData:
+    """Everything the export holds: the JSON document, and the posts grouped for the page."""
+
+    generated_at: datetime
+    pseudonym: str
+    document: dict
+    threads: list[ThreadPosts]
+
+
+def collect_member_data(user_id: int, now: datetime) -> MemberData:
+    """Read everything we hold about a member (a fixed number of queries)."""
+    user = db.session.execute(sa.select(User).where(User.id == user_id)).scalar_one()
+    uid = user.id
+    boards = {board.id: board for board in db.session.scalars(sa.select(Board))}
+    post_rows = db.session.execute(
+        sa.select(Post, Thread)
+        .join(Thread, Thread.id == Post.thread_id)
+        .where(Post.author_id == uid)
+        .order_by(Post.created_at, Post.id)
+    ).all()
+    revisions = db.session.scalars(
+        sa.select(PostRevision)
+        .join(Post, Post.id == PostRevision.post_id)
+        .where(Post.author_id == uid)
+        .order_by(PostRevision.id)
+    ).all()
+    revisions_by_post: dict[int, list[PostRevision]] = {}
+    for revision in revisions:
+        revisions_by_post.setdefault(revision.post_id, []).append(revision)
+
+    document = {
+        "format": "firsthand-export",
+        "format_version": FORMAT_VERSION,
+        "generated_at": iso(now),
+        "profile": _profile(user),
+        "identities": _identities(uid),
+        "posts": [
+            _post(post, thread, boards, revisions_by_post.get(post.id, []), uid)
+            for post, thread in post_rows
+        ],
+        "experience_reports": _reports(uid, boards),
+        "flags": _flags(uid),
+        "sanctions": _sanctions(uid),
+        "moderation_log": _moderation_log(uid),
+        "notifications": _notifications(uid),
+        "subscriptions": _subscriptions(uid, boards),
+        "consents": _consents(uid),
+        "notification_mail": _mail(uid),
+        "security_events": _security_events(uid),
+    }
+    return MemberData(
+        generated_at=now,
+        pseudonym=user.display_name,
+        document=document,
+        threads=_group_by_thread(post_rows, boards),
+    )
+
+
+def _profile(user: User) -> dict:
+    return {
+        "id": user.id,
+        "pseudonym": user.display_name,
+        "role": user.role,
+        "created_at": iso(user.created_at),
+        "last_seen_at": iso(user.last_seen_at),
+        "guidelines_accepted_at": iso(user.guidelines_accepted_at),
+        "health_data_consent_at": iso(user.health_consent_at),
+        "pseudonym_changed_at": iso(user.renamed_at),
+        "declared_interest": user.declared_interest,
+        "hide_history": user.hide_history,
+        "post_count": user.post_count,
+        "restrictions": {
+            "silenced_until": iso(user.silenced_until),
+            "suspended_until": iso(user.suspended_until),
+            "banned_at": iso(user.banned_at),
+        },
+        "notification_preferences": {
+            "watch_threads_i_post_in": user.auto_watch,
+            "email_address": user.notify_email,
+            "email_confirmed_at": iso(user.notify_email_confirmed_at),
+            "email_frequency": user.email_frequency,
+        },
+    }
+
+
+def _identities(uid: int) -> list[dict]:
+    # No tokens are stored with an identity; its e-mail digest is a keyed hash used only to
+    # recognise a returning member, so the export says it exists without giving it out.
+    identities = db.session.scalars(
+        sa.select(Identity).where(Identity.user_id == uid).order_by(Identity.id)
+    )
+    return [
+        {
+            "provider": identity.provider,
+            "issuer": identity.issuer,
+            "subject": identity.subject,
+            "created_at": iso(identity.created_at),
+            "last_used_at": iso(identity.last_used_at),
+            "holds_email_digest": identity.email_digest is not None,
+        }
+        for identity in identities
+    ]
+
+
+def _deleted_by(post: Post, uid: int) -> str | None:
+    if post.state != "deleted":
+        return None
+    return "you" if post.deleted_by_id in (None, uid) else "a moderator"
+
+
+def _post(post: Post, thread: Thread, boards: dict, revisions: list, uid: int) -> dict:
+    board = boards.get(thread.board_id)
+    thread_info = {
+        "id": thread.id,
+        "title": thread.title,
+        "board": board and board.name,
+        "visibility": thread.visibility,  # public, or signed-in members only
+    }
+    return {
+        "id": post.id,
+        "thread": thread_info,
+        "starts_thread": post.position == 1,
+        "position": post.position,
+        "state": post.state,
+        "created_at": iso(post.created_at),
+        "edited_at": iso(post.edited_at),
+        "edited_by_moderator": post.edited_by_id not in (None, uid),
+        "deleted_by": _deleted_by(post, uid),
+        "moderation_reason": post.moderation_reason,
+        "body_markdown": post.body_source,
+        "body_html": post.body_html,
+        # Earlier versions, oldest first; each was replaced by the next, or by the post.
+        "revisions": [
+            {
+                "written_at": iso(revision.created_at),
+                "replaced_by_moderator": revision.replaced_by_moderator,
+                "body_markdown": revision.body_source,
+                "body_html": revision.body_html,
+            }
+            for revision in revisions
+        ],
+    }
+
+
+def answer_labels(answers: dict, boards: dict) -> dict:
+    """The report answers as the form showed them, for the codes that have labels."""
+    board = boards.get(answers.get("board_id"))
+    labels: dict = {"treatment": board.name if board else None}
+    simple = {
+        "pgic": vocab.PGIC,
+        "body_region": vocab.BODY_REGIONS,
+        "sedation": vocab.SEDATION,
+        "imaging": vocab.IMAGING,
+        "trial_result": vocab.TRIAL_RESULTS,
+        "cost_bracket": vocab.COST_BRACKETS,
+        "currency": vocab.CURRENCIES,
+        "stop_reason": vocab.STOP_REASONS,
+        "would_repeat": vocab.YES_NO_UNSURE,
+        "would_recommend": vocab.YES_NO_UNSURE,
+    }
+    for name, choices in simple.items():
+        code = answers.get(name)
+        if code is not None:
+            labels[name] = choices.get(code, str(code))
+    labels["side_effects"] = {
+        code: f"{vocab.SIDE_EFFECTS.get(code, code)} ({vocab.SEVERITIES.get(severity, severity)})"
+        for code, severity in (answers.get("side_effects") or {}).items()
+    }
+    labels["complications"] = [
+        vocab.COMPLICATIONS.get(code, code) for code in answers.get("complications") or []
+    ]
+    return labels
+
+
+def _reports(uid: int, boards: dict) -> list[dict]:
+    reports = db.session.scalars(
+        sa.select(ExperienceReport)
+        .where(ExperienceReport.author_id == uid)
+        .order_by(ExperienceReport.id)
+    ).all()
+    revisions = db.session.scalars(
+        sa.select(ReportRevision)
+        .join(ExperienceReport, ExperienceReport.id == ReportRevision.report_id)
+        .where(ExperienceReport.author_id == uid)
+        .order_by(ReportRevision.id)
+    ).all()
+    by_report: dict[int, list[ReportRevision]] = {}
+    for revision in revisions:
+        by_report.setdefault(revision.report_id, []).append(revision)
+    return [
+        {
+            "id": report.id,
+            "post_id": report.post_id,
+            "created_at": iso(report.created_at),
+            "updated_at": iso(report.updated_at),
+            "answers": report.answers(),
+            "labels": answer_labels(report.answers(), boards),
+            # The answers before each update, oldest first.
+            "revisions": [
+                {
+                    "written_at": iso(revision.written_at),
+                    "answers": revision.answers,
+                    "labels": answer_labels(revision.answers, boards),
+                }
+                for revision in by_report.get(report.id, [])
+            ],
+        }
+        for report in reports
+    ]
+
+
+def _flags(uid: int) -> list[dict]:
+    # Which post was flagged and what was decided; not whose post, nor which moderator.
+    rows = db.session.execute(
+        sa.select(Flag, Post.thread_id, Thread.title)
+        .join(Post, Post.id == Flag.post_id)
+        .join(Thread, Thread.id == Post.thread_id)
+        .where(Flag.flagger_id == uid)
+        .order_by(Flag.id)
+    ).all()
+    return [
+        {
+            "post_id": flag.post_id,
+            "thread": {"id": thread_id, "title": title},
+            "reason": flag.reason,
+            "reason_label": FLAG_REASONS.get(flag.reason, flag.reason),
+            "note": flag.note,
+            "created_at": iso(flag.created_at),
+            "outcome": flag.outcome,
+            "outcome_reason": flag.outcome_reason,
+            "decided_at": iso(flag.resolved_at),
+        }
+        for flag, thread_id, title in rows
+    ]
+
+
+def _sanctions(uid: int) -> list[dict]:
+    rows = db.session.execute(
+        sa.select(Sanction, Appeal)
+        .outerjoin(Appeal, Appeal.sanction_id == Sanction.id)
+        .where(Sanction.user_id == uid)
+        .order_by(Sanction.id)
+    ).all()
+    return [
+        {
+            "kind": sanction.kind,
+            "reason": sanction.reason,
+            "starts_at": iso(sanction.starts_at),
+            "ends_at": iso(sanction.ends_at),
+            "overturned_at": iso(sanction.overturned_at),
+            "appeal": None
+            if appeal is None
+            else {
+                "text": appeal.text,
+                "created_at": iso(appeal.created_at),
+                "decision": appeal.decision,
+                "decision_reason": appeal.decision_reason,
+                "decided_at": iso(appeal.decided_at),
+            },
+        }
+        for sanction, appeal in rows
+    ]
+
+
+def _moderation_log(uid: int) -> list[dict]:
+    # What moderators did about the member's posts and account; who did it, and the
+    # details (which may hold other members' text), stay with the moderators.
+    actions = db.session.scalars(
+        sa.select(ModerationAction)
+        .where(ModerationAction.subject_user_id == uid)
+        .order_by(ModerationAction.id)
+    )
+    return [
+        {
+            "action": action.action,
+            "target_type": action.target_type,
+            "target_id": action.target_id,
+            "reason": action.reason,
+            "at": iso(action.created_at),
+        }
+        for action in actions
+    ]
+
+
+def _notifications(uid: int) -> list[dict]:
+    notifications = db.session.scalars(
+        sa.select(Notification)
+        .where(Notification.user_id == uid)
+        .options(*notification_options())
+        .order_by(Notification.id)
+    )
+    return [
+        {
+            "kind": notification.kind,
+            # As the member saw it, which may name the member who replied or mentioned.
+            "text_shown": describe(notification),
+            "link": target_path(notification),
+            "count": notification.count,
+            "created_at": iso(notification.created_at),
+            "updated_at": iso(notification.updated_at),
+            "read_at": iso(notification.read_at),
+            "emailed_at": iso(notification.mailed_at),
+        }
+        for notification in notifications
+    ]
+
+
+def _subscriptions(uid: int, boards: dict) -> list[dict]:
+    rows = db.session.execute(
+        sa.select(Subscription, Thread.title)
+        .outerjoin(Thread, Thread.id == Subscription.thread_id)
+        .where(Subscription.user_id == uid)
+        .order_by(Subscription.id)
+    ).all()
+    watched = []
+    for subscription, title in rows:
+        if subscription.thread_id is not None:
+            target = {"thread": {"id": subscription.thread_id, "title": title}}
+        else:
+            board = boards.get(subscription.board_id)
+            target = {"board": {"id": subscription.board_id, "name": board and board.name}}
+        watched.append({**target, "since": iso(subscription.created_at)})
+    return watched
+
+
+def _consents(uid: int) -> list[dict]:
+    consents = db.session.scalars(
+        sa.select(Consent).where(Consent.user_id == uid).order_by(Consent.id)
+    )
+    return [
+        {
+            "purpose": consent.purpose,
+            "text_version": consent.text_version,
+            "given_at": iso(consent.given_at),
+            "withdrawn_at": iso(consent.withdrawn_at),
+        }
+        for consent in consents
+    ]
+
+
+def _mail(uid: int) -> list[dict]:
+    # Not the bodies: they carry confirmation and unsubscribe links, which work as keys.
+    rows = db.session.execute(
+        sa.select(
+            OutgoingMail.to_address,
+            OutgoingMail.kind,
+            OutgoingMail.subject,
+            OutgoingMail.created_at,
+            OutgoingMail.sent_at,
+        )
+        .where(OutgoingMail.user_id == uid)
+        .order_by(OutgoingMail.id)
+    ).all()
+    return [
+        {
+            "to": row.to_address,
+            "kind": row.kind,
+            "subject": row.subject,
+            "queued_at": iso(row.created_at),
+            "sent_at": iso(row.sent_at),
+        }
+        for row in rows
+    ]
+
+
+def _security_events(uid: int) -> list[dict]:
+    """Sign-ins and refusals recorded for the member, with the network they came from."""
+    rows = db.session.scalars(
+        sa.select(SecurityEvent).where(SecurityEvent.actor_id == uid).order_by(SecurityEvent.id)
+    )
+    return [
+        {
+            "event": event.event,
+            "status": event.status,
+            "network": event.network,
+            "method": event.method,
+            "path": event.path,
+            "reason": event.reason,
+            "at": iso(event.at),
+        }
+        for event in rows
+    ]
+
+
+STATE_LABELS = {
+    "pending": "waiting for a moderator's approval",
+    "hidden": "hidden by a moderator",
+    "deleted": "deleted",
+}
+
+
+def _label(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).strftime("%d %B %Y, %H:%M UTC") if moment else None
+
+
+def _group_by_thread(post_rows, boards: dict) -> list[ThreadPosts]:
+    """The member's posts by thread (threads in the order they first wrote in them), as
+    plain values: the page is written after the reading transaction has ended."""
+    groups: dict[int, ThreadPosts] = {}
+    for post, thread in post_rows:
+        if thread.id not in groups:
+            board = boards.get(thread.board_id)
+            groups[thread.id] = ThreadPosts(
+                thread.title, board.name if board else "", thread.visibility == "members"
+            )
+        groups[thread.id].posts.append(
+            {
+                "created_at": iso(post.created_at),
+                "created_label": _label(post.created_at),
+                "edited_label": _label(post.edited_at),
+                "state_label": STATE_LABELS.get(post.state),
+                "body_html": post.body_html,
+            }
+        )
+    return list(groups.values())
+
+
+# -- the ZIP ----------------------------------------------------------------------------
+
+
+def write_archive(data: MemberData, out: IO[bytes]) -> None:
+    """Write the export's three files into a ZIP on `out`."""
+    stamp = data.generated_at.astimezone(UTC).timetuple()[:6]
+    files = {
+        JSON_NAME: json.dumps(data.document, ensure_ascii=False, indent=2),
+        HTML_NAME: render_template(
+            "export/posts.html",
+            pseudonym=data.pseudonym,
+            threads=data.threads,
+            generated_at=iso(data.generated_at),
+            generated_label=_label(data.generated_at),
+        ),
+        README_NAME: render_template(
+            "export/readme.txt",
+            pseudonym=data.pseudonym,
+            generated_at=iso(data.generated_at),
+            json_name=JSON_NAME,
+            html_name=HTML_NAME,
+            format_version=FORMAT_VERSION,
+        ),
+    }
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, text in files.items():
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, text.encode("utf-8"))

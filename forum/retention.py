@@ -1,0 +1,54 @@
+"""What the forum forgets on schedule (`flask forum purge-expired`, run daily by cron):
+security events, which hold truncated addresses, and e-mail that was sent or given up on."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from forum.audit import purge_security_events
+from forum.extensions import db
+from forum.notifications.models import OutgoingMail
+
+
+@dataclass
+class Purged:
+    security_events: int
+    mail: int
+    exports: int
+
+    def line(self) -> str:
+        return (
+            f"Purged {self.security_events} security events, {self.mail} sent or abandoned "
+            f"mails and {self.exports} data exports."
+        )
+
+
+def purge_expired(now: datetime) -> Purged:
+    """Delete everything past its retention period, in one transaction."""
+    from forum.export.services import purge_expired_exports
+
+    config = current_app.config
+    purged = Purged(
+        security_events=purge_security_events(
+            now - timedelta(days=config["SECURITY_LOG_RETENTION_DAYS"])
+        ),
+        mail=_purge_mail(now - timedelta(days=config["MAIL_RETENTION_DAYS"])),
+        exports=purge_expired_exports(now),
+    )
+    db.session.commit()
+    return purged
+
+
+def _purge_mail(before: datetime) -> int:
+    """Sent mails, and mails given up on, older than `before`. A notification records that
+    it was mailed, so a deleted row can never be queued and sent again."""
+    finished = sa.or_(
+        OutgoingMail.sent_at.is_not(None),
+        OutgoingMail.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"],
+    )
+    result = db.session.execute(
+        sa.delete(OutgoingMail).where(finished, OutgoingMail.created_at < before)
+    )
+    return result.rowcount or 0

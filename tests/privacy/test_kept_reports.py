@@ -1,0 +1,53 @@
+"""Experience reports kept as anonymous figures after their author erased their account."""
+
+import pytest
+import sqlalchemy as sa
+
+from forum.boards.models import Board
+from forum.extensions import db
+from forum.reports.models import ExperienceReport
+from forum.reports.outcomes import summarise_boards
+from tests.conftest import login
+from tests.privacy.conftest import PSEUDONYM
+
+
+def counted(app, report_board_id: int) -> int:
+    with app.app_context():
+        board = db.session.get(Board, report_board_id)
+        return summarise_boards([board])[0].n
+
+
+@pytest.mark.parametrize("posts", ["delete", "keep"])
+def test_a_kept_report_counts_in_the_outcomes_and_shows_on_no_post(
+    app, client, member_with_everything, posts
+):
+    everything = member_with_everything
+    with app.app_context():
+        board_id = db.session.get(ExperienceReport, everything.report_id).board_id
+    assert counted(app, board_id) == 1
+    login(client, everything.member)
+    response = client.post(
+        "/settings/delete",
+        data={"posts": posts, "reports": "keep", "confirmation": PSEUDONYM},
+    )
+    assert response.status_code == 302
+    assert counted(app, board_id) == 1
+    with app.app_context():
+        report = db.session.get(ExperienceReport, everything.report_id)
+        assert (report.post_id, report.author_id, report.conflict_disclosure) == (None, None, None)
+    page = client.get(f"/t/{everything.thread_id}/x", follow_redirects=True).get_data(as_text=True)
+    assert 'class="report-card"' not in page
+
+
+def test_a_deleted_report_no_longer_counts(app, client, member_with_everything):
+    everything = member_with_everything
+    with app.app_context():
+        board_id = db.session.get(ExperienceReport, everything.report_id).board_id
+    login(client, everything.member)
+    client.post(
+        "/settings/delete",
+        data={"posts": "keep", "reports": "delete", "confirmation": PSEUDONYM},
+    )
+    assert counted(app, board_id) == 0
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ExperienceReport)) == 0
