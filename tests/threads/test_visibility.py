@@ -258,6 +258,7 @@ def test_profile_recent_posts_leave_out_members_only_threads_for_visitors(
     member_page = client.get("/u/two-sided-tess").get_data(as_text=True)
     assert "Open about my pump" in member_page
     assert "Private about my pump" in member_page
+    assert member_page.count('<span class="badge">Members only</span>') == 1
 
 
 def test_pages_of_a_members_only_thread_stay_within_the_query_ceiling(
