@@ -200,18 +200,7 @@ def answer_labels(answers: dict, boards: dict) -> dict:
     """The report answers as the form showed them, for the codes that have labels."""
     board = boards.get(answers.get("board_id"))
     labels: dict = {"treatment": board.name if board else None}
-    simple = {
-        "pgic": vocab.PGIC,
-        "body_region": vocab.BODY_REGIONS,
-        "sedation": vocab.SEDATION,
-        "imaging": vocab.IMAGING,
-        "trial_result": vocab.TRIAL_RESULTS,
-        "cost_bracket": vocab.COST_BRACKETS,
-        "currency": vocab.CURRENCIES,
-        "stop_reason": vocab.STOP_REASONS,
-        "would_repeat": vocab.YES_NO_UNSURE,
-        "would_recommend": vocab.YES_NO_UNSURE,
-    }
+    simple = {"pgic": vocab.PGIC, **vocab.OPTIONAL_CHOICES}
     for name, choices in simple.items():
         code = answers.get(name)
         if code is not None:

@@ -20,18 +20,6 @@ from forum.threads.services import create_thread, get_post_or_404
 
 DISCLOSURE_MAX = 300
 
-# Optional single-choice answers and the vocabulary each must come from.
-_CHOICES = {
-    "body_region": vocab.BODY_REGIONS,
-    "sedation": vocab.SEDATION,
-    "imaging": vocab.IMAGING,
-    "trial_result": vocab.TRIAL_RESULTS,
-    "cost_bracket": vocab.COST_BRACKETS,
-    "currency": vocab.CURRENCIES,
-    "stop_reason": vocab.STOP_REASONS,
-    "would_repeat": vocab.YES_NO_UNSURE,
-    "would_recommend": vocab.YES_NO_UNSURE,
-}
 
 
 # -- reading ---------------------------------------------------------------------------
@@ -236,7 +224,7 @@ def clean_answers(answers: dict, today: date | None = None) -> dict:
     ):
         raise DomainError("The procedure date is in the future.", "procedure_year")
 
-    for name, allowed in _CHOICES.items():
+    for name, allowed in vocab.OPTIONAL_CHOICES.items():
         clean[name] = clean[name] or None
         if clean[name] is not None and clean[name] not in allowed:
             raise DomainError("Please choose one of the listed answers.", name)

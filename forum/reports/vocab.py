@@ -178,3 +178,17 @@ RANGES = {
     "procedure_month": (1, 12),
     "procedure_year": (1980, 2100),
 }
+
+
+# Optional single-choice answers and the vocabulary each must come from.
+OPTIONAL_CHOICES = {
+    "body_region": BODY_REGIONS,
+    "sedation": SEDATION,
+    "imaging": IMAGING,
+    "trial_result": TRIAL_RESULTS,
+    "cost_bracket": COST_BRACKETS,
+    "currency": CURRENCIES,
+    "stop_reason": STOP_REASONS,
+    "would_repeat": YES_NO_UNSURE,
+    "would_recommend": YES_NO_UNSURE,
+}
