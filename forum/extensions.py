@@ -72,6 +72,14 @@ def configured_limit(name: str):
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+def writes_on_get(view):
+    """Mark a view that writes although it answers GET (the sign-in callback a provider
+    redirects to, a notification link that marks it read): on SQLite its transaction takes
+    the write lock up front, as a POST's does. Put it right under the route decorator."""
+    view.writes_on_get = True
+    return view
+
+
 @sa.event.listens_for(sa.engine.Engine, "connect")
 def _configure_sqlite(dbapi_connection, connection_record):
     if not _is_sqlite(dbapi_connection):
@@ -94,11 +102,17 @@ def _begin_sqlite(conn):
         return
     # A deferred transaction that reads and then writes cannot wait for the write lock
     # and fails with "database is locked" under several workers. Requests that change
-    # state take the write lock up front; reads stay deferred so they never queue.
-    if has_request_context() and request.method not in SAFE_METHODS:
+    # state (and GET views marked writes_on_get) take the write lock up front; reads stay
+    # deferred so they never queue.
+    if has_request_context() and (request.method not in SAFE_METHODS or _view_writes()):
         conn.exec_driver_sql("BEGIN IMMEDIATE")
     else:
         conn.exec_driver_sql("BEGIN")
+
+
+def _view_writes() -> bool:
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    return getattr(view, "writes_on_get", False)
 
 
 def _is_sqlite(dbapi_connection) -> bool:

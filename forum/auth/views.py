@@ -26,7 +26,7 @@ from forum.auth.services import (
     sign_in_with,
 )
 from forum.errors import DomainError
-from forum.extensions import configured_limit, csrf, limiter
+from forum.extensions import configured_limit, csrf, limiter, writes_on_get
 from forum.forms import submit_form
 from forum.moderation.sanctions import LockedOut
 from forum.privacy.models import HEALTH_DATA_CONSENT_VERSION
@@ -101,6 +101,7 @@ def start(name: str):
 
 
 @bp.route("/login/<name>/callback", methods=["GET", "POST"])
+@writes_on_get  # a returning member's sign-in is recorded
 @csrf.exempt  # state and nonce protect the callback; a provider cannot send our CSRF token
 @limiter.limit(configured_limit("RATELIMIT_SIGN_IN"))
 def callback(name: str):

@@ -21,6 +21,7 @@ from flask_login import current_user, login_required
 
 from forum.auth.views import safe_next
 from forum.boards.services import get_board_or_404
+from forum.extensions import writes_on_get
 from forum.forms import EmptyForm
 from forum.notifications import services
 from forum.notifications.forms import AutoWatchForm, MarkAllReadForm
@@ -182,6 +183,7 @@ def index():
 
 
 @bp.get("/notifications/<int:notification_id>")
+@writes_on_get  # opening a notification marks it read
 @login_required
 def follow(notification_id: int):
     notification = services.open_notification(current_user, notification_id)
