@@ -75,6 +75,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(export_bp)
 
     # Errors, headers, templates, CLI
+    from forum.caching import register_caching
     from forum.cli import forum_cli
     from forum.errors import register_error_handlers
     from forum.security import register_security_headers
@@ -84,6 +85,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_security_headers(app)
     _redact_library_logs()
     register_template_helpers(app)
+    register_caching(app)
     app.cli.add_command(forum_cli)
 
     if app.config["PROXY_FIX"]:

@@ -108,3 +108,7 @@ MAIL_RETENTION_DAYS = 30
 
 # Deleting an account needs a sign-in at most this many seconds old.
 REAUTH_MAX_AGE = 600
+
+# Visitors' home, board and thread pages: each worker keeps recently rendered pages, keyed by
+# their ETag, up to this many bytes (0 turns it off).
+RENDERED_PAGES_BYTES = 8_000_000

@@ -33,9 +33,12 @@ def time_tag(moment: datetime | None) -> Markup:
     """<time> with the exact UTC moment for machines and a tooltip, relative text for people."""
     if moment is None:
         return Markup("")
+    # Every part is made here from a datetime (digits, "-", ":", "+", letters): nothing
+    # to escape, so no Markup.format, which costs more than the rest on a long page.
     exact = moment.strftime("%Y-%m-%d %H:%M UTC")
-    return Markup('<time datetime="{}" title="{}">{}</time>').format(
-        moment.isoformat(timespec="seconds"), exact, relative_time(moment)
+    machine = moment.isoformat(timespec="seconds")
+    return Markup(  # nosec B704
+        f'<time datetime="{machine}" title="{exact}">{relative_time(moment)}</time>'
     )
 
 

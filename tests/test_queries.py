@@ -68,3 +68,28 @@ def test_pages_run_a_bounded_number_of_statements(app, client, make_user, count_
         assert count <= CEILING, f"{name} page ran {count} statements with {size} data"
     for name in ("home", "board", "thread", "profile", "history"):
         assert counts[(name, "small")] == counts[(name, "large")], name
+
+
+WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+def test_a_visitors_page_views_write_nothing(app, client, count_queries):
+    """Reading is free for the database: no counters, no 'last seen', no log rows."""
+    thread_id = _grow(app, "quiet", 1, 3, 4)
+    with app.app_context():
+        thread = db.session.get(Thread, thread_id)
+        board_slug = db.session.scalar(sa.select(Board.slug).where(Board.id == thread.board_id))
+        paths = [
+            "/",
+            f"/b/{board_slug}",
+            f"/t/{thread.id}/{thread.slug}",
+            "/search?q=reply",
+            "/u/quiet-writer1",
+        ]
+    for path in paths:
+        for _ in range(2):  # the second view may be served from the rendered-page cache
+            with count_queries() as statements:
+                response = client.get(path)
+            assert response.status_code == 200, path
+            writes = [s for s in statements if s.lstrip().upper().startswith(WRITES)]
+            assert writes == [], f"{path} wrote: {writes}"

@@ -1,6 +1,7 @@
 from flask import Blueprint, current_app, render_template, request
 
 from forum.boards import services
+from forum.caching import for_visitors
 from forum.threads.services import list_threads
 
 bp = Blueprint("boards", __name__)
@@ -8,7 +9,10 @@ bp = Blueprint("boards", __name__)
 
 @bp.get("/")
 def index():
-    return render_template("boards/index.html", categories=services.list_boards_by_category())
+    categories = services.list_boards_by_category()
+    return for_visitors(
+        lambda: render_template("boards/index.html", categories=categories), categories
+    )
 
 
 @bp.get("/b/<slug>")
@@ -17,4 +21,9 @@ def detail(slug: str):
     page = list_threads(
         board, request.args.get("page", 1, type=int), current_app.config["THREADS_PER_PAGE"]
     )
-    return render_template("boards/detail.html", board=board, page=page)
+    return for_visitors(
+        lambda: render_template("boards/detail.html", board=board, page=page),
+        board,
+        page.items,
+        (page.number, page.per_page, page.total),
+    )

@@ -5,11 +5,12 @@ read (forum/threads/visibility.py: visible posts in approved threads, members-on
 for signed-in members only), ranked by relevance or newest first, with an
 excerpt whose matching words are marked."""
 
+import dataclasses
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from markupsafe import Markup, escape
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, defer, joinedload
 
 from forum.boards.models import Board
 from forum.extensions import db
@@ -31,6 +32,14 @@ class Hit:
     excerpt: Markup
 
 
+# Matches ranked per search: the newest this many a viewer may read. Ranking every match
+# of a treatment name (a quarter of all posts, at a million) took seconds; ranking this
+# many takes milliseconds, and the page says when the cap was reached.
+CANDIDATES = 1000
+# PostgreSQL looks for them among the newest this many times CANDIDATES posts first.
+RECENT_WINDOW_FACTOR = 10
+
+
 @dataclass(frozen=True)
 class Results:
     query: SearchQuery
@@ -38,6 +47,9 @@ class Results:
     page: int
     per_page: int
     has_next: bool
+    # Matches counted, up to the cap; `capped` says more posts match than were ranked.
+    total: int = 0
+    capped: bool = False
 
     @property
     def has_previous(self) -> bool:
@@ -57,43 +69,108 @@ def search_posts(
     page: int = 1,
     per_page: int = 20,
     viewer=None,
+    candidates: int | None = None,
 ) -> Results:
     """Posts matching every word or phrase of `text`, the names of `boards` (all of them,
     usually) acting as synonyms; `board` narrows the search to one board. What `viewer`
     may read only: without one, what any visitor may.
 
+    Only the newest `candidates` (default CANDIDATES) matches are ranked, by relevance or
+    date: the index hands them over newest first and stops there, so a name that a
+    quarter of the posts contain costs what a rare word does. Results.total counts them
+    and Results.capped says whether more posts match.
+
     Raises DomainError with a friendly message for a query that cannot be searched."""
     query = parse_query(text, board_synonyms(boards))
-    backend = _postgresql if db.engine.dialect.name == "postgresql" else _sqlite
-    matches = backend(query)
-    # First the page of matches, as narrow rows (id and rank); then those few posts with
-    # their excerpts and what their links need.
-    order = (matches.newest,) if sort == "newest" else (matches.rank, Post.id)
-    found = (
-        sa.select(Post.id, matches.rank.label("rank"))
-        .select_from(matches.source)
-        .join(Thread, Thread.id == Post.thread_id)
+    candidates = candidates or CANDIDATES
+    if db.engine.dialect.name == "postgresql" and board is None:
+        matches = _postgresql(query)
+        # First among the newest posts only: a treatment's names fill the candidates
+        # there. Too few matches (a rare word, a phrase whose words are common but seldom
+        # side by side): all matches, found through the full-text index.
+        window = RECENT_WINDOW_FACTOR * candidates
+        recent = _newest_posts(window)
+        rows = _search_page(matches, viewer, board, sort, page, per_page, candidates, recent)
+        # (A forum smaller than the window was searched whole already.)
+        if (rows[0].total if rows else 0) < candidates and (not rows or rows[0].seen == window):
+            everything = dataclasses.replace(matches, newest=(Post.id + 0).desc())
+            rows = _search_page(everything, viewer, board, sort, page, per_page, candidates)
+    else:
+        # FTS5 hands matches over newest first (by rowid) whatever their number. On
+        # PostgreSQL a board's newest posts are not a range of ids: the planner chooses.
+        backend = _postgresql if db.engine.dialect.name == "postgresql" else _sqlite
+        rows = _search_page(backend(query), viewer, board, sort, page, per_page, candidates)
+    hits = [Hit(row.Post, _marked(row[1])) for row in rows[:per_page]]
+    total = rows[0].total if rows else 0
+    return Results(
+        query,
+        hits,
+        page,
+        per_page,
+        has_next=len(rows) > per_page,
+        total=total,
+        capped=total >= candidates,
+    )
+
+
+def _newest_posts(count: int) -> sa.Subquery:
+    """PostgreSQL: the newest `count` posts, under the table's own name so that the
+    full-text expressions (which name posts.search_vector) read them: a walk of the
+    primary key that stops after `count` rows, whatever the planner expects to match."""
+    return (
+        sa.select(
+            Post.id,
+            Post.thread_id,
+            Post.state,
+            Post.position,
+            sa.literal_column("posts.search_vector").label("search_vector"),
+        )
+        .order_by(Post.id.desc())
+        .limit(count)
+        .subquery("posts")
+    )
+
+
+def _search_page(matches, viewer, board, sort, page, per_page, candidates, within=None):
+    """One page of the candidates (the newest `candidates` matches `viewer` may read, among
+    the posts of `within` if given), ranked, as (post, excerpt, total) rows."""
+    post = Post if within is None else aliased(Post, within)
+    newest = matches.newest if within is None else post.id.desc()
+    readable = (
+        sa.select(post.id.label("id"), matches.rank.label("rank"))
+        .select_from(matches.source if within is None else within)
+        .join(Thread, Thread.id == post.thread_id)
         .where(
             matches.condition,
-            post_is_public(),
+            post_is_public(post),
             thread_is_readable_by(viewer),
-            Post.position.is_not(None),
+            post.position.is_not(None),
         )
+    )
+    readable = readable.order_by(newest).limit(candidates)
+    if board is not None:
+        readable = readable.where(Thread.board_id == board.id)
+    ranked = readable.subquery()
+    order = (ranked.c.id.desc(),) if sort == "newest" else (ranked.c.rank, ranked.c.id)
+    found = (
+        sa.select(ranked.c.id, ranked.c.rank, sa.func.count().over().label("total"))
         .order_by(*order)
         .limit(per_page + 1)
         .offset((page - 1) * per_page)
+        .subquery()
     )
-    if board is not None:
-        found = found.where(Thread.board_id == board.id)
-    found = found.subquery()
-    rows = db.session.execute(
-        sa.select(Post, matches.page_excerpt)
+    # How many posts the candidates were looked for among (None: all of them).
+    seen = sa.null() if within is None else sa.select(sa.func.count()).select_from(within)
+    return db.session.execute(
+        sa.select(Post, matches.page_excerpt, found.c.total, seen.label("seen"))
         .join(found, found.c.id == Post.id)
-        .options(joinedload(Post.thread).joinedload(Thread.board), joinedload(Post.author))
+        .options(
+            joinedload(Post.thread).joinedload(Thread.board),
+            joinedload(Post.author),
+            defer(Post.body_source),
+        )
         .order_by(*((Post.id.desc(),) if sort == "newest" else (found.c.rank, Post.id)))
     ).all()
-    hits = [Hit(post, _marked(excerpt)) for post, excerpt in rows[:per_page]]
-    return Results(query, hits, page, per_page, has_next=len(rows) > per_page)
 
 
 @dataclass(frozen=True)
@@ -177,4 +254,11 @@ def _postgresql(query: SearchQuery):
         'MaxFragments=2, FragmentDelimiter=" … "',
     )
     condition = _vector.op("@@")(tsquery)
-    return _Matches(Post.__table__, condition, rank, Post.id.desc(), excerpt)
+    # One group (a word, a phrase, a treatment's names): walking the posts newest first
+    # finds the newest matches quickly when there are many, and the planner's estimate
+    # for one group is good enough to take the index when there are few. Several groups
+    # that must all match are estimated as if independent, often far too high: walking
+    # the table for two words that seldom meet took seconds. Those sort what the
+    # full-text index finds instead (`id + 0` is not the primary key's order).
+    newest = Post.id.desc() if len(query.groups) == 1 else (Post.id + 0).desc()
+    return _Matches(Post.__table__, condition, rank, newest, excerpt)

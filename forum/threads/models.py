@@ -42,7 +42,11 @@ class Thread(db.Model):
     last_poster: Mapped[User] = relationship(foreign_keys=[last_poster_id], lazy="raise")
 
     __table_args__ = (
-        sa.Index("ix_threads_board_listing", "board_id", "is_pinned", "last_post_at"),
+        # Covers a board's pages (forum/threads/services.py list_threads): skipping to a
+        # deep page walks this index only.
+        sa.Index(
+            "ix_threads_board_listing", "board_id", "is_hidden", "is_pinned", "last_post_at", "id"
+        ),
         sa.CheckConstraint("visibility IN ('public', 'members')", name="visibility"),
     )
 

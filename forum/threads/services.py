@@ -7,13 +7,13 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defer, joinedload
 
 from forum.accounts.models import User
 from forum.boards.models import Board
 from forum.content import quote_markdown, render_markdown
 from forum.errors import Conflict, DomainError, NotAllowed
-from forum.extensions import db, utcnow
+from forum.extensions import UTCDateTime, db, utcnow
 from forum.moderation.log import log_action
 from forum.moderation.sanctions import check_can_participate, may_participate
 from forum.notifications.fanout import mentionable_names, notify_new_post, notify_references
@@ -31,15 +31,29 @@ BODY_MIN, BODY_MAX = 1, 20_000
 
 
 def list_threads(board: Board, page: int, per_page: int) -> Page:
-    """A page of the board's threads: pinned first, then by latest activity."""
+    """A page of the board's threads: pinned first, then by latest activity.
+
+    Numbered pages without a deep OFFSET over rows: the page's ids come from the listing
+    index alone (it covers the query), read from whichever end of the board is nearer, so
+    the last page costs what the first does; then only those threads are loaded. The far
+    end is found with the board's thread counter, kept in the same transactions as the
+    threads it counts."""
     check_page(page, board.thread_count, per_page)
+    newest_first = (Thread.is_pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc())
+    listed = sa.select(Thread.id).where(Thread.board_id == board.id, ~Thread.is_hidden)
+    skip = (page - 1) * per_page
+    after = board.thread_count - skip - per_page  # threads listed after this page
+    if 0 < skip and after < skip:  # nearer the end: count back from the oldest thread
+        oldest_first = (Thread.is_pinned, Thread.last_post_at, Thread.id)
+        ids = listed.order_by(*oldest_first).offset(max(after, 0))
+        ids = ids.limit(per_page + min(after, 0))
+    else:
+        ids = listed.order_by(*newest_first).offset(skip).limit(per_page)
     threads = db.session.scalars(
         sa.select(Thread)
-        .where(Thread.board_id == board.id, ~Thread.is_hidden)
+        .where(Thread.id.in_(ids.scalar_subquery()))
         .options(joinedload(Thread.author), joinedload(Thread.last_poster))
-        .order_by(Thread.is_pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+        .order_by(*newest_first)
     ).all()
     return Page(list(threads), page, per_page, board.thread_count)
 
@@ -61,18 +75,22 @@ def list_posts(thread: Thread, page: int, per_page: int, viewer: User | None = N
     first = (page - 1) * per_page + 1
     shown = Post.position.between(first, first + per_page - 1)
     is_last = page * per_page >= thread.post_count
+    query = sa.select(Post).options(
+        joinedload(Post.author),
+        joinedload(Post.edited_by),
+        joinedload(Post.report).joinedload(ExperienceReport.board),
+        # The Markdown source is for editing and quoting, not for reading: not loaded.
+        defer(Post.body_source),
+    )
     if is_last and viewer is not None and viewer.is_authenticated:
         shown = sa.or_(shown, sa.and_(Post.position.is_(None), Post.author_id == viewer.id))
-    posts = db.session.scalars(
-        sa.select(Post)
-        .where(Post.thread_id == thread.id, shown)
-        .options(
-            joinedload(Post.author),
-            joinedload(Post.edited_by),
-            joinedload(Post.report).joinedload(ExperienceReport.board),
-        )
-        .order_by(Post.position.is_(None), Post.position, Post.id)
-    ).all()
+        query = query.order_by(Post.position.is_(None), Post.position, Post.id)
+    else:
+        # The LIMIT is the planner's cue: positions 1-20 exist in every thread, so without
+        # it PostgreSQL estimates thousands of rows for a long thread's first page and
+        # picks a parallel hash join over every experience report.
+        query = query.order_by(Post.position).limit(per_page)
+    posts = db.session.scalars(query.where(Post.thread_id == thread.id, shown)).all()
     return Page(list(posts), page, per_page, thread.post_count)
 
 
@@ -338,7 +356,11 @@ def _append(
     position = db.session.scalar(
         sa.update(Thread)
         .where(*conditions)
-        .values(post_count=Thread.post_count + 1, last_post_at=now, last_poster_id=author.id)
+        .values(
+            post_count=Thread.post_count + 1,
+            last_post_at=_later(Thread.last_post_at, now),
+            last_poster_id=author.id,
+        )
         .returning(Thread.post_count)
         .execution_options(synchronize_session=False)
     )
@@ -517,10 +539,22 @@ def _count_new_post(
 ) -> None:
     """Board and member counters, in the transaction that adds the post. SQL increments,
     so concurrent posts never overwrite each other's counts."""
-    values = {"post_count": Board.post_count + 1, "last_thread_id": thread_id, "last_post_at": now}
+    newer = sa.or_(Board.last_post_at.is_(None), Board.last_post_at < now)
+    values = {
+        "post_count": Board.post_count + 1,
+        "last_thread_id": sa.case((newer, thread_id), else_=Board.last_thread_id),
+        "last_post_at": _later(Board.last_post_at, now),
+    }
     if new_thread:
         values["thread_count"] = Board.thread_count + 1
     db.session.execute(sa.update(Board).where(Board.id == board_id).values(**values))
     db.session.execute(
         sa.update(User).where(User.id == author.id).values(post_count=User.post_count + 1)
     )
+
+
+def _later(column, now: datetime) -> sa.ColumnElement:
+    """The column moved forward to `now`, never back. Concurrent posts take `now` before
+    they queue on the row: the one committed last may carry the earlier time."""
+    moment = sa.literal(now, UTCDateTime)
+    return sa.case((sa.or_(column.is_(None), column < moment), moment), else_=column)

@@ -12,6 +12,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 from forum.boards.services import get_board_or_404
+from forum.caching import for_visitors
 from forum.errors import Conflict, NotAllowed
 from forum.extensions import configured_limit, limiter, member_or_address
 from forum.forms import EmptyForm, submit_form
@@ -88,15 +89,18 @@ def detail(thread_id: int, slug: str | None = None):
         # The button offers the other choice.
         other = "public" if thread.is_members_only else "members"
         visibility_form = VisibilityForm(data={"visibility": other})
-    response = make_response(
-        render_template(
+    response = for_visitors(
+        lambda: render_template(
             "threads/detail.html",
             thread=thread,
             page=page,
             reply_form=ReplyForm() if not page.has_next else None,
             visibility_form=visibility_form,
             public=is_public(thread),
-        )
+        ),
+        thread,
+        page.items,
+        (page.number, page.per_page, page.total),
     )
     return not_for_crawlers(response, thread)
 

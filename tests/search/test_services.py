@@ -188,3 +188,23 @@ def test_approving_a_pending_thread_makes_it_findable(make_app, make_board, make
             db.session.scalar(sa.select(Thread.is_hidden).where(Thread.id == opening.thread_id))
             is False
         )
+
+
+# -- a bounded number of matches is ranked ---------------------------------------------
+
+
+def test_only_the_newest_matches_are_ranked_and_the_results_say_so(app, make_thread, make_post):
+    """A word in very many posts ranks the newest `candidates` of them, and says there are
+    more; below the cap the count is exact."""
+    thread = make_thread(title="Questions before my procedure", body="What about sedation?")
+    replies = [make_post(thread, body=f"Sedation story number {n}.") for n in range(4)]
+
+    with app.app_context():
+        capped = search_posts("sedation", list_boards(), candidates=3, per_page=2)
+        everything = search_posts("sedation", list_boards())
+        newest = search_posts("sedation", list_boards(), sort="newest", candidates=3)
+
+    assert (capped.total, capped.capped, capped.has_next) == (3, True, True)
+    assert {hit.post.id for hit in capped.hits} <= {reply.id for reply in replies[1:]}
+    assert (everything.total, everything.capped) == (5, False)
+    assert [hit.post.id for hit in newest.hits] == [r.id for r in reversed(replies[1:])]

@@ -568,3 +568,17 @@ def test_a_search_page_runs_a_bounded_number_of_statements(
         counts[hits] = len(statements)
 
     assert counts[3] == counts[20] <= CEILING, counts
+
+
+def test_the_page_says_how_many_posts_match_and_when_it_stopped_counting(
+    client, make_thread, make_post, monkeypatch
+):
+    thread = make_thread(title="Questions before my procedure", body="What about sedation?")
+    for n in range(3):
+        make_post(thread, body=f"Sedation story number {n}.")
+
+    assert "4 posts match." in client.get("/search?q=sedation").get_data(as_text=True)
+
+    monkeypatch.setattr("forum.search.services.CANDIDATES", 2)
+    page = client.get("/search?q=sedation").get_data(as_text=True)
+    assert "2 or more posts match: these are the best matches among the newest 2." in page

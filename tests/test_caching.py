@@ -1,0 +1,202 @@
+"""HTTP caching as a visitor's browser and a member see it: a page asked for again unchanged
+is a 304; any change to what it shows gives the new page; members are never served from a
+visitor's cache; static files carry their version and are kept for a year."""
+
+import os
+import re
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from forum import caching
+from forum.accounts.models import User
+from forum.boards.models import Board
+from forum.extensions import db, utcnow
+from forum.threads import views
+from forum.threads.models import Post
+from forum.threads.services import delete_post, edit_post
+from tests.conftest import login
+
+
+def _thread_path(thread) -> str:
+    return f"/t/{thread.id}/{thread.slug}"
+
+
+def _board_path(app, thread) -> str:
+    with app.app_context():
+        return "/b/" + db.session.scalar(sa.select(Board.slug).where(Board.id == thread.board_id))
+
+
+def _get(client, path, etag=None, **kwargs):
+    headers = {"If-None-Match": etag} if etag else {}
+    return client.get(path, headers=headers, **kwargs)
+
+
+@pytest.fixture
+def thread(make_thread, make_post, member):
+    thread = make_thread(author=member, title="Cooled RFA, six months on", body="First words.")
+    make_post(thread, body="A kind reply.")
+    return thread
+
+
+@pytest.mark.parametrize("page", ["home", "board", "thread"])
+def test_a_visitor_asking_again_gets_304_and_no_body(client, thread, page):
+    path = {"home": "/", "board": _board_path(client.application, thread)}.get(page)
+    path = path or _thread_path(thread)
+    first = client.get(path)
+    assert first.status_code == 200
+    etag = first.headers["ETag"]
+    assert etag.startswith('W/"')
+    assert first.headers["Cache-Control"] == "no-cache"
+    assert "Cookie" in first.headers["Vary"]
+
+    again = _get(client, path, etag)
+
+    assert again.status_code == 304
+    assert again.data == b""
+    assert again.headers["ETag"] == etag
+
+
+def test_a_new_reply_makes_the_visitors_copy_stale(client, thread, make_post):
+    etag = client.get(_thread_path(thread)).headers["ETag"]
+    make_post(thread, body="News from the clinic today.")
+
+    response = _get(client, _thread_path(thread), etag)
+
+    assert response.status_code == 200
+    assert "News from the clinic today." in response.get_data(as_text=True)
+    assert response.headers["ETag"] != etag
+
+
+def test_an_edit_a_deletion_and_a_new_name_each_make_the_copy_stale(app, client, thread, member):
+    path = _thread_path(thread)
+    with app.app_context():
+        post = db.session.scalar(
+            sa.select(Post).where(Post.thread_id == thread.id, Post.position == 1)
+        )
+        post_id = post.id
+
+    def stale(change) -> str:
+        etag = client.get(path).headers["ETag"]
+        with app.app_context():
+            change()
+        response = _get(client, path, etag)
+        assert response.status_code == 200
+        return response.get_data(as_text=True)
+
+    def edit():
+        author = db.session.get(User, member.id)
+        post = db.session.get(Post, post_id)
+        edit_post(author, post, "Edited: the second week was better.", post.version)
+
+    assert "the second week was better" in stale(edit)
+
+    def rename():
+        db.session.execute(
+            sa.update(User).where(User.id == member.id).values(display_name="patient-pam")
+        )
+        db.session.commit()
+
+    assert "patient-pam" in stale(rename)
+
+    def delete():
+        delete_post(db.session.get(User, member.id), db.session.get(Post, post_id))
+
+    assert "Post deleted by its author" in stale(delete)
+
+
+def test_relative_times_moving_on_make_the_copy_stale(client, thread, monkeypatch):
+    """ "just now" becomes "2 hours ago" without any write: the copy must not stay."""
+    path = _thread_path(thread)
+    etag = client.get(path).headers["ETag"]
+    later = utcnow() + timedelta(hours=2)
+    monkeypatch.setattr(caching, "utcnow", lambda: later)
+
+    assert _get(client, path, etag).headers["ETag"] != etag
+
+
+def test_a_member_never_gets_a_304_for_a_visitors_etag(client, thread, make_user):
+    path = _thread_path(thread)
+    etag = client.get(path).headers["ETag"]
+    login(client, make_user("reader-rae"))
+
+    response = _get(client, path, etag)
+
+    assert response.status_code == 200
+    assert "ETag" not in response.headers
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "reader-rae" in response.get_data(as_text=True)
+
+
+def test_a_page_made_for_another_host_is_never_served_to_visitors(client, thread):
+    path = _thread_path(thread)
+    forged = client.get(path, base_url="http://evil.example")
+    assert "evil.example" in forged.get_data(as_text=True)
+
+    honest = client.get(path)
+
+    assert "evil.example" not in honest.get_data(as_text=True)
+    assert honest.headers["ETag"] != forged.headers["ETag"]
+
+
+def test_a_waiting_message_is_shown_not_answered_with_304(client, thread):
+    path = _thread_path(thread)
+    etag = client.get(path).headers["ETag"]
+    with client.session_transaction() as session:
+        session["_flashes"] = [("info", "You signed out.")]
+
+    response = _get(client, path, etag)
+
+    assert response.status_code == 200
+    assert "You signed out." in response.get_data(as_text=True)
+
+
+def test_pages_rendered_once_are_served_again_without_rendering(client, thread, monkeypatch):
+    path = _thread_path(thread)
+    first = client.get(path).get_data(as_text=True)
+    rendered = []
+    real = views.render_template
+    monkeypatch.setattr(
+        views, "render_template", lambda *a, **k: rendered.append(a) or real(*a, **k)
+    )
+
+    again = client.get(path).get_data(as_text=True)
+
+    assert again == first
+    assert rendered == []
+
+
+# -- static files -----------------------------------------------------------------------
+
+
+def _stylesheet(page: str) -> str:
+    return re.search(r'<link rel="stylesheet" href="([^"]+)"', page).group(1)
+
+
+def test_static_urls_carry_the_files_version_and_are_kept_a_year(client):
+    href = _stylesheet(client.get("/").get_data(as_text=True))
+    assert re.fullmatch(r"/static/css/forum\.css\?v=[0-9a-f]{12}", href)
+
+    with client.get(href) as response:
+        assert response.status_code == 200
+        assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+
+
+@pytest.mark.parametrize("query", ["", "?v=000000000000"])
+def test_an_unversioned_or_outdated_static_url_is_not_kept_long(client, query):
+    with client.get("/static/css/forum.css" + query) as response:
+        assert response.status_code == 200
+        assert "immutable" not in response.headers.get("Cache-Control", "")
+
+
+def test_the_version_follows_the_files_content(app, tmp_path):
+    (tmp_path / "site.css").write_text("body { color: black }")
+    app.static_folder = str(tmp_path)
+    with app.test_request_context():
+        before = caching.static_version("site.css")
+        (tmp_path / "site.css").write_text("body { color: navy }")
+        os.utime(tmp_path / "site.css", ns=(1, 1))
+        after = caching.static_version("site.css")
+        assert caching.static_version("missing.css") is None
+    assert before and after and before != after
