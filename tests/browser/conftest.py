@@ -7,6 +7,7 @@ Every request the browser makes to a host other than 127.0.0.1 is refused before
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -101,3 +102,131 @@ def context(context):
 
     context.route("**/*", only_loopback)
     return context
+
+
+# -- one live forum per module, seeded like `flask forum seed-demo` ---------------------------
+#
+# The journeys and the page tour share one browser (pytest-playwright's session `browser`)
+# and, within a module, one live forum with demo content: seeding once per module keeps the
+# suite fast. Tests that write (a new thread, a flag) use their own members and threads.
+
+SEEDED_MEMBERS = {"demo-mod-maria": "moderator", "demo-flagger-fran": "member"}
+
+
+@pytest.fixture(scope="module")
+def site(database_url, oidc_provider):  # noqa: F811 (the imported fixture)
+    """The forum on 127.0.0.1 with the demo content, CSRF on (as in production) and the
+    local OpenID provider configured as "Clinic ID"; tables are emptied when the module ends.
+    Accounts are three days old, so members may flag posts."""
+    import sqlalchemy as sa
+
+    from forum import create_app
+    from forum.accounts.models import User
+    from forum.accounts.services import create_member
+    from forum.boards.services import seed_boards
+    from forum.demo import seed_demo
+    from forum.extensions import db, utcnow
+    from forum.privacy.services import record_consent
+    from tests.auth.conftest import generic_provider, serve
+    from tests.conftest import _empty_tables, base_config
+
+    holder = {}
+
+    def wsgi(environ, start_response):
+        return holder["app"](environ, start_response)
+
+    with serve(wsgi) as base_url:
+        app = create_app(
+            base_config(
+                database_url,
+                BASE_URL=base_url,
+                WTF_CSRF_ENABLED=True,
+                OIDC_PROVIDERS=[generic_provider("clinic", "Clinic ID", oidc_provider.url)],
+            )
+        )
+        app.base_url = base_url
+        _empty_tables(app)
+        with app.app_context():
+            seed_boards()
+            seed_demo()
+            for name, role in SEEDED_MEMBERS.items():
+                create_member(name, role=role, consent=True)
+            # The demo members have consented, as onboarding would have asked them.
+            for user in db.session.scalars(sa.select(User).where(User.health_consent_at.is_(None))):
+                record_consent(user)
+            db.session.execute(sa.update(User).values(created_at=utcnow() - timedelta(days=3)))
+            db.session.commit()
+        holder["app"] = app
+        try:
+            yield app
+        finally:
+            with app.app_context():
+                db.session.remove()
+            _empty_tables(app)
+
+
+class Traffic:
+    """Every request a browser context makes: who asked (the page's URL) and for what."""
+
+    def __init__(self):
+        self.requests: list[tuple[str, str, bool]] = []  # (page URL, URL, is navigation)
+        self.refused: list[tuple[str, str]] = []  # (page URL, URL)
+
+    def foreign(self, origin: str, allowed_navigation: tuple[str, ...] = ()) -> list[str]:
+        """Requests from our pages that left our origin; navigations to `allowed_navigation`
+        origins (the OpenID provider, when a person chose to sign in) are fine."""
+        found = []
+        for page_url, url, is_navigation in self.requests:
+            if is_navigation:
+                if not url.startswith((origin + "/", *allowed_navigation)):
+                    found.append(url)
+            elif page_url.startswith(origin + "/") and not url.startswith(origin + "/"):
+                found.append(f"{url} (from {page_url})")
+        return found + [
+            f"{url} (refused, from {page_url})"
+            for page_url, url in self.refused
+            if page_url.startswith(origin + "/")
+        ]
+
+
+def watch_traffic(context) -> Traffic:
+    """Record every request; refuse anything not on 127.0.0.1 before it leaves."""
+    traffic = Traffic()
+
+    def page_of(request) -> str:
+        try:
+            return request.frame.url
+        except Exception:  # a service worker's request has no frame
+            return ""
+
+    def record(request):
+        traffic.requests.append((page_of(request), request.url, request.is_navigation_request()))
+
+    def only_loopback(route):
+        url = route.request.url
+        if urlsplit(url).hostname == ALLOWED_HOST:
+            route.continue_()
+        else:
+            traffic.refused.append((page_of(route.request), url))
+            route.abort("blockedbyclient")
+
+    context.on("request", record)
+    context.route("**/*", only_loopback)
+    return traffic
+
+
+def new_context(browser, **options):
+    """A fresh browser profile with our timeouts and a traffic record (`context.traffic`)."""
+    context = browser.new_context(**options)
+    context.set_default_timeout(TIMEOUT_MS)
+    context.set_default_navigation_timeout(TIMEOUT_MS)
+    context.traffic = watch_traffic(context)
+    return context
+
+
+def dev_sign_in(page, site, pseudonym: str) -> None:
+    """The development sign-in (on in tests), through its form: quick, CSRF included."""
+    page.goto(f"{site.base_url}/login/dev")
+    page.get_by_label("Pseudonym").fill(pseudonym)
+    page.locator("main").get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{site.base_url}/")
