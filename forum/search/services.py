@@ -6,6 +6,7 @@ for signed-in members only), ranked by relevance or newest first, with an
 excerpt whose matching words are marked."""
 
 import dataclasses
+import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -184,9 +185,23 @@ class _Matches:
     page_excerpt: sa.ColumnElement  # made for the page's posts only
 
 
+# Markdown's own marks in an excerpt of a post's source: the reader wants the words. Links
+# keep their text; emphasis, code and strike marks go; so do the marks that open a heading,
+# a quote or a list item.
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)\s]*\)")
+_MD_INLINE = re.compile(r"\*{1,3}|_{2,3}|~~|`+")
+_MD_LINE_START = re.compile(r"(^|\n)[ \t]{0,3}(?:#{1,6}|>+|[-+]|\d{1,3}[.)])[ \t]+")
+
+
+def _without_markdown(text: str) -> str:
+    text = _MD_LINK.sub(r"\1", text)
+    text = _MD_LINE_START.sub(r"\1", text)
+    return _MD_INLINE.sub("", text)
+
+
 def _marked(excerpt: str | None) -> Markup:
     """Escape the excerpt, then turn the match markers into <mark> elements."""
-    text = (excerpt or "").replace(_LT, "<").replace(_GT, ">")
+    text = _without_markdown(excerpt or "").replace(_LT, "<").replace(_GT, ">")
     text = str(escape(text))
     # Escaped on the line above; only the markers become markup (bandit reviewed).
     return Markup(text.replace(_START, "<mark>").replace(_STOP, "</mark>"))  # nosec B704

@@ -582,3 +582,19 @@ def test_the_page_says_how_many_posts_match_and_when_it_stopped_counting(
     monkeypatch.setattr("forum.search.services.CANDIDATES", 2)
     page = client.get("/search?q=sedation").get_data(as_text=True)
     assert "2 or more posts match: these are the best matches among the newest 2." in page
+
+
+def test_excerpts_show_words_not_markdown_marks(client, make_thread):
+    make_thread(
+        title="Formatting",
+        body="> quoted\n\n- *Demo* note about **fluoroscopy** and `code`, see [the leaflet](https://x.example/l).",
+    )
+
+    status, page = search(client, "fluoroscopy")
+
+    assert status == 200
+    (hit,) = shown_hits(page)
+    words = html_lib.unescape(re.sub(r"</?mark>", "", hit.excerpt))
+    assert "Demo note about fluoroscopy and code, see the leaflet." in words
+    for mark in ("*", "`", "](", "> ", "- "):
+        assert mark not in words
