@@ -27,17 +27,6 @@ from tests.notifications.test_mail_smtp import (
 
 
 @pytest.fixture
-def inbox():
-    with smtp_server() as server:
-        yield server
-
-
-@pytest.fixture
-def mail_app(make_app, inbox):
-    return make_app(**mail_config(inbox.port))
-
-
-@pytest.fixture
 def thread(make_thread):
     return make_thread(title="Spinal cord stimulator trial week")
 

@@ -20,22 +20,10 @@ from tests.notifications.test_mail_smtp import (
     notify,
     outgoing,
     send_mail,
-    smtp_server,
 )
 from tests.test_csrf import assert_refused, sign_in, token_from
 
 ADDRESS = "pat.private@example.org"
-
-
-@pytest.fixture
-def inbox():
-    with smtp_server() as server:
-        yield server
-
-
-@pytest.fixture
-def mail_app(make_app, inbox):
-    return make_app(**mail_config(inbox.port))
 
 
 @pytest.fixture

@@ -167,17 +167,6 @@ def mailed_at(app, notification_id: int):
 
 
 @pytest.fixture
-def inbox():
-    with smtp_server() as server:
-        yield server
-
-
-@pytest.fixture
-def mail_app(make_app, inbox):
-    return make_app(**mail_config(inbox.port))
-
-
-@pytest.fixture
 def thread(make_thread, make_board):
     return make_thread(
         board=make_board(slug="nerve-blocks", name="Nerve blocks"),
