@@ -1,22 +1,24 @@
 """HTTP caching: visitors' pages revalidate cheaply, static files are cached for a year.
 
 Pages. A visitor's copy of the home, a board or a thread page carries an ETag made from
-everything the page was rendered from: every column of every database row the view
-loaded (and the rows loaded with them), the relative times those rows are shown with
-("3 hours ago" moves on by itself), the address, and the code and templates that render
-them. A visitor who asks again with that ETag gets 304 Not Modified before anything is
-rendered. A reply, an edit, a moderator hiding a post or a member changing their name
-changes a row, so the next visitor gets the new page. Members never get a 304 or an
-ETag: their pages say who they are and are `Cache-Control: no-store`
-(forum/security.py). A visitor with a message waiting (flash) gets a fresh page.
+the page's row versions: the id and `row_version` of every database row the page shows
+(one narrow query; the database bumps a row's version on every update, see RowVersion in
+forum/extensions.py), the page numbers, the minute relative times are reckoned from
+(page_time), the address, and the code and templates that render them. A visitor who asks
+again with that ETag gets 304 Not Modified before anything is loaded or rendered. A reply,
+an edit, a moderator hiding a post or a member changing their name changes a row, so the
+next visitor gets the new page. Members never get a 304 or an ETag: their pages say who
+they are and are `Cache-Control: no-store` (forum/security.py). A visitor with a message
+waiting (flash) gets a fresh page.
 
 The same ETag keys a small per-worker cache of rendered pages (RENDERED_PAGES_BYTES,
 8 MB by default; FORUM_RENDERED_PAGES_BYTES=0 turns it off): equal inputs render equal
-pages, so a popular thread is rendered once per change, not once per visitor.
+pages, so a popular thread is loaded and rendered once per change and minute, not once
+per visitor.
 
-A view that uses for_visitors must pass every row its template reads (the rows loaded
-with them come along) and nothing the template reads may come from elsewhere, except
-the address, the code and the templates, which are in the ETag already.
+A view that uses for_visitors must list in its versions every row its template reads,
+and its template may read nothing else from the database. The versions are read before
+the page's rows are loaded, so a page is never older than the ETag it is kept under.
 
 Static files. `url_for('static', filename=...)` adds `?v=<hash of the file's content>`;
 a request naming the current hash is answered with `Cache-Control: public,
@@ -27,13 +29,12 @@ which does it for every text response."""
 import hashlib
 import os
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime
 from functools import cache
 from pathlib import Path
 from threading import Lock
 
-import sqlalchemy as sa
 from flask import Flask, Response, current_app, make_response, request, session
 from flask_login import current_user
 
@@ -54,11 +55,12 @@ def register_caching(app: Flask) -> None:
 # -- visitors' pages --------------------------------------------------------------------
 
 
-def for_visitors(render: Callable[[], str], *loaded: object) -> Response:
-    """The response for a page rendered by `render` from the rows in `loaded` (ORM
-    objects, or lists and tuples of them): for a visitor, tagged with an ETag, or a 304
-    when the visitor's copy is current; for a member, rendered as it is."""
-    etag = visitor_etag(loaded)
+def for_visitors(render: Callable[[], str], versions: Callable[[], object]) -> Response:
+    """The response for the page `render` makes. For a visitor, tagged with an ETag made
+    from `versions()`: the ids and row versions of every row the page shows and whatever
+    else it is made from (page numbers); or a 304 when the visitor's copy is current, or
+    the page as rendered before for the same ETag. For a member, rendered as it is."""
+    etag = visitor_etag(versions)
     if etag is None:
         return make_response(render())
     if request.if_none_match.contains_weak(etag):
@@ -71,6 +73,13 @@ def for_visitors(render: Callable[[], str], *loaded: object) -> Response:
     response.headers["Cache-Control"] = "no-cache"
     response.vary.add("Cookie")
     return response
+
+
+def page_time() -> datetime:
+    """The moment a page's relative times ("3 hours ago") are reckoned from: the start of
+    the current minute. A page is then the same all minute long, so its rows' versions and
+    the minute tell it apart; the times it shows are at most a minute behind."""
+    return utcnow().replace(second=0, microsecond=0)
 
 
 class RenderedPages:
@@ -114,9 +123,9 @@ def _rendered(etag: str, render: Callable[[], str]) -> str:
     return page
 
 
-def visitor_etag(loaded: Iterable[object]) -> str | None:
-    """The fingerprint of a visitor's page built from `loaded`; None for a member's page
-    or one that will show a waiting message."""
+def visitor_etag(versions: Callable[[], object]) -> str | None:
+    """The fingerprint of a visitor's page made from `versions()`; None for a member's page
+    or one that will show a waiting message (then `versions` is not called)."""
     if current_user.is_authenticated or session.get("_flashes"):
         return None
     digest = hashlib.blake2b(digest_size=16)
@@ -124,47 +133,9 @@ def visitor_etag(loaded: Iterable[object]) -> str | None:
     # The whole address, host included: a page links to itself with it (feeds), and a
     # forged Host header must not get its page served to others.
     digest.update(request.url.encode())
-    from forum.templating import relative_time  # templating imports the views
-
-    digest.update(repr(_loaded_values(loaded, relative_time)).encode())
+    digest.update(page_time().isoformat().encode())
+    digest.update(repr(versions()).encode())
     return digest.hexdigest()
-
-
-def _loaded_values(loaded: Iterable[object], relative_time) -> list:
-    """Every column value of every loaded row reachable from `loaded` (depth first, in
-    order), and each time as the page shows it; other values (page numbers) as they are."""
-    values: list = []
-    seen: set[int] = set()
-    now = utcnow()
-    stack = [loaded]
-    while stack:
-        value = stack.pop()
-        if isinstance(value, (list, tuple)):
-            stack.extend(reversed(value))
-        elif not hasattr(value, "__mapper__"):
-            values.append(value)
-        elif id(value) not in seen:
-            seen.add(id(value))
-            columns, relations = _attributes(type(value))
-            state = value.__dict__  # what was loaded; deferred columns are absent
-            for key in columns:
-                column = state.get(key)
-                if isinstance(column, datetime):  # as a number: repr of a datetime is slow
-                    values.append(column.timestamp())
-                    values.append(relative_time(column, now))
-                else:
-                    values.append(column)
-            stack.extend(state[key] for key in reversed(relations) if key in state)
-    return values
-
-
-@cache
-def _attributes(cls: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    mapper = sa.inspect(cls)
-    return (
-        tuple(attr.key for attr in mapper.column_attrs),
-        tuple(rel.key for rel in mapper.relationships),
-    )
 
 
 @cache

@@ -5,6 +5,7 @@ from datetime import datetime
 from flask import Flask
 from markupsafe import Markup
 
+from forum.caching import page_time
 from forum.extensions import utcnow
 from forum.reports import vocab
 from forum.threads.services import can_delete_post, can_edit_post, can_reply
@@ -30,7 +31,8 @@ def relative_time(moment: datetime, now: datetime | None = None) -> str:
 
 
 def time_tag(moment: datetime | None) -> Markup:
-    """<time> with the exact UTC moment for machines and a tooltip, relative text for people."""
+    """<time> with the exact UTC moment for machines and a tooltip, relative text for people
+    (reckoned from the page's minute, so a visitor's page can be kept for that minute)."""
     if moment is None:
         return Markup("")
     # Every part is made here from a datetime (digits, "-", ":", "+", letters): nothing
@@ -38,7 +40,7 @@ def time_tag(moment: datetime | None) -> Markup:
     exact = moment.strftime("%Y-%m-%d %H:%M UTC")
     machine = moment.isoformat(timespec="seconds")
     return Markup(  # nosec B704
-        f'<time datetime="{machine}" title="{exact}">{relative_time(moment)}</time>'
+        f'<time datetime="{machine}" title="{exact}">{relative_time(moment, page_time())}</time>'
     )
 
 

@@ -14,9 +14,9 @@ from forum.accounts.models import User
 from forum.boards.models import Board
 from forum.extensions import db, utcnow
 from forum.threads import views
-from forum.threads.models import Post
+from forum.threads.models import Post, Thread
 from forum.threads.services import delete_post, edit_post
-from tests.conftest import login
+from tests.conftest import first_post_id, login
 
 
 def _thread_path(thread) -> str:
@@ -114,6 +114,84 @@ def test_relative_times_moving_on_make_the_copy_stale(client, thread, monkeypatc
     monkeypatch.setattr(caching, "utcnow", lambda: later)
 
     assert _get(client, path, etag).headers["ETag"] != etag
+
+
+def _visitor_copy_after(app, client, path, change) -> tuple[int, str]:
+    """The status and page a visitor gets, holding the page's ETag, after `change` runs."""
+    etag = client.get(path).headers["ETag"]
+    with app.app_context():
+        change()
+        db.session.commit()
+    response = _get(client, path, etag)
+    return response.status_code, response.get_data(as_text=True)
+
+
+def _update(model, row_id, **values):
+    return lambda: db.session.execute(sa.update(model).where(model.id == row_id).values(values))
+
+
+@pytest.mark.parametrize("page", ["home", "board", "thread"])
+def test_renaming_the_latest_poster_makes_every_copy_naming_them_stale(app, client, thread, page):
+    path = {"home": "/", "board": _board_path(app, thread), "thread": _thread_path(thread)}
+    with app.app_context():
+        last_poster_id = db.session.get(Thread, thread.id).last_poster_id  # the replier
+    change = _update(User, last_poster_id, display_name="renamed-rowan")
+
+    status, text = _visitor_copy_after(app, client, path[page], change)
+
+    assert status == 200
+    assert "renamed-rowan" in text
+
+
+@pytest.mark.parametrize("page", ["home", "board"])
+def test_retitling_a_thread_makes_the_lists_naming_it_stale(app, client, thread, page):
+    path = {"home": "/", "board": _board_path(app, thread)}[page]
+    change = _update(Thread, thread.id, title="Cooled RFA, a year on")
+
+    status, text = _visitor_copy_after(app, client, path, change)
+
+    assert status == 200
+    assert "Cooled RFA, a year on" in text
+
+
+def test_a_moderator_hiding_a_post_makes_the_copy_stale(app, client, thread):
+    post_id = first_post_id(app, thread)
+    status, text = _visitor_copy_after(
+        app, client, _thread_path(thread), _update(Post, post_id, state="hidden")
+    )
+    assert status == 200
+    assert "First words." not in text
+
+
+def test_a_new_thread_makes_the_home_and_board_copies_stale(app, client, thread, make_thread):
+    board = _board_path(app, thread)
+    home_etag = client.get("/").headers["ETag"]
+    board_etag = client.get(board).headers["ETag"]
+    with app.app_context():
+        same_board = db.session.get(Board, thread.board_id)
+    make_thread(board=same_board, title="Pulsed RF for the knee")
+
+    for path, etag in (("/", home_etag), (board, board_etag)):
+        response = _get(client, path, etag)
+        assert response.status_code == 200, path
+        assert "Pulsed RF for the knee" in response.get_data(as_text=True), path
+
+
+def test_the_copy_holds_all_minute_and_goes_stale_with_the_next(client, thread, monkeypatch):
+    """Relative times are reckoned from the minute: within it the page cannot change by
+    itself, so the visitor's copy stays current; the next minute it may, so it does not."""
+    path = _thread_path(thread)
+    minute = utcnow().replace(second=0, microsecond=0) + timedelta(hours=1)
+    monkeypatch.setattr(caching, "utcnow", lambda: minute + timedelta(seconds=5))
+    etag = client.get(path).headers["ETag"]
+
+    monkeypatch.setattr(caching, "utcnow", lambda: minute + timedelta(seconds=59))
+    assert _get(client, path, etag).status_code == 304
+
+    monkeypatch.setattr(caching, "utcnow", lambda: minute + timedelta(seconds=60))
+    response = _get(client, path, etag)
+    assert response.status_code == 200
+    assert "1 hour ago" in response.get_data(as_text=True)
 
 
 def test_a_member_never_gets_a_304_for_a_visitors_etag(client, thread, make_user):

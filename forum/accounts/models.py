@@ -4,12 +4,12 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column
 
-from forum.extensions import UTCDateTime, db, utcnow
+from forum.extensions import RowVersion, UTCDateTime, db, utcnow
 
 ROLES = ("member", "moderator", "admin")
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, RowVersion, db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -3,10 +3,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from forum.extensions import UTCDateTime, db
+from forum.extensions import RowVersion, UTCDateTime, db
 
 
-class Board(db.Model):
+class Board(RowVersion, db.Model):
     __tablename__ = "boards"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,6 +7,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from forum.accounts.models import User
 from forum.boards.models import Board
 from forum.extensions import db
 from forum.moderation.log import log_action
@@ -23,6 +24,17 @@ def list_boards_by_category() -> list[tuple[str, list[Board]]]:
         .order_by(Board.position, Board.id)
     ).all()
     return [(category, list(group)) for category, group in groupby(boards, lambda b: b.category)]
+
+
+def list_boards_versions() -> list[tuple]:
+    """The id and row versions of every row list_boards_by_category shows (each board, its
+    latest thread and that thread's latest poster), for the page's ETag (forum/caching.py)."""
+    return db.session.execute(
+        sa.select(Board.id, Board.row_version, Thread.row_version, User.row_version)
+        .outerjoin(Thread, Board.last_thread_id == Thread.id)
+        .outerjoin(User, Thread.last_poster_id == User.id)
+        .order_by(Board.position, Board.id)
+    ).all()
 
 
 def list_boards() -> list[Board]:

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.boards.models import Board
-from forum.extensions import UTCDateTime, db, utcnow
+from forum.extensions import RowVersion, UTCDateTime, db, utcnow
 from forum.reports.vocab import RANGES
 
 # The answers a report holds: what an update replaces and a revision keeps.
@@ -44,7 +44,7 @@ def _range_checks() -> list[sa.CheckConstraint]:
     ]
 
 
-class ExperienceReport(db.Model):
+class ExperienceReport(RowVersion, db.Model):
     """One member's account of one procedure episode, attached to the first post of the
     thread that tells it. Outcomes pages summarise these; nobody sees them one by one
     outside their post."""

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.accounts.models import User
 from forum.boards.models import Board
-from forum.extensions import UTCDateTime, db, utcnow
+from forum.extensions import RowVersion, UTCDateTime, db, utcnow
 
 if TYPE_CHECKING:
     from forum.reports.models import ExperienceReport
@@ -18,7 +18,7 @@ POST_STATES = ("visible", "pending", "hidden", "deleted")
 VISIBILITIES = ("public", "members")
 
 
-class Thread(db.Model):
+class Thread(RowVersion, db.Model):
     __tablename__ = "threads"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -66,7 +66,7 @@ class Thread(db.Model):
         return f"<Thread {self.id} {self.title!r}>"
 
 
-class Post(db.Model):
+class Post(RowVersion, db.Model):
     __tablename__ = "posts"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import defer, joinedload
+from sqlalchemy.orm import aliased, defer, joinedload
 
 from forum.accounts.models import User
 from forum.boards.models import Board
@@ -31,15 +31,43 @@ BODY_MIN, BODY_MAX = 1, 20_000
 
 
 def list_threads(board: Board, page: int, per_page: int) -> Page:
-    """A page of the board's threads: pinned first, then by latest activity.
+    """A page of the board's threads: pinned first, then by latest activity."""
+    threads = db.session.scalars(
+        sa.select(Thread)
+        .where(Thread.id.in_(_listed_thread_ids(board, page, per_page)))
+        .options(joinedload(Thread.author), joinedload(Thread.last_poster))
+        .order_by(*NEWEST_FIRST)
+    ).all()
+    return Page(list(threads), page, per_page, board.thread_count)
 
-    Numbered pages without a deep OFFSET over rows: the page's ids come from the listing
-    index alone (it covers the query), read from whichever end of the board is nearer, so
-    the last page costs what the first does; then only those threads are loaded. The far
-    end is found with the board's thread counter, kept in the same transactions as the
-    threads it counts."""
+
+def list_threads_versions(board: Board, page: int, per_page: int) -> list[tuple]:
+    """The id and row versions of every row a page of list_threads shows (each thread, its
+    author and its latest poster), for the page's ETag (forum/caching.py)."""
+    return db.session.execute(
+        sa.select(Thread.id, Thread.row_version, _Author.row_version, _LastPoster.row_version)
+        .join(_Author, Thread.author_id == _Author.id)
+        .join(_LastPoster, Thread.last_poster_id == _LastPoster.id)
+        .where(Thread.id.in_(_listed_thread_ids(board, page, per_page)))
+        .order_by(*NEWEST_FIRST)
+    ).all()
+
+
+NEWEST_FIRST = (Thread.is_pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc())
+# The row-version queries join users and boards in several roles; aliases are costly to
+# make, so they are made once.
+_Author, _LastPoster, _Editor = aliased(User), aliased(User), aliased(User)
+_ReportBoard = aliased(Board)
+
+
+def _listed_thread_ids(board: Board, page: int, per_page: int) -> sa.ScalarSelect:
+    """The ids of a page of the board's threads.
+
+    Numbered pages without a deep OFFSET over rows: the ids come from the listing index
+    alone (it covers the query), read from whichever end of the board is nearer, so the
+    last page costs what the first does. The far end is found with the board's thread
+    counter, kept in the same transactions as the threads it counts."""
     check_page(page, board.thread_count, per_page)
-    newest_first = (Thread.is_pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc())
     listed = sa.select(Thread.id).where(Thread.board_id == board.id, ~Thread.is_hidden)
     skip = (page - 1) * per_page
     after = board.thread_count - skip - per_page  # threads listed after this page
@@ -48,14 +76,8 @@ def list_threads(board: Board, page: int, per_page: int) -> Page:
         ids = listed.order_by(*oldest_first).offset(max(after, 0))
         ids = ids.limit(per_page + min(after, 0))
     else:
-        ids = listed.order_by(*newest_first).offset(skip).limit(per_page)
-    threads = db.session.scalars(
-        sa.select(Thread)
-        .where(Thread.id.in_(ids.scalar_subquery()))
-        .options(joinedload(Thread.author), joinedload(Thread.last_poster))
-        .order_by(*newest_first)
-    ).all()
-    return Page(list(threads), page, per_page, board.thread_count)
+        ids = listed.order_by(*NEWEST_FIRST).offset(skip).limit(per_page)
+    return ids.scalar_subquery()
 
 
 def get_thread_or_404(thread_id: int) -> Thread:
@@ -71,10 +93,6 @@ def list_posts(thread: Thread, page: int, per_page: int, viewer: User | None = N
 
     The last page also carries the viewer's own replies that have no place yet (waiting
     for approval, or rejected with the moderator's reason), in the same query."""
-    check_page(page, thread.post_count, per_page)
-    first = (page - 1) * per_page + 1
-    shown = Post.position.between(first, first + per_page - 1)
-    is_last = page * per_page >= thread.post_count
     query = sa.select(Post).options(
         joinedload(Post.author),
         joinedload(Post.edited_by),
@@ -82,6 +100,40 @@ def list_posts(thread: Thread, page: int, per_page: int, viewer: User | None = N
         # The Markdown source is for editing and quoting, not for reading: not loaded.
         defer(Post.body_source),
     )
+    posts = db.session.scalars(_page_of_posts(query, thread, page, per_page, viewer)).all()
+    return Page(list(posts), page, per_page, thread.post_count)
+
+
+def list_posts_versions(thread: Thread, page: int, per_page: int) -> list[tuple]:
+    """The id and row versions of every row a visitor's page of list_posts shows (each
+    post, its author and last editor, its experience report and the report's board), for
+    the page's ETag (forum/caching.py)."""
+    query = (
+        sa.select(
+            Post.id,
+            Post.row_version,
+            _Author.row_version,
+            _Editor.row_version,
+            ExperienceReport.id,
+            ExperienceReport.row_version,
+            _ReportBoard.row_version,
+        )
+        .join(_Author, Post.author_id == _Author.id)
+        .outerjoin(_Editor, Post.edited_by_id == _Editor.id)
+        .outerjoin(ExperienceReport, ExperienceReport.post_id == Post.id)
+        .outerjoin(_ReportBoard, ExperienceReport.board_id == _ReportBoard.id)
+    )
+    return db.session.execute(_page_of_posts(query, thread, page, per_page)).all()
+
+
+def _page_of_posts(
+    query: sa.Select, thread: Thread, page: int, per_page: int, viewer: User | None = None
+) -> sa.Select:
+    """`query` narrowed to a page of the thread's posts, in order (see list_posts)."""
+    check_page(page, thread.post_count, per_page)
+    first = (page - 1) * per_page + 1
+    shown = Post.position.between(first, first + per_page - 1)
+    is_last = page * per_page >= thread.post_count
     if is_last and viewer is not None and viewer.is_authenticated:
         shown = sa.or_(shown, sa.and_(Post.position.is_(None), Post.author_id == viewer.id))
         query = query.order_by(Post.position.is_(None), Post.position, Post.id)
@@ -90,8 +142,7 @@ def list_posts(thread: Thread, page: int, per_page: int, viewer: User | None = N
         # it PostgreSQL estimates thousands of rows for a long thread's first page and
         # picks a parallel hash join over every experience report.
         query = query.order_by(Post.position).limit(per_page)
-    posts = db.session.scalars(query.where(Post.thread_id == thread.id, shown)).all()
-    return Page(list(posts), page, per_page, thread.post_count)
+    return query.where(Post.thread_id == thread.id, shown)
 
 
 def _posts_with_context() -> sa.Select:

@@ -78,29 +78,32 @@ def detail(thread_id: int, slug: str | None = None):
         )
     if not may_read_posts(current_user, thread):
         return members_only_page(thread)
-    page = services.list_posts(
-        thread,
-        request.args.get("page", 1, type=int),
-        current_app.config["POSTS_PER_PAGE"],
-        viewer=current_user,
-    )
+    number = request.args.get("page", 1, type=int)
+    per_page = current_app.config["POSTS_PER_PAGE"]
     visibility_form = None
     if services.can_change_visibility(current_user, thread):
         # The button offers the other choice.
         other = "public" if thread.is_members_only else "members"
         visibility_form = VisibilityForm(data={"visibility": other})
-    response = for_visitors(
-        lambda: render_template(
+
+    def render() -> str:
+        page = services.list_posts(thread, number, per_page, viewer=current_user)
+        return render_template(
             "threads/detail.html",
             thread=thread,
             page=page,
             reply_form=ReplyForm() if not page.has_next else None,
             visibility_form=visibility_form,
             public=is_public(thread),
+        )
+
+    response = for_visitors(
+        render,
+        lambda: (
+            (thread.row_version, thread.board.row_version, thread.author.row_version),
+            per_page,
+            services.list_posts_versions(thread, number, per_page),
         ),
-        thread,
-        page.items,
-        (page.number, page.per_page, page.total),
     )
     return not_for_crawlers(response, thread)
 
