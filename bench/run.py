@@ -71,7 +71,9 @@ def find_pages(app) -> dict[str, str]:
 
     config = app.config
     with app.app_context():
-        board = db.session.scalar(sa.select(Board).order_by(Board.thread_count.desc()).limit(1))
+        board = db.session.scalar(
+            sa.select(Board).order_by(Board.thread_count.desc(), Board.id).limit(1)
+        )
         if board is None or not board.thread_count:
             raise SystemExit("The database has no threads: seed it first (bench/seed.py).")
         board_pages = ceil(board.thread_count / config["THREADS_PER_PAGE"])
@@ -80,7 +82,10 @@ def find_pages(app) -> dict[str, str]:
         if "visibility" in columns:  # members-only threads show visitors no posts
             readable.append(Thread.visibility == "public")
         thread = db.session.scalar(
-            sa.select(Thread).where(*readable).order_by(Thread.post_count.desc()).limit(1)
+            sa.select(Thread)
+            .where(*readable)
+            .order_by(Thread.post_count.desc(), Thread.id)
+            .limit(1)
         )
         thread_pages = ceil(thread.post_count / config["POSTS_PER_PAGE"])
         reported = db.session.scalar(

@@ -29,9 +29,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     development = app.debug or app.testing
 
     # Extensions
-    from forum.extensions import csrf, db, limiter, login_manager, migrate
+    from forum.extensions import autocommit_reads, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
+    autocommit_reads(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)

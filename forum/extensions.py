@@ -118,6 +118,21 @@ def _begin_sqlite(conn):
         conn.exec_driver_sql("BEGIN")
 
 
+def autocommit_reads(app) -> None:
+    """On PostgreSQL, a request that only reads (GET or HEAD, unless its view is marked
+    writes_on_get) runs each statement on its own, outside a transaction. Under READ
+    COMMITTED every statement takes its own snapshot anyway, so BEGIN and ROLLBACK would be
+    two round trips that buy nothing. Requests that write keep their one transaction."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        return
+
+    @app.before_request
+    def _autocommit_reads() -> None:
+        if request.method in SAFE_METHODS and request.endpoint not in (None, "static"):
+            if not _view_writes():
+                db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 def _view_writes() -> bool:
     view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
     return getattr(view, "writes_on_get", False)

@@ -29,12 +29,13 @@ def list_boards_by_category() -> list[tuple[str, list[Board]]]:
 def list_boards_versions() -> list[tuple]:
     """The id and row versions of every row list_boards_by_category shows (each board, its
     latest thread and that thread's latest poster), for the page's ETag (forum/caching.py)."""
-    return db.session.execute(
+    rows = db.session.execute(
         sa.select(Board.id, Board.row_version, Thread.row_version, User.row_version)
         .outerjoin(Thread, Board.last_thread_id == Thread.id)
         .outerjoin(User, Thread.last_poster_id == User.id)
         .order_by(Board.position, Board.id)
-    ).all()
+    )
+    return [tuple(row) for row in rows]  # plain tuples: their repr is a third of a Row's
 
 
 def list_boards() -> list[Board]:

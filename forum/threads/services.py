@@ -44,13 +44,14 @@ def list_threads(board: Board, page: int, per_page: int) -> Page:
 def list_threads_versions(board: Board, page: int, per_page: int) -> list[tuple]:
     """The id and row versions of every row a page of list_threads shows (each thread, its
     author and its latest poster), for the page's ETag (forum/caching.py)."""
-    return db.session.execute(
+    rows = db.session.execute(
         sa.select(Thread.id, Thread.row_version, _Author.row_version, _LastPoster.row_version)
         .join(_Author, Thread.author_id == _Author.id)
         .join(_LastPoster, Thread.last_poster_id == _LastPoster.id)
         .where(Thread.id.in_(_listed_thread_ids(board, page, per_page)))
         .order_by(*NEWEST_FIRST)
-    ).all()
+    )
+    return [tuple(row) for row in rows]  # plain tuples: their repr is a third of a Row's
 
 
 NEWEST_FIRST = (Thread.is_pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc())
@@ -123,7 +124,8 @@ def list_posts_versions(thread: Thread, page: int, per_page: int) -> list[tuple]
         .outerjoin(ExperienceReport, ExperienceReport.post_id == Post.id)
         .outerjoin(_ReportBoard, ExperienceReport.board_id == _ReportBoard.id)
     )
-    return db.session.execute(_page_of_posts(query, thread, page, per_page)).all()
+    rows = db.session.execute(_page_of_posts(query, thread, page, per_page))
+    return [tuple(row) for row in rows]  # plain tuples: their repr is a third of a Row's
 
 
 def _page_of_posts(

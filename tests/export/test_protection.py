@@ -61,6 +61,7 @@ KNOWN_COLUMNS = {
         "created_at",
         "last_seen_at",
         "session_version",  # signs sessions out: withheld
+        "row_version",  # a cache fingerprint, says nothing about the member: withheld
         "post_count",
         "guidelines_accepted_at",
         "health_consent_at",
