@@ -1,13 +1,14 @@
 """Reading and seeding boards."""
 
 import tomllib
+from functools import cache
 from itertools import groupby
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask import abort
 from sqlalchemy.orm import joinedload
 
-from forum.accounts.models import User
 from forum.boards.models import Board
 from forum.extensions import db
 from forum.moderation.log import log_action
@@ -26,24 +27,21 @@ def list_boards_by_category() -> list[tuple[str, list[Board]]]:
     return [(category, list(group)) for category, group in groupby(boards, lambda b: b.category)]
 
 
-def list_boards_versions() -> list[tuple]:
-    """The id and row versions of every row list_boards_by_category shows (each board, its
-    latest thread and that thread's latest poster), for the page's ETag (forum/caching.py)."""
-    rows = db.session.execute(
-        sa.select(Board.id, Board.row_version, Thread.row_version, User.row_version)
-        .outerjoin(Thread, Board.last_thread_id == Thread.id)
-        .outerjoin(User, Thread.last_poster_id == User.id)
-        .order_by(Board.position, Board.id)
-    )
-    return [tuple(row) for row in rows]  # plain tuples: their repr is a third of a Row's
-
-
 def list_boards() -> list[Board]:
     return list(db.session.scalars(sa.select(Board).order_by(Board.position, Board.id)))
 
 
 def get_board_or_404(slug: str) -> Board:
-    return db.first_or_404(sa.select(Board).where(Board.slug == slug))
+    board = db.session.scalars(_board_by_slug(), {"slug": slug}).first()
+    if board is None:
+        abort(404)
+    return board
+
+
+@cache
+def _board_by_slug() -> sa.Select:
+    # Built once: every board page starts here.
+    return sa.select(Board).where(Board.slug == sa.bindparam("slug"))
 
 
 def load_board_data(path: Path = BOARDS_FILE) -> list[dict]:

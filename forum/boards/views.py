@@ -2,7 +2,8 @@ from flask import Blueprint, current_app, render_template, request
 
 from forum.boards import services
 from forum.caching import for_visitors
-from forum.threads.services import list_threads, list_threads_versions
+from forum.threads.services import list_threads
+from forum.threads.versions import list_boards_versions, list_threads_versions
 
 bp = Blueprint("boards", __name__)
 
@@ -13,7 +14,7 @@ def index():
         lambda: render_template(
             "boards/index.html", categories=services.list_boards_by_category()
         ),
-        services.list_boards_versions,
+        list_boards_versions,
     )
 
 

@@ -3,11 +3,12 @@
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import abort, current_app
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased, defer, joinedload
+from sqlalchemy.orm import defer, joinedload
 
 from forum.accounts.models import User
 from forum.boards.models import Board
@@ -22,6 +23,7 @@ from forum.pagination import Page, check_page
 from forum.reports.models import ExperienceReport
 from forum.safety.services import flag_for_care
 from forum.threads.models import VISIBILITIES, Post, PostRevision, Thread
+from forum.threads.versions import listed_thread_ids
 
 TITLE_MIN, TITLE_MAX = 5, 150
 BODY_MIN, BODY_MAX = 1, 20_000
@@ -32,59 +34,30 @@ BODY_MIN, BODY_MAX = 1, 20_000
 
 def list_threads(board: Board, page: int, per_page: int) -> Page:
     """A page of the board's threads: pinned first, then by latest activity."""
+    ids, params = listed_thread_ids(board, page, per_page)
     threads = db.session.scalars(
         sa.select(Thread)
-        .where(Thread.id.in_(_listed_thread_ids(board, page, per_page)))
+        .where(Thread.id.in_(ids.scalar_subquery()))
         .options(joinedload(Thread.author), joinedload(Thread.last_poster))
-        .order_by(*NEWEST_FIRST)
+        .order_by(Thread.is_pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc()),
+        params,
     ).all()
     return Page(list(threads), page, per_page, board.thread_count)
 
 
-def list_threads_versions(board: Board, page: int, per_page: int) -> list[tuple]:
-    """The id and row versions of every row a page of list_threads shows (each thread, its
-    author and its latest poster), for the page's ETag (forum/caching.py)."""
-    rows = db.session.execute(
-        sa.select(Thread.id, Thread.row_version, _Author.row_version, _LastPoster.row_version)
-        .join(_Author, Thread.author_id == _Author.id)
-        .join(_LastPoster, Thread.last_poster_id == _LastPoster.id)
-        .where(Thread.id.in_(_listed_thread_ids(board, page, per_page)))
-        .order_by(*NEWEST_FIRST)
-    )
-    return [tuple(row) for row in rows]  # plain tuples: their repr is a third of a Row's
-
-
-NEWEST_FIRST = (Thread.is_pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc())
-# The row-version queries join users and boards in several roles; aliases are costly to
-# make, so they are made once.
-_Author, _LastPoster, _Editor = aliased(User), aliased(User), aliased(User)
-_ReportBoard = aliased(Board)
-
-
-def _listed_thread_ids(board: Board, page: int, per_page: int) -> sa.ScalarSelect:
-    """The ids of a page of the board's threads.
-
-    Numbered pages without a deep OFFSET over rows: the ids come from the listing index
-    alone (it covers the query), read from whichever end of the board is nearer, so the
-    last page costs what the first does. The far end is found with the board's thread
-    counter, kept in the same transactions as the threads it counts."""
-    check_page(page, board.thread_count, per_page)
-    listed = sa.select(Thread.id).where(Thread.board_id == board.id, ~Thread.is_hidden)
-    skip = (page - 1) * per_page
-    after = board.thread_count - skip - per_page  # threads listed after this page
-    if 0 < skip and after < skip:  # nearer the end: count back from the oldest thread
-        oldest_first = (Thread.is_pinned, Thread.last_post_at, Thread.id)
-        ids = listed.order_by(*oldest_first).offset(max(after, 0))
-        ids = ids.limit(per_page + min(after, 0))
-    else:
-        ids = listed.order_by(*NEWEST_FIRST).offset(skip).limit(per_page)
-    return ids.scalar_subquery()
-
-
 def get_thread_or_404(thread_id: int) -> Thread:
-    return db.first_or_404(
+    thread = db.session.scalars(_thread_with_board_and_author(), {"thread_id": thread_id}).first()
+    if thread is None:
+        abort(404)
+    return thread
+
+
+@cache
+def _thread_with_board_and_author() -> sa.Select:
+    # Built once: every thread page starts here, and making it costs more than running it.
+    return (
         sa.select(Thread)
-        .where(Thread.id == thread_id)
+        .where(Thread.id == sa.bindparam("thread_id"))
         .options(joinedload(Thread.board), joinedload(Thread.author))
     )
 
@@ -103,29 +76,6 @@ def list_posts(thread: Thread, page: int, per_page: int, viewer: User | None = N
     )
     posts = db.session.scalars(_page_of_posts(query, thread, page, per_page, viewer)).all()
     return Page(list(posts), page, per_page, thread.post_count)
-
-
-def list_posts_versions(thread: Thread, page: int, per_page: int) -> list[tuple]:
-    """The id and row versions of every row a visitor's page of list_posts shows (each
-    post, its author and last editor, its experience report and the report's board), for
-    the page's ETag (forum/caching.py)."""
-    query = (
-        sa.select(
-            Post.id,
-            Post.row_version,
-            _Author.row_version,
-            _Editor.row_version,
-            ExperienceReport.id,
-            ExperienceReport.row_version,
-            _ReportBoard.row_version,
-        )
-        .join(_Author, Post.author_id == _Author.id)
-        .outerjoin(_Editor, Post.edited_by_id == _Editor.id)
-        .outerjoin(ExperienceReport, ExperienceReport.post_id == Post.id)
-        .outerjoin(_ReportBoard, ExperienceReport.board_id == _ReportBoard.id)
-    )
-    rows = db.session.execute(_page_of_posts(query, thread, page, per_page))
-    return [tuple(row) for row in rows]  # plain tuples: their repr is a third of a Row's
 
 
 def _page_of_posts(

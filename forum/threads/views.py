@@ -21,6 +21,7 @@ from forum.pagination import page_of
 from forum.safety.services import matches_crisis_phrase
 from forum.threads import services
 from forum.threads.forms import EditPostForm, ReplyForm, ThreadForm, VisibilityForm
+from forum.threads.versions import list_posts_versions
 from forum.threads.visibility import is_public, may_read_posts
 
 bp = Blueprint("threads", __name__)
@@ -102,7 +103,7 @@ def detail(thread_id: int, slug: str | None = None):
         lambda: (
             (thread.row_version, thread.board.row_version, thread.author.row_version),
             per_page,
-            services.list_posts_versions(thread, number, per_page),
+            list_posts_versions(thread, number, per_page),
         ),
     )
     return not_for_crawlers(response, thread)
