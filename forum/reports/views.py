@@ -16,8 +16,9 @@ from wtforms import SelectChoice
 
 from forum.boards.models import Board
 from forum.boards.services import get_board_or_404
+from forum.caching import for_visitors
 from forum.errors import Conflict, DomainError, NotAllowed
-from forum.extensions import configured_limit, limiter, member_or_address
+from forum.extensions import configured_limit, limiter, member_or_address, utcnow
 from forum.forms import submit_form
 from forum.reports import outcomes as stats
 from forum.reports import services
@@ -181,8 +182,15 @@ def outcomes(slug: str):
     form = OutcomeFilterForm(request.args)
     if not form.validate():
         return render_template("reports/outcomes.html", board=board, form=form, outcomes=None), 400
-    [summary] = stats.summarise_boards([board], form.filters())
-    return render_template("reports/outcomes.html", board=board, form=form, outcomes=summary)
+    filters = form.filters()
+
+    def render() -> str:
+        [summary] = stats.summarise_boards([board], filters)
+        return render_template("reports/outcomes.html", board=board, form=form, outcomes=summary)
+
+    # The board's row version counts every change to its reports (migration 0014); the
+    # date moves "within the last year" on.
+    return for_visitors(render, lambda: (board.row_version, utcnow().date()))
 
 
 @bp.get("/b/<slug>/outcomes.json")
