@@ -9,7 +9,6 @@ from forum.accounts.models import User
 from forum.boards.models import Board
 from forum.extensions import db
 from forum.reports.models import ExperienceReport
-from forum.reports.services import file_report
 from forum.threads.models import Post, Thread
 
 # A column of each table and a new value for it.
@@ -23,31 +22,20 @@ CHANGES = {
 
 
 @pytest.fixture
-def rows(app, make_user):
+def rows(app, treatment, file):
     """One row of each versioned table: a filed experience report brings them all."""
-    author = make_user("versioned-val")
+    post_id = file(treatment)
     with app.app_context():
-        treatment = Board(
-            slug="versioned-treatment",
-            name="Versioned treatment",
-            category="Treatments",
-            description="",
-            aliases=[],
-            position=50,
-            family="injection",
-        )
-        db.session.add(treatment)
-        db.session.commit()
-        answers = {"treatment": treatment, "pain_before": 7, "pain_best": 3, "pgic": 2}
-        post = file_report(
-            author, treatment, "How my injection went", "Text.", answers, visibility="public"
+        post = db.session.get(Post, post_id)
+        report_id = db.session.scalar(
+            sa.select(ExperienceReport.id).where(ExperienceReport.post_id == post_id)
         )
         return {
             User: post.author_id,
             Board: treatment.id,
             Thread: post.thread_id,
-            Post: post.id,
-            ExperienceReport: post.report.id,
+            Post: post_id,
+            ExperienceReport: report_id,
         }
 
 
