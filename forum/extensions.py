@@ -133,6 +133,21 @@ def autocommit_reads(app) -> None:
                 db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
+WRITES = ("INSERT", "UPDATE", "DELETE", "MERGE")
+
+
+@sa.event.listens_for(sa.engine.Engine, "before_cursor_execute")
+def _refuse_writes_outside_a_transaction(conn, cursor, statement, *args):
+    # A GET view that writes without saying so would write piecemeal under
+    # autocommit_reads, and a failure halfway could no longer be rolled back: it fails
+    # loudly instead, before writing anything.
+    if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        if statement.lstrip()[:6].upper().startswith(WRITES):
+            raise RuntimeError(
+                "A read-only request tried to write: mark its view @writes_on_get."
+            )
+
+
 def _view_writes() -> bool:
     view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
     return getattr(view, "writes_on_get", False)

@@ -5,9 +5,9 @@ import sqlalchemy as sa
 from flask import abort
 
 from forum import create_app
-from forum.extensions import db
+from forum.extensions import db, writes_on_get
 from forum.threads.models import Post
-from tests.conftest import base_config, login, sqlite_only
+from tests.conftest import ON_POSTGRESQL, base_config, login, sqlite_only
 
 
 def test_dev_login_refused_outside_debug_and_testing(database_url):
@@ -151,6 +151,33 @@ def test_server_error_rolls_back_and_leaks_nothing(make_app, make_thread):
     with app.app_context():
         body = db.session.scalar(sa.select(Post.body_source).where(Post.thread_id == thread.id))
     assert body == "original"
+
+
+@pytest.mark.parametrize("marked", [False, True])
+def test_a_get_view_writes_only_in_a_transaction_of_its_own(make_app, make_thread, marked):
+    """On PostgreSQL reads run outside a transaction: a GET view that writes unannounced
+    fails before writing anything; one marked @writes_on_get writes in its transaction.
+    (SQLite keeps a transaction for every request: both write there.)"""
+    thread = make_thread(body="original")
+    app = make_app(PROPAGATE_EXCEPTIONS=False)
+
+    def touch():
+        db.session.execute(
+            sa.update(Post).where(Post.thread_id == thread.id).values(body_source="touched")
+        )
+        db.session.commit()
+        return "done"
+
+    app.get("/touch")(writes_on_get(touch) if marked else touch)
+
+    response = app.test_client().get("/touch")
+
+    with app.app_context():
+        body = db.session.scalar(sa.select(Post.body_source).where(Post.thread_id == thread.id))
+    if marked or not ON_POSTGRESQL:
+        assert (response.status_code, body) == (200, "touched")
+    else:
+        assert (response.status_code, body) == (500, "original")
 
 
 def test_forbidden_is_403_with_a_page(make_app):
