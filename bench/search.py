@@ -39,6 +39,9 @@ NAMES = ["RFA", "ESI", "SCS", "rhizotomy", "epidural", "DRG", "SI joint", "media
 QUERIES = {
     "one word": {"q": "sciatica"},
     "synonyms (rhizotomy)": {"q": "rhizotomy"},
+    # Fewer matches than the candidates among the newest posts: PostgreSQL looks further.
+    "synonyms and a word": {"q": "rhizotomy knee"},
+    "a board's alias phrases": {"q": "morphine pump"},
     "two words": {"q": "flare sleep"},
     "phrase": {"q": '"nerve pain"'},
     "rare word": {"q": "fluoroscopy honestly"},

@@ -153,6 +153,12 @@ def test_server_error_rolls_back_and_leaks_nothing(make_app, make_thread):
     assert body == "original"
 
 
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="a PostgreSQL setting")
+def test_postgresql_connections_do_not_jit_compile(app):
+    with app.app_context():
+        assert db.session.scalar(sa.text("SHOW jit")) == "off"
+
+
 @pytest.mark.parametrize("marked", [False, True])
 def test_a_get_view_writes_only_in_a_transaction_of_its_own(make_app, make_thread, marked):
     """On PostgreSQL reads run outside a transaction: a GET view that writes unannounced

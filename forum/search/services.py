@@ -6,8 +6,10 @@ for signed-in members only), ranked by relevance or newest first, with an
 excerpt whose matching words are marked."""
 
 import dataclasses
+import math
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from markupsafe import Markup, escape
@@ -39,6 +41,13 @@ class Hit:
 CANDIDATES = 1000
 # PostgreSQL looks for them among the newest this many times CANDIDATES posts first.
 RECENT_WINDOW_FACTOR = 10
+# How far past the expected length a walk over older posts goes, so that it seldom falls
+# short (density varies from one stretch of posts to the next).
+WALK_MARGIN = 1.5
+# What the full-text index costs per post it hands over, in posts walked: its rows are
+# random reads, each rechecked (phrases) from its stored vector, where a walk reads rows
+# in order (10-12 against 2.6 µs a post, at a million posts).
+INDEXED_POST_COST = 4
 
 
 @dataclass(frozen=True)
@@ -85,27 +94,20 @@ def search_posts(
     query = parse_query(text, board_synonyms(boards))
     candidates = candidates or CANDIDATES
     if db.engine.dialect.name == "postgresql" and board is None:
-        matches = _postgresql(query)
-        # First among the newest posts only: a treatment's names fill the candidates
-        # there. Too few matches (a rare word, a phrase whose words are common but seldom
-        # side by side): all matches, found through the full-text index.
-        window = RECENT_WINDOW_FACTOR * candidates
-        recent = _newest_posts(window)
-        rows = _search_page(matches, viewer, board, sort, page, per_page, candidates, recent)
-        # (A forum smaller than the window was searched whole already.)
-        if (rows[0].total if rows else 0) < candidates and (not rows or rows[0].seen == window):
-            everything = dataclasses.replace(matches, newest=(Post.id + 0).desc())
-            rows = _search_page(everything, viewer, board, sort, page, per_page, candidates)
-    else:
-        # FTS5 hands matches over newest first (by rowid) whatever their number. On
-        # PostgreSQL a board's newest posts are not a range of ids: the planner chooses.
-        backend = _postgresql if db.engine.dialect.name == "postgresql" else _sqlite
-        rows = _search_page(backend(query), viewer, board, sort, page, per_page, candidates)
-    hits = [Hit(row.Post, _marked(row[1])) for row in rows[:per_page]]
+        return _search_newest_first(query, viewer, sort, page, per_page, candidates)
+    # FTS5 hands matches over newest first (by rowid) whatever their number. On
+    # PostgreSQL a board's newest posts are not a range of ids: the planner chooses.
+    backend = _postgresql if db.engine.dialect.name == "postgresql" else _sqlite
+    rows = _search_page(backend(query), viewer, board, sort, page, per_page, candidates)
+    return _page_results(query, rows, page, per_page, candidates)
+
+
+def _page_results(query, rows, page, per_page, candidates) -> Results:
+    """Results from _search_page's rows."""
     total = rows[0].total if rows else 0
     return Results(
         query,
-        hits,
+        [Hit(row.Post, _marked(row[1])) for row in rows[:per_page]],
         page,
         per_page,
         has_next=len(rows) > per_page,
@@ -114,27 +116,120 @@ def search_posts(
     )
 
 
-def _newest_posts(count: int) -> sa.Subquery:
-    """PostgreSQL: the newest `count` posts, under the table's own name so that the
-    full-text expressions (which name posts.search_vector) read them: a walk of the
-    primary key that stops after `count` rows, whatever the planner expects to match."""
-    return (
-        sa.select(
-            Post.id,
-            Post.thread_id,
-            Post.state,
-            Post.position,
-            sa.literal_column("posts.search_vector").label("search_vector"),
-        )
-        .order_by(Post.id.desc())
-        .limit(count)
-        .subquery("posts")
+def _search_newest_first(query, viewer, sort, page, per_page, candidates) -> Results:
+    """PostgreSQL, every board: the newest posts are walked first, where a treatment's
+    names fill the candidates in one statement.
+
+    The full-text index hands over every post that has the words, in no useful order,
+    each a random read, rechecked from its stored vector when the query has phrases (the
+    index knows no positions): for "rhizotomy knee" it rechecked 57,000 posts at a
+    million, in half a second. So when the newest posts hold too few matches, their
+    density sizes a walk over older ones, for as long as walking looks cheaper than the
+    index; the rest (a rare word, a phrase whose words are common but seldom side by
+    side) is left to the index. Every post is looked at by a walk or by the index."""
+    matches = _postgresql(query)
+    window = RECENT_WINDOW_FACTOR * candidates
+    rows = _search_page(matches, viewer, None, sort, page, per_page, candidates, window)
+    if rows and (rows[0].total >= candidates or rows[0].unwalked is None):
+        return _page_results(query, rows, page, per_page, candidates)
+    if rows:
+        newest = list(map(_Candidate, rows[0].known_ids, rows[0].known_ranks))
+        found = _older_matches(matches, viewer, candidates, newest, window, rows[0].unwalked)
+    else:  # no match among the newest posts (or a page past the last): no density to go by
+        found = _indexed_matches(matches, viewer, candidates, None)
+    ranked = _ranked(found, sort)
+    first = (page - 1) * per_page
+    return Results(
+        query,
+        _hits(matches, viewer, [candidate.id for candidate in ranked[first : first + per_page]]),
+        page,
+        per_page,
+        has_next=len(ranked) > first + per_page,
+        total=len(found),
+        capped=len(found) >= candidates,
     )
 
 
-def _search_page(matches, viewer, board, sort, page, per_page, candidates, within=None):
-    """One page of the candidates (the newest `candidates` matches `viewer` may read, among
-    the posts of `within` if given), ranked, as (post, excerpt, total) rows."""
+class _Candidate(NamedTuple):
+    id: int
+    rank: float
+
+
+def _older_matches(matches, viewer, wanted: int, found: list, walked: int, start: int) -> list:
+    """`found`: the matches among the `walked` newest posts, too few; `start`: the newest
+    post not walked. The newest `wanted` matches, as (id, rank), newest first."""
+    posts = _next_walk(len(found), walked, wanted - len(found), start)
+    while posts is not None:
+        walk = _walk(matches, viewer, wanted - len(found), posts, start)
+        rows = db.session.execute(walk).all()
+        found = found + rows
+        if len(found) >= wanted or (rows and rows[0].unwalked is None):
+            return found  # enough, or every post was walked
+        if not rows:
+            break  # the density fell: the index, from where this walk started
+        walked, start = walked + posts, rows[0].unwalked
+        posts = _next_walk(len(found), walked, wanted - len(found), start)
+    return found + _indexed_matches(matches, viewer, wanted - len(found), start)
+
+
+def _next_walk(found: int, walked: int, missing: int, older: int) -> int | None:
+    """How many older posts to walk for the `missing` matches, judging by the `found`
+    among the `walked` newest; None when the index should find them instead. About
+    `older` posts are left (ids count up from one): the index would hand over at least
+    the matches among them."""
+    density = found / walked
+    posts = math.ceil(missing / density * WALK_MARGIN)
+    if posts > INDEXED_POST_COST * density * older:
+        return None
+    return posts
+
+
+def _walk(matches, viewer, wanted: int, posts: int, start: int) -> sa.Select:
+    """PostgreSQL: the newest `wanted` matches among `posts` posts walked from id `start`
+    down, as (id, rank, the next walk's start: None when this one reaches the oldest)."""
+    window = _newest_posts(posts, start)
+    return _matching(matches, viewer, None, wanted, window).add_columns(
+        _unwalked(posts, start).label("unwalked")
+    )
+
+
+def _indexed_matches(matches, viewer, wanted: int, up_to: int | None) -> list:
+    """PostgreSQL: the newest `wanted` matches with ids up to `up_to` (all, if None),
+    found through the full-text index: its matches sorted (`id + 0`), not the primary key
+    walked on to the oldest post."""
+    indexed = dataclasses.replace(matches, newest=(Post.id + 0).desc())
+    return db.session.execute(_matching(indexed, viewer, None, wanted, up_to=up_to)).all()
+
+
+def _newest_posts(count: int, start: int | None = None) -> sa.Subquery:
+    """PostgreSQL: the newest `count` posts (from id `start` down, if given), under the
+    table's own name so that the full-text expressions (which name posts.search_vector)
+    read them: a walk of the primary key that stops after `count` rows, whatever the
+    planner expects to match."""
+    newest = sa.select(
+        Post.id,
+        Post.thread_id,
+        Post.state,
+        Post.position,
+        sa.literal_column("posts.search_vector").label("search_vector"),
+    )
+    if start is not None:
+        newest = newest.where(Post.id <= start)
+    return newest.order_by(Post.id.desc()).limit(count).subquery("posts")
+
+
+def _unwalked(count: int, start: int | None = None) -> sa.ScalarSelect:
+    """The id of the newest post older than those _newest_posts(count, start) walks:
+    where the next walk starts. None when that one reaches the oldest post."""
+    newest = sa.select(Post.id).order_by(Post.id.desc()).offset(count).limit(1)
+    if start is not None:
+        newest = newest.where(Post.id <= start)
+    return newest.scalar_subquery()
+
+
+def _matching(matches, viewer, board, wanted: int, within=None, up_to=None) -> sa.Select:
+    """The newest `wanted` matches `viewer` may read, as (id, rank): among the posts of
+    `within` if given, else among all posts (with ids up to `up_to`, if given)."""
     post = Post if within is None else aliased(Post, within)
     newest = matches.newest if within is None else post.id.desc()
     readable = (
@@ -147,23 +242,48 @@ def _search_page(matches, viewer, board, sort, page, per_page, candidates, withi
             thread_is_readable_by(viewer),
             post.position.is_not(None),
         )
+        .order_by(newest)
+        .limit(wanted)
     )
-    readable = readable.order_by(newest).limit(candidates)
     if board is not None:
         readable = readable.where(Thread.board_id == board.id)
-    ranked = readable.subquery()
+    if up_to is not None:
+        readable = readable.where(post.id <= up_to)
+    return readable
+
+
+def _search_page(matches, viewer, board, sort, page, per_page, candidates, window=None):
+    """One page of the candidates (the newest `candidates` matches `viewer` may read,
+    among the newest `window` posts if given), ranked, as (post, excerpt, total) rows.
+    With a window, also the newest post past it (unwalked) and, when the window holds too
+    few matches, the ids and ranks of them all (known_ids, known_ranks), to look further."""
+    within = None if window is None else _newest_posts(window)
+    ranked = _matching(matches, viewer, board, candidates, within).subquery()
     order = (ranked.c.id.desc(),) if sort == "newest" else (ranked.c.rank, ranked.c.id)
+    first = (page - 1) * per_page
     found = (
-        sa.select(ranked.c.id, ranked.c.rank, sa.func.count().over().label("total"))
+        sa.select(
+            ranked.c.id,
+            ranked.c.rank,
+            sa.func.count().over().label("total"),
+            *([] if window is None else _known(ranked, order)),
+        )
         .order_by(*order)
         .limit(per_page + 1)
-        .offset((page - 1) * per_page)
+        .offset(first)
         .subquery()
     )
-    # How many posts the candidates were looked for among (None: all of them).
-    seen = sa.null() if within is None else sa.select(sa.func.count()).select_from(within)
+    columns = [Post, matches.page_excerpt, found.c.total]
+    if window is not None:
+        # On the page's first row only, and only when needed: parsing them costs.
+        needed = sa.and_(found.c.total < candidates, found.c.place == first + 1)
+        columns += [
+            _unwalked(window).label("unwalked"),
+            sa.case((needed, found.c.known_ids)).label("known_ids"),
+            sa.case((needed, found.c.known_ranks)).label("known_ranks"),
+        ]
     return db.session.execute(
-        sa.select(Post, matches.page_excerpt, found.c.total, seen.label("seen"))
+        sa.select(*columns)
         .join(found, found.c.id == Post.id)
         .options(
             joinedload(Post.thread).joinedload(Thread.board),
@@ -172,6 +292,47 @@ def _search_page(matches, viewer, board, sort, page, per_page, candidates, withi
         )
         .order_by(*((Post.id.desc(),) if sort == "newest" else (found.c.rank, Post.id)))
     ).all()
+
+
+def _known(ranked, order) -> list:
+    """Every candidate's id and rank (two arrays in the same order, known_ids and
+    known_ranks) and each one's place in the page order."""
+    return [
+        sa.func.array_agg(ranked.c.id).over().label("known_ids"),
+        sa.func.array_agg(ranked.c.rank).over().label("known_ranks"),
+        sa.func.row_number().over(order_by=order).label("place"),
+    ]
+
+
+def _ranked(found: list, sort: str) -> list:
+    """Candidates in the page's order, as _search_page ranks them (ties by id)."""
+    if sort == "newest":
+        return sorted(found, key=lambda candidate: candidate.id, reverse=True)
+    return sorted(found, key=lambda candidate: (candidate.rank, candidate.id))
+
+
+def _hits(matches, viewer, ids: list[int]) -> list[Hit]:
+    """The posts of `ids`, in that order, with their excerpts; asked again whether `viewer`
+    may read them, since one may have been hidden since it was found."""
+    if not ids:
+        return []
+    rows = db.session.execute(
+        sa.select(Post, matches.page_excerpt)
+        .join(Thread, Thread.id == Post.thread_id)
+        .where(
+            Post.id.in_(ids),
+            post_is_public(Post),
+            thread_is_readable_by(viewer),
+            Post.position.is_not(None),
+        )
+        .options(
+            joinedload(Post.thread).joinedload(Thread.board),
+            joinedload(Post.author),
+            defer(Post.body_source),
+        )
+    ).all()
+    by_id = {row.Post.id: row for row in rows}
+    return [Hit(by_id[id].Post, _marked(by_id[id][1])) for id in ids if id in by_id]
 
 
 @dataclass(frozen=True)
@@ -245,12 +406,18 @@ _english = sa.literal_column("'english'::regconfig")
 
 
 def _tsquery(query: SearchQuery):
-    """Each alternative as a phrase query, OR within a group, AND between groups."""
+    """Each alternative as a phrase query, OR within a group, AND between groups.
+
+    The words are written into the statement (they are letters and digits only, see
+    forum/search/query.py), not bound: psycopg prepares a statement run five times, and
+    the generic plan PostgreSQL then settles on cannot fold bound words into a constant
+    query. It would parse and stem every phrase again for each row it reads (ten times
+    slower on a walk over the newest posts), and estimate matches without the words."""
     combined = None
     for group in query.groups:
         either = None
         for alt in group:
-            term = sa.func.phraseto_tsquery(_english, alt.text)
+            term = sa.func.phraseto_tsquery(_english, sa.literal(alt.text, literal_execute=True))
             either = term if either is None else either.op("||")(term)
         combined = either if combined is None else combined.op("&&")(either)
     return combined

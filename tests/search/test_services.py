@@ -11,7 +11,7 @@ from forum.moderation.services import decide_on_post, rename_thread
 from forum.search.services import search_posts
 from forum.threads.models import Post, Thread
 from forum.threads.services import create_thread, edit_post, get_post_or_404, reply_to_thread
-from tests.conftest import first_post_id
+from tests.conftest import ON_POSTGRESQL, first_post_id
 
 
 def _found(text: str, **options) -> list[int]:
@@ -208,3 +208,104 @@ def test_only_the_newest_matches_are_ranked_and_the_results_say_so(app, make_thr
     assert {hit.post.id for hit in capped.hits} <= {reply.id for reply in replies[1:]}
     assert (everything.total, everything.capped) == (5, False)
     assert [hit.post.id for hit in newest.hits] == [r.id for r in reversed(replies[1:])]
+
+
+# -- PostgreSQL looks past the newest posts ----------------------------------------------
+
+
+def _diary(make_thread, make_post, posts: str) -> list[int]:
+    """A thread whose replies, oldest first, mention sedation where `posts` has an "s"
+    (anything else: a reply that does not); the ids of the sedation replies, newest first."""
+    thread = make_thread(title="Recovery diary", body="Day one.")
+    replies = [
+        (make_post(thread, body="Sedation again." if kind == "s" else "Slept badly."), kind)
+        for kind in posts
+    ]
+    return [reply.id for reply, kind in reversed(replies) if kind == "s"]
+
+
+@pytest.fixture
+def small_window(monkeypatch):
+    """The newest posts looked at first are only as many as the candidates; records
+    whether the search had to look further (on PostgreSQL)."""
+    from forum.search import services
+
+    monkeypatch.setattr(services, "RECENT_WINDOW_FACTOR", 1)
+    further = []
+
+    def older_matches(*args):
+        further.append(args)
+        return original(*args)
+
+    original = services._older_matches
+    monkeypatch.setattr(services, "_older_matches", older_matches)
+    return further
+
+
+@pytest.mark.parametrize("index_cost", [0, 10**9], ids=["index", "walks"])
+def test_too_few_matches_among_the_newest_posts_finds_the_newest_further_back(
+    app, make_thread, make_post, small_window, monkeypatch, index_cost
+):
+    """With 2 matches among the 4 newest posts, the next 2 are looked for further back,
+    by walking older posts or through the index: either way the newest 4 are ranked."""
+    monkeypatch.setattr("forum.search.services.INDEXED_POST_COST", index_cost)
+    sedation = _diary(make_thread, make_post, "ssnsnsnnsnsn")
+
+    with app.app_context():
+        newest = search_posts("sedation", list_boards(), sort="newest", candidates=4, per_page=3)
+        second = search_posts("sedation", list_boards(), page=2, candidates=4, per_page=3)
+        ranked = search_posts("sedation", list_boards(), candidates=4, per_page=4)
+
+    assert [hit.post.id for hit in newest.hits] == sedation[:3]
+    assert (newest.total, newest.capped, newest.has_next) == (4, True, True)
+    assert {hit.post.id for hit in ranked.hits} == set(sedation[:4])
+    assert [hit.post.id for hit in second.hits] == [hit.post.id for hit in ranked.hits][3:]
+    assert all("<mark>Sedation</mark>" in str(hit.excerpt) for hit in ranked.hits)
+    assert bool(small_window) == ON_POSTGRESQL
+
+
+@pytest.mark.parametrize("index_cost", [0, 10**9], ids=["index", "walks"])
+def test_matches_far_behind_a_run_of_other_posts_are_all_found(
+    app, make_thread, make_post, small_window, monkeypatch, index_cost
+):
+    """One match among the newest posts, then more posts without one than a walk takes:
+    the oldest matches are still found, and the count is exact below the cap."""
+    monkeypatch.setattr("forum.search.services.INDEXED_POST_COST", index_cost)
+    sedation = _diary(make_thread, make_post, "ss" + "n" * 20 + "snnn")
+
+    with app.app_context():
+        found = search_posts("sedation", list_boards(), sort="newest", candidates=4)
+
+    assert [hit.post.id for hit in found.hits] == sedation
+    assert (found.total, found.capped, found.has_next) == (3, False, False)
+    assert bool(small_window) == ON_POSTGRESQL
+
+
+def test_no_match_among_the_newest_posts_finds_the_older_ones(
+    app, make_thread, make_post, small_window
+):
+    sedation = _diary(make_thread, make_post, "sns" + "n" * 8)
+
+    with app.app_context():
+        found = search_posts("sedation", list_boards(), sort="newest", candidates=4)
+
+    assert [hit.post.id for hit in found.hits] == sedation
+    assert (found.total, found.capped) == (2, False)
+
+
+def test_a_walk_that_reaches_the_oldest_post_ends_the_search(
+    app, make_thread, make_post, small_window, monkeypatch
+):
+    """Walking on to the oldest post has looked at every post: the index is not asked."""
+    monkeypatch.setattr("forum.search.services.INDEXED_POST_COST", 10**9)
+    monkeypatch.setattr(
+        "forum.search.services._indexed_matches", lambda *args: pytest.fail("index asked")
+    )
+    sedation = _diary(make_thread, make_post, "snnsnnn")
+
+    with app.app_context():
+        found = search_posts("sedation", list_boards(), sort="newest", candidates=4)
+
+    assert [hit.post.id for hit in found.hits] == sedation
+    assert (found.total, found.capped) == (2, False)
+    assert bool(small_window) == ON_POSTGRESQL
