@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, request
+from flask import abort, current_app, has_request_context, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
@@ -59,6 +59,15 @@ def utcnow() -> datetime:
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+def first_or_404(statement: sa.Select, params: dict):
+    """The first entity a statement built once with bound parameters finds, or 404
+    (Flask-SQLAlchemy's own first_or_404 takes no parameters)."""
+    found = db.session.scalars(statement, params).first()
+    if found is None:
+        abort(404)
+    return found
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

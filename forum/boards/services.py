@@ -6,11 +6,10 @@ from itertools import groupby
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import abort
 from sqlalchemy.orm import joinedload
 
 from forum.boards.models import Board
-from forum.extensions import db
+from forum.extensions import db, first_or_404
 from forum.moderation.log import log_action
 from forum.threads.models import Thread
 
@@ -32,10 +31,7 @@ def list_boards() -> list[Board]:
 
 
 def get_board_or_404(slug: str) -> Board:
-    board = db.session.scalars(_board_by_slug(), {"slug": slug}).first()
-    if board is None:
-        abort(404)
-    return board
+    return first_or_404(_board_by_slug(), {"slug": slug})
 
 
 @cache

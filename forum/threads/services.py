@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from functools import cache
 
 import sqlalchemy as sa
-from flask import abort, current_app
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, joinedload
 
@@ -14,7 +14,7 @@ from forum.accounts.models import User
 from forum.boards.models import Board
 from forum.content import quote_markdown, render_markdown
 from forum.errors import Conflict, DomainError, NotAllowed
-from forum.extensions import UTCDateTime, db, utcnow
+from forum.extensions import UTCDateTime, db, first_or_404, utcnow
 from forum.moderation.log import log_action
 from forum.moderation.sanctions import check_can_participate, may_participate
 from forum.notifications.fanout import mentionable_names, notify_new_post, notify_references
@@ -46,10 +46,7 @@ def list_threads(board: Board, page: int, per_page: int) -> Page:
 
 
 def get_thread_or_404(thread_id: int) -> Thread:
-    thread = db.session.scalars(_thread_with_board_and_author(), {"thread_id": thread_id}).first()
-    if thread is None:
-        abort(404)
-    return thread
+    return first_or_404(_thread_with_board_and_author(), {"thread_id": thread_id})
 
 
 @cache
