@@ -59,6 +59,10 @@ def utcnow() -> datetime:
 
 
 db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address)
 
 
 def first_or_404(statement: sa.Select, params: dict):
@@ -68,10 +72,6 @@ def first_or_404(statement: sa.Select, params: dict):
     if found is None:
         abort(404)
     return found
-migrate = Migrate()
-login_manager = LoginManager()
-csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address)
 
 
 def member_or_address() -> str:
