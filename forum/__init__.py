@@ -29,10 +29,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     development = app.debug or app.testing
 
     # Extensions
-    from forum.extensions import autocommit_reads, csrf, db, limiter, login_manager, migrate
+    from forum.extensions import (
+        autocommit_reads,
+        csrf,
+        db,
+        limiter,
+        login_manager,
+        migrate,
+        ping_idle_connections,
+    )
 
     db.init_app(app)
     autocommit_reads(app)
+    ping_idle_connections(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
@@ -136,12 +145,12 @@ def _finish_config(app: Flask) -> None:
         os.makedirs(app.instance_path, exist_ok=True)
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 15}})
     else:
-        # Without pre-ping, the first request after a database restart fails in every worker.
-        # JIT compiling pays off for long analytical queries, never for a forum's: it cost
-        # a search that falls back to the full-text index 20-30 ms and bought nothing.
+        # Connections idle for a while are pinged before use (ping_idle_connections), not
+        # every one (pool_pre_ping). JIT compiling pays off for long analytical queries,
+        # never for a forum's: it cost a search that falls back to the full-text index
+        # 20-30 ms and bought nothing.
         app.config.setdefault(
-            "SQLALCHEMY_ENGINE_OPTIONS",
-            {"pool_pre_ping": True, "connect_args": {"options": "-c jit=off"}},
+            "SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"options": "-c jit=off"}}
         )
 
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")

@@ -123,10 +123,17 @@ def _rendered(etag: str, render: Callable[[], str]) -> str:
     return page
 
 
+def tags_this_page() -> bool:
+    """Whether for_visitors tags the page being asked for: a visitor's, unless it will show
+    a waiting message. A view may start from its versions then (they read the rows the
+    page shows), and load the rest only to render."""
+    return not current_user.is_authenticated and not session.get("_flashes")
+
+
 def visitor_etag(versions: Callable[[], object]) -> str | None:
     """The fingerprint of a visitor's page made from `versions()`; None for a member's page
     or one that will show a waiting message (then `versions` is not called)."""
-    if current_user.is_authenticated or session.get("_flashes"):
+    if not tags_this_page():
         return None
     digest = hashlib.blake2b(digest_size=16)
     digest.update(_build_id().encode())

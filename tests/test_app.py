@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 from flask import abort
 
-from forum import create_app
+from forum import create_app, extensions
 from forum.extensions import db, writes_on_get
 from forum.threads.models import Post
 from tests.conftest import ON_POSTGRESQL, base_config, login, sqlite_only
@@ -41,10 +41,57 @@ def test_environment_variables_override_defaults(monkeypatch, database_url):
         db.engine.dispose()
 
 
-def test_postgres_urls_use_psycopg_and_pre_ping(database_url):
+def test_postgres_urls_use_psycopg(database_url):
     app = create_app(base_config("postgresql://u@127.0.0.1:1/x"))
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
-    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
+
+
+def _as_after_a_restart(app) -> int:
+    """Close every connection the app holds to the database from the server's side, as a
+    restart does; returns how many."""
+    killer = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"], poolclass=sa.pool.NullPool)
+    with killer.connect() as connection:
+        killed = connection.scalar(
+            sa.text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    killer.dispose()
+    return killed
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="PostgreSQL connections")
+def test_a_connection_lost_while_idle_is_replaced_before_use(app, make_thread, monkeypatch):
+    thread = make_thread(title="Read after a restart")
+    client = app.test_client()
+    assert client.get(f"/t/{thread.id}").status_code == 301
+    monkeypatch.setattr(extensions, "PING_AFTER_IDLE_SECONDS", 0.0)  # every one is idle
+    assert _as_after_a_restart(app) >= 1
+
+    response = client.get(f"/t/{thread.id}")
+
+    assert response.status_code == 301  # answered from the database, not a 503
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="PostgreSQL connections")
+def test_a_connection_lost_between_busy_uses_fails_one_request_cleanly(
+    app, make_thread, monkeypatch
+):
+    """A connection in steady use is not pinged: a restart between two uses fails the
+    request that finds it gone, as one during the restart does, and the next one works."""
+    thread = make_thread(title="Read after a restart")
+    client = app.test_client()
+    assert client.get(f"/t/{thread.id}").status_code == 301
+    monkeypatch.setattr(extensions, "PING_AFTER_IDLE_SECONDS", 3600.0)  # none is idle
+    assert _as_after_a_restart(app) >= 1
+
+    failed = client.get(f"/t/{thread.id}")
+    again = client.get(f"/t/{thread.id}")
+
+    assert failed.status_code == 503
+    assert failed.headers["Retry-After"] == "5"
+    assert again.status_code == 301
 
 
 def test_session_cookie_is_httponly_and_lax(client, member):

@@ -58,6 +58,23 @@ def test_a_visitor_asking_again_gets_304_and_no_body(client, thread, page):
     assert again.headers["ETag"] == etag
 
 
+@pytest.mark.parametrize("page", ["home", "board", "thread"])
+def test_a_visitors_current_copy_costs_one_statement(client, thread, page, count_queries):
+    """Whether asked with an ETag (304) or served from the rendered pages (200), a copy
+    that is current is found out with one statement: the rows' versions, with the board
+    or thread read in the same statement."""
+    path = {"home": "/", "board": _board_path(client.application, thread)}.get(page)
+    path = path or _thread_path(thread)
+    etag = client.get(path).headers["ETag"]
+
+    with count_queries() as revalidated:
+        assert _get(client, path, etag).status_code == 304
+    with count_queries() as served:
+        assert client.get(path).status_code == 200
+
+    assert len(revalidated) == len(served) == 1
+
+
 def test_a_new_reply_makes_the_visitors_copy_stale(client, thread, make_post):
     etag = client.get(_thread_path(thread)).headers["ETag"]
     make_post(thread, body="News from the clinic today.")

@@ -12,7 +12,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 from forum.boards.services import get_board_or_404
-from forum.caching import for_visitors
+from forum.caching import for_visitors, tags_this_page
 from forum.errors import Conflict, NotAllowed
 from forum.extensions import configured_limit, limiter, member_or_address
 from forum.forms import EmptyForm, submit_form
@@ -21,7 +21,7 @@ from forum.pagination import page_of
 from forum.safety.services import matches_crisis_phrase
 from forum.threads import services
 from forum.threads.forms import EditPostForm, ReplyForm, ThreadForm, VisibilityForm
-from forum.threads.versions import list_posts_versions
+from forum.threads.versions import thread_head_or_404
 from forum.threads.visibility import is_public, may_read_posts
 
 bp = Blueprint("threads", __name__)
@@ -69,7 +69,16 @@ def members_only_page(thread):
 @bp.get("/t/<int:thread_id>")
 @bp.get("/t/<int:thread_id>/<slug>")
 def detail(thread_id: int, slug: str | None = None):
-    thread = services.get_thread_or_404(thread_id)
+    number = request.args.get("page", 1, type=int)
+    per_page = current_app.config["POSTS_PER_PAGE"]
+    # A visitor's page starts from the thread's head: who may read it and its page's row
+    # versions in one statement, so a copy that is current costs nothing more. A member's
+    # page is never cached: it starts from the thread itself.
+    from_head = tags_this_page()
+    if from_head:
+        thread = thread_head_or_404(thread_id, number, per_page)
+    else:
+        thread = services.get_thread_or_404(thread_id)
     if not services.can_view_thread(current_user, thread):
         abort(404)
     if slug != thread.slug:
@@ -78,9 +87,7 @@ def detail(thread_id: int, slug: str | None = None):
             301,
         )
     if not may_read_posts(current_user, thread):
-        return members_only_page(thread)
-    number = request.args.get("page", 1, type=int)
-    per_page = current_app.config["POSTS_PER_PAGE"]
+        return members_only_page(services.get_thread_or_404(thread_id))
     visibility_form = None
     if services.can_change_visibility(current_user, thread):
         # The button offers the other choice.
@@ -88,24 +95,18 @@ def detail(thread_id: int, slug: str | None = None):
         visibility_form = VisibilityForm(data={"visibility": other})
 
     def render() -> str:
-        page = services.list_posts(thread, number, per_page, viewer=current_user)
+        loaded = services.get_thread_or_404(thread_id) if from_head else thread
+        page = services.list_posts(loaded, number, per_page, viewer=current_user)
         return render_template(
             "threads/detail.html",
-            thread=thread,
+            thread=loaded,
             page=page,
             reply_form=ReplyForm() if not page.has_next else None,
             visibility_form=visibility_form,
             public=is_public(thread),
         )
 
-    response = for_visitors(
-        render,
-        lambda: (
-            (thread.row_version, thread.board.row_version, thread.author.row_version),
-            per_page,
-            list_posts_versions(thread, number, per_page),
-        ),
-    )
+    response = for_visitors(render, lambda: (per_page, thread.versions))
     return not_for_crawlers(response, thread)
 
 

@@ -9,7 +9,7 @@ from forum.boards.models import Board
 from forum.extensions import db, utcnow
 from forum.threads.models import Thread
 from forum.threads.services import list_threads
-from forum.threads.versions import list_threads_versions
+from forum.threads.versions import board_page_versions
 
 
 def _listed_order(board_id: int) -> list[int]:
@@ -57,7 +57,7 @@ def test_every_page_from_first_to_last_shows_the_right_threads_in_order(
             assert all(len(page) == per_page for page in shown[:-1])
             # A visitor's copy of each page is tagged by the versions of the same threads.
             versions = [
-                [row[0] for row in list_threads_versions(board_row, number, per_page)]
+                [row[0] for row in board_page_versions(board.slug, number, per_page)[1]]
                 for number in range(1, pages + 1)
             ]
             assert versions == shown, per_page

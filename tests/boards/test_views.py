@@ -1,10 +1,12 @@
 import re
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from forum.extensions import db, utcnow
 from forum.threads.models import Thread
+from tests.conftest import login
 
 
 def test_home_lists_boards_by_category_with_counts_and_latest_activity(
@@ -81,6 +83,13 @@ def test_board_paginates_25_threads_and_404s_past_the_end(client, make_board, ma
     assert second.get_data(as_text=True).count('class="thread-row') == 1
     assert client.get("/b/many?page=3").status_code == 404
     assert client.get("/b/many?page=0").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/b/no-such-board", "/b/no-such-board?page=2"])
+def test_a_board_that_does_not_exist_is_404_for_visitors_and_members(client, member, path):
+    assert client.get(path).status_code == 404
+    login(client, member)
+    assert client.get(path).status_code == 404
 
 
 def test_empty_board_invites_the_first_thread(client, make_board):

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from forum.extensions import db
 from forum.threads.models import Post, Thread
 from forum.threads.services import list_posts
-from forum.threads.versions import list_posts_versions
+from forum.threads.versions import thread_head_or_404
 
 
 def test_the_versions_name_the_posts_of_every_page(app, make_thread, make_post, member):
@@ -34,7 +34,7 @@ def test_the_versions_name_the_posts_of_every_page(app, make_thread, make_post, 
                 for number in range(1, pages + 1)
             ]
             versions = [
-                [row[0] for row in list_posts_versions(thread_row, number, per_page)]
+                [row[0] for row in thread_head_or_404(thread.id, number, per_page).versions[1]]
                 for number in range(1, pages + 1)
             ]
             assert versions == shown, per_page
