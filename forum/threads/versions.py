@@ -78,6 +78,7 @@ def board_page_versions(slug: str, page: int, per_page: int) -> tuple:
         thread_count = db.session.scalar(_board_thread_count(), {"slug": slug})
         if thread_count is None:
             raise NotFound()
+        check_page(page, thread_count, per_page)
         oldest_first, window = _listing_window(thread_count, page, per_page)
     rows = db.session.execute(_board_page(oldest_first), {"slug": slug, **window}).all()
     if not rows:
