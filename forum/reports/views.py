@@ -4,6 +4,7 @@ import io
 from flask import (
     Blueprint,
     abort,
+    current_app,
     jsonify,
     make_response,
     redirect,
@@ -188,9 +189,14 @@ def outcomes(slug: str):
         [summary] = stats.summarise_boards([board], filters)
         return render_template("reports/outcomes.html", board=board, form=form, outcomes=summary)
 
-    # The board's row version counts every change to its reports (migration 0014); the
-    # date moves "within the last year" on.
-    return for_visitors(render, lambda: (board.row_version, utcnow().date()))
+    return for_visitors(render, lambda: outcomes_version([board]))
+
+
+def outcomes_version(boards: list[Board]) -> tuple:
+    """What summaries of these boards' outcomes are made from, for visitors' ETags (the
+    filters are in the address): a board's row version counts every change to its reports
+    (migration 0014), and the date moves "within the last year" on."""
+    return tuple(board.row_version for board in boards), utcnow().date()
 
 
 @bp.get("/b/<slug>/outcomes.json")
@@ -200,19 +206,27 @@ def outcomes_json(slug: str):
     if not form.validate():
         return jsonify(error=form.first_error()), 400
     filters = form.filters()
-    [summary] = stats.summarise_boards([board], filters)
-    return jsonify(
-        treatment={"slug": board.slug, "name": board.name},
-        filters=filters.as_dict(),
-        reports=summary.n,
-        suppressed=summary.suppressed,
-        minimum_reports=stats.MIN_N,
-        note=stats.NOTE,
-        licence=stats.LICENCE,
-        licence_url=stats.LICENCE_URL,
-        source=url_for("reports.outcomes", slug=board.slug, _external=True),
-        cells=stats.cells(summary),
-    )
+
+    def render() -> str:
+        [summary] = stats.summarise_boards([board], filters)
+        return current_app.json.dumps(
+            {
+                "treatment": {"slug": board.slug, "name": board.name},
+                "filters": filters.as_dict(),
+                "reports": summary.n,
+                "suppressed": summary.suppressed,
+                "minimum_reports": stats.MIN_N,
+                "note": stats.NOTE,
+                "licence": stats.LICENCE,
+                "licence_url": stats.LICENCE_URL,
+                "source": url_for("reports.outcomes", slug=board.slug, _external=True),
+                "cells": stats.cells(summary),
+            }
+        ) + "\n"  # as jsonify ends it
+
+    response = for_visitors(render, lambda: outcomes_version([board]))
+    response.content_type = "application/json"
+    return response
 
 
 @bp.get("/b/<slug>/outcomes.csv")
@@ -221,13 +235,18 @@ def outcomes_csv(slug: str):
     form = OutcomeFilterForm(request.args)
     if not form.validate():
         return form.first_error(), 400, {"Content-Type": "text/plain; charset=utf-8"}
-    [summary] = stats.summarise_boards([board], form.filters())
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=stats.CELL_FIELDS, lineterminator="\n")
-    writer.writeheader()
-    for cell in stats.cells(summary):
-        writer.writerow({**cell, "suppressed": str(cell["suppressed"]).lower()})
-    response = make_response(buffer.getvalue())
+    filters = form.filters()
+
+    def render() -> str:
+        [summary] = stats.summarise_boards([board], filters)
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=stats.CELL_FIELDS, lineterminator="\n")
+        writer.writeheader()
+        for cell in stats.cells(summary):
+            writer.writerow({**cell, "suppressed": str(cell["suppressed"]).lower()})
+        return buffer.getvalue()
+
+    response = for_visitors(render, lambda: outcomes_version([board]))
     response.content_type = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = (
         f'attachment; filename="firsthand-{board.slug}-outcomes.csv"'
@@ -252,5 +271,11 @@ def compare():
         return render_template("reports/compare.html", error=error.message, **context), 400
     if not form.validate():
         return render_template("reports/compare.html", **context), 400
-    context["summaries"] = stats.summarise_boards(chosen, form.filters())
-    return render_template("reports/compare.html", **context)
+    filters = form.filters()
+
+    def render() -> str:
+        summaries = stats.summarise_boards(chosen, filters)
+        return render_template("reports/compare.html", **{**context, "summaries": summaries})
+
+    # The picker names every treatment.
+    return for_visitors(render, lambda: outcomes_version(treatments))

@@ -110,3 +110,42 @@ def test_a_report_deleted_or_moved_touches_its_boards(app, treatment, make_treat
         db.session.delete(report)
         db.session.commit()
         assert _board_version(other) == before[1] + 2
+
+
+@pytest.mark.parametrize(
+    "suffix, content_type",
+    [(".json", "application/json"), (".csv", "text/csv; charset=utf-8")],
+)
+def test_the_downloads_are_served_again_until_a_report_changes_them(
+    client, treatment, filed, file, suffix, content_type
+):
+    path = _path(treatment) + suffix
+    first = client.get(path)
+    assert first.status_code == 200
+    assert first.headers["Content-Type"] == content_type
+
+    again = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
+    file(treatment)
+    after_a_report = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
+
+    assert again.status_code == 304
+    assert after_a_report.status_code == 200
+    assert after_a_report.headers["Content-Type"] == content_type
+    assert after_a_report.data != first.data
+    if suffix == ".json":
+        assert (first.json["reports"], after_a_report.json["reports"]) == (2, 3)
+
+
+def test_the_comparison_is_served_again_until_a_report_changes_it(
+    client, treatment, make_treatment, filed, file
+):
+    other = make_treatment("injection")
+    path = f"/outcomes?boards={treatment.slug},{other.slug}"
+    etag = client.get(path).headers["ETag"]
+
+    again = client.get(path, headers={"If-None-Match": etag})
+    file(other)
+    after_a_report = client.get(path, headers={"If-None-Match": etag})
+
+    assert again.status_code == 304
+    assert after_a_report.status_code == 200
