@@ -102,9 +102,9 @@ def search_posts(
     return _page_results(query, rows, page, per_page, candidates)
 
 
-def _page_results(query, rows, page, per_page, candidates) -> Results:
-    """Results from _search_page's rows."""
-    total = rows[0].total if rows else 0
+def _page_results(query, rows, page, per_page, candidates, total=None) -> Results:
+    """Results from _search_page's rows (`total`: the count, when no row carries it)."""
+    total = rows[0].total if rows else total or 0
     return Results(
         query,
         [Hit(row.Post, _marked(row[1])) for row in rows[:per_page]],
@@ -130,7 +130,15 @@ def _search_newest_first(query, viewer, sort, page, per_page, candidates) -> Res
     matches = _postgresql(query)
     window = RECENT_WINDOW_FACTOR * candidates
     rows = _search_page(matches, viewer, None, sort, page, per_page, candidates, window)
+    past_them = not rows and page > 1
+    if past_them:
+        # A page past the matches among the newest posts: their first page says how many
+        # and how dense they are. Without it only the index is left, and for a common word
+        # it hands over every match (a quarter of the posts: seconds at a million).
+        rows = _search_page(matches, viewer, None, sort, 1, per_page, candidates, window)
     if rows and (rows[0].total >= candidates or rows[0].unwalked is None):
+        if past_them:  # they are all the candidates there are: nothing is on this page
+            return _page_results(query, [], page, per_page, candidates, total=rows[0].total)
         return _page_results(query, rows, page, per_page, candidates)
     if rows:
         newest = list(map(_Candidate, rows[0].known_ids, rows[0].known_ranks))

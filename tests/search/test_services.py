@@ -309,3 +309,35 @@ def test_a_walk_that_reaches_the_oldest_post_ends_the_search(
     assert [hit.post.id for hit in found.hits] == sedation
     assert (found.total, found.capped) == (2, False)
     assert bool(small_window) == ON_POSTGRESQL
+
+
+def test_a_page_past_the_last_answers_from_the_newest_posts(
+    app, make_thread, make_post, small_window, monkeypatch
+):
+    """When the newest posts hold every candidate, a page past the last is empty without
+    the index being asked for every match (seconds, for a common word at a million)."""
+    monkeypatch.setattr(
+        "forum.search.services._indexed_matches", lambda *args: pytest.fail("index asked")
+    )
+    _diary(make_thread, make_post, "ssssss")
+
+    with app.app_context():
+        past = search_posts("sedation", list_boards(), page=3, per_page=2, candidates=4)
+
+    assert (past.hits, past.has_next) == ([], False)
+
+
+@pytest.mark.parametrize("index_cost", [0, 10**9], ids=["index", "walks"])
+def test_a_page_past_the_last_still_counts_matches_further_back(
+    app, make_thread, make_post, small_window, monkeypatch, index_cost
+):
+    monkeypatch.setattr("forum.search.services.INDEXED_POST_COST", index_cost)
+    _diary(make_thread, make_post, "ssnsnsnnsnsn")
+
+    with app.app_context():
+        past = search_posts("sedation", list_boards(), page=3, per_page=2, candidates=4)
+        last = search_posts("sedation", list_boards(), page=2, per_page=2, candidates=4)
+
+    assert (past.hits, past.has_next) == ([], False)
+    assert len(last.hits) == 2  # the four candidates fill pages 1 and 2
+    assert bool(small_window) == ON_POSTGRESQL
