@@ -23,6 +23,8 @@ from forum.reports.models import ExperienceReport
 from forum.threads.models import Post, Thread, slugify
 
 posts, threads, users = Post.__table__, Thread.__table__, User.__table__
+# Posts' positions are 32-bit integers: no thread has a page past them.
+LAST_POSITION = 2**31 - 1
 boards, reports = Board.__table__, ExperienceReport.__table__
 
 
@@ -52,6 +54,8 @@ def thread_head_or_404(thread_id: int, page: int, per_page: int) -> ThreadHead:
     or page. Whether the reader may have the page is the caller's to decide from it
     (can_view_thread, may_read_posts): reading the versions of a page that is then not
     shown costs less than a statement of its own would."""
+    if not 1 <= page <= LAST_POSITION // per_page:
+        raise NotFound("There is no such page.")  # before it overflows a bound integer
     first = (page - 1) * per_page + 1
     rows = db.session.execute(
         _thread_page(),

@@ -86,8 +86,12 @@ def detail(thread_id: int, slug: str | None = None):
             url_for("threads.detail", thread_id=thread.id, slug=thread.slug, **request.args),
             301,
         )
+
+    def loaded_thread():  # the thread with its board and author, for the templates
+        return services.get_thread_or_404(thread_id) if from_head else thread
+
     if not may_read_posts(current_user, thread):
-        return members_only_page(services.get_thread_or_404(thread_id))
+        return members_only_page(loaded_thread())
     visibility_form = None
     if services.can_change_visibility(current_user, thread):
         # The button offers the other choice.
@@ -95,7 +99,7 @@ def detail(thread_id: int, slug: str | None = None):
         visibility_form = VisibilityForm(data={"visibility": other})
 
     def render() -> str:
-        loaded = services.get_thread_or_404(thread_id) if from_head else thread
+        loaded = loaded_thread()
         page = services.list_posts(loaded, number, per_page, viewer=current_user)
         return render_template(
             "threads/detail.html",
