@@ -23,9 +23,10 @@ from forum.reports.models import ExperienceReport
 from forum.threads.models import Post, Thread, slugify
 
 posts, threads, users = Post.__table__, Thread.__table__, User.__table__
+boards, reports = Board.__table__, ExperienceReport.__table__
+
 # Posts' positions are 32-bit integers: no thread has a page past them.
 LAST_POSITION = 2**31 - 1
-boards, reports = Board.__table__, ExperienceReport.__table__
 
 
 @dataclass(frozen=True)
