@@ -319,16 +319,24 @@ def suspend_search_index(connection) -> list[str]:
         for name, _sql in triggers:
             connection.exec_driver_sql(f'DROP TRIGGER "{name}"')
         return [sql for _name, sql in triggers]
-    connection.exec_driver_sql("ALTER TABLE posts DISABLE TRIGGER posts_search_vector")
-    connection.exec_driver_sql("DROP INDEX IF EXISTS ix_posts_search_vector")
+    for trigger in ("posts_search_vector", "posts_search_board"):
+        connection.exec_driver_sql(f"ALTER TABLE posts DISABLE TRIGGER {trigger}")
+    # The rebuild's one UPDATE fills in the board too; NOT NULL is checked again after it.
+    connection.exec_driver_sql("ALTER TABLE posts ALTER COLUMN search_board_id DROP NOT NULL")
+    for index in ("ix_posts_search_vector", "ix_posts_search_board"):
+        connection.exec_driver_sql(f"DROP INDEX IF EXISTS {index}")
     return [
+        "ALTER TABLE posts ALTER COLUMN search_board_id SET NOT NULL",
         "ALTER TABLE posts ENABLE TRIGGER posts_search_vector",
+        "ALTER TABLE posts ENABLE TRIGGER posts_search_board",
         "CREATE INDEX ix_posts_search_vector ON posts USING gin (search_vector)",
+        "CREATE INDEX ix_posts_search_board ON posts (search_board_id, id)",
     ]
 
 
 def rebuild_search_index(connection, restore: list[str]) -> None:
-    """Index every post in one statement (what migration 0006 does), then restore triggers."""
+    """Index every post in one statement (what migrations 0006 and 0015 do), then restore
+    the triggers and indexes."""
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("DELETE FROM post_search")
         connection.exec_driver_sql(
@@ -343,7 +351,8 @@ def rebuild_search_index(connection, restore: list[str]) -> None:
             """UPDATE posts SET search_vector =
             setweight(to_tsvector('english', CASE WHEN posts.position = 1 THEN threads.title
                                               ELSE '' END), 'A')
-            || setweight(to_tsvector('english', posts.body_source), 'B')
+            || setweight(to_tsvector('english', posts.body_source), 'B'),
+            search_board_id = threads.board_id
             FROM threads WHERE threads.id = posts.thread_id"""
         )
     for statement in restore:

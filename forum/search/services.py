@@ -93,12 +93,10 @@ def search_posts(
     Raises DomainError with a friendly message for a query that cannot be searched."""
     query = parse_query(text, board_synonyms(boards))
     candidates = candidates or CANDIDATES
-    if db.engine.dialect.name == "postgresql" and board is None:
-        return _search_newest_first(query, viewer, sort, page, per_page, candidates)
-    # FTS5 hands matches over newest first (by rowid) whatever their number. On
-    # PostgreSQL a board's newest posts are not a range of ids: the planner chooses.
-    backend = _postgresql if db.engine.dialect.name == "postgresql" else _sqlite
-    rows = _search_page(backend(query), viewer, board, sort, page, per_page, candidates)
+    if db.engine.dialect.name == "postgresql":
+        return _search_newest_first(query, viewer, board, sort, page, per_page, candidates)
+    # FTS5 hands matches over newest first (by rowid) whatever their number.
+    rows = _search_page(_sqlite(query), viewer, board, sort, page, per_page, candidates)
     return _page_results(query, rows, page, per_page, candidates)
 
 
@@ -116,9 +114,9 @@ def _page_results(query, rows, page, per_page, candidates, total=None) -> Result
     )
 
 
-def _search_newest_first(query, viewer, sort, page, per_page, candidates) -> Results:
-    """PostgreSQL, every board: the newest posts are walked first, where a treatment's
-    names fill the candidates in one statement.
+def _search_newest_first(query, viewer, board, sort, page, per_page, candidates) -> Results:
+    """PostgreSQL: the newest posts (of `board`, if given) are walked first, where a
+    treatment's names fill the candidates in one statement.
 
     The full-text index hands over every post that has the words, in no useful order,
     each a random read, rechecked from its stored vector when the query has phrases (the
@@ -129,22 +127,24 @@ def _search_newest_first(query, viewer, sort, page, per_page, candidates) -> Res
     side) is left to the index. Every post is looked at by a walk or by the index."""
     matches = _postgresql(query)
     window = RECENT_WINDOW_FACTOR * candidates
-    rows = _search_page(matches, viewer, None, sort, page, per_page, candidates, window)
+    rows = _search_page(matches, viewer, board, sort, page, per_page, candidates, window)
     past_them = not rows and page > 1
     if past_them:
         # A page past the matches among the newest posts: their first page says how many
         # and how dense they are. Without it only the index is left, and for a common word
         # it hands over every match (a quarter of the posts: seconds at a million).
-        rows = _search_page(matches, viewer, None, sort, 1, per_page, candidates, window)
+        rows = _search_page(matches, viewer, board, sort, 1, per_page, candidates, window)
     if rows and (rows[0].total >= candidates or rows[0].unwalked is None):
         if past_them:  # they are all the candidates there are: nothing is on this page
             return _page_results(query, [], page, per_page, candidates, total=rows[0].total)
         return _page_results(query, rows, page, per_page, candidates)
     if rows:
         newest = list(map(_Candidate, rows[0].known_ids, rows[0].known_ranks))
-        found = _older_matches(matches, viewer, candidates, newest, window, rows[0].unwalked)
+        found = _older_matches(
+            matches, viewer, board, candidates, newest, window, rows[0].unwalked
+        )
     else:  # no match among the newest posts (or a page past the last): no density to go by
-        found = _indexed_matches(matches, viewer, candidates, None)
+        found = _indexed_matches(matches, viewer, board, candidates, None)
     ranked = _ranked(found, sort)
     first = (page - 1) * per_page
     return Results(
@@ -163,12 +163,13 @@ class _Candidate(NamedTuple):
     rank: float
 
 
-def _older_matches(matches, viewer, wanted: int, found: list, walked: int, start: int) -> list:
-    """`found`: the matches among the `walked` newest posts, too few; `start`: the newest
-    post not walked. The newest `wanted` matches, as (id, rank), newest first."""
+def _older_matches(matches, viewer, board, wanted: int, found: list, walked: int, start: int):
+    """`found`: the matches among the `walked` newest posts (of `board`, if given), too
+    few; `start`: the newest post not walked. The newest `wanted` matches, as (id, rank),
+    newest first."""
     posts = _next_walk(len(found), walked, wanted - len(found), start)
     while posts is not None:
-        walk = _walk(matches, viewer, wanted - len(found), posts, start)
+        walk = _walk(matches, viewer, board, wanted - len(found), posts, start)
         rows = db.session.execute(walk).all()
         found = found + rows
         if len(found) >= wanted or (rows and rows[0].unwalked is None):
@@ -177,14 +178,14 @@ def _older_matches(matches, viewer, wanted: int, found: list, walked: int, start
             break  # the density fell: the index, from where this walk started
         walked, start = walked + posts, rows[0].unwalked
         posts = _next_walk(len(found), walked, wanted - len(found), start)
-    return found + _indexed_matches(matches, viewer, wanted - len(found), start)
+    return found + _indexed_matches(matches, viewer, board, wanted - len(found), start)
 
 
 def _next_walk(found: int, walked: int, missing: int, older: int) -> int | None:
     """How many older posts to walk for the `missing` matches, judging by the `found`
     among the `walked` newest; None when the index should find them instead. About
     `older` posts are left (ids count up from one): the index would hand over at least
-    the matches among them."""
+    the matches among them (on every board: a board's own are filtered from those)."""
     density = found / walked
     posts = math.ceil(missing / density * WALK_MARGIN)
     if posts > INDEXED_POST_COST * density * older:
@@ -192,28 +193,30 @@ def _next_walk(found: int, walked: int, missing: int, older: int) -> int | None:
     return posts
 
 
-def _walk(matches, viewer, wanted: int, posts: int, start: int) -> sa.Select:
-    """PostgreSQL: the newest `wanted` matches among `posts` posts walked from id `start`
-    down, as (id, rank, the next walk's start: None when this one reaches the oldest)."""
-    window = _newest_posts(posts, start)
+def _walk(matches, viewer, board, wanted: int, posts: int, start: int) -> sa.Select:
+    """PostgreSQL: the newest `wanted` matches among `posts` posts (of `board`, if given)
+    walked from id `start` down, as (id, rank, the next walk's start: None when this one
+    reaches the oldest)."""
+    window = _newest_posts(posts, start, board)
     return _matching(matches, viewer, None, wanted, window).add_columns(
-        _unwalked(posts, start).label("unwalked")
+        _unwalked(posts, start, board).label("unwalked")
     )
 
 
-def _indexed_matches(matches, viewer, wanted: int, up_to: int | None) -> list:
-    """PostgreSQL: the newest `wanted` matches with ids up to `up_to` (all, if None),
-    found through the full-text index: its matches sorted (`id + 0`), not the primary key
-    walked on to the oldest post."""
+def _indexed_matches(matches, viewer, board, wanted: int, up_to: int | None) -> list:
+    """PostgreSQL: the newest `wanted` matches (on `board`, if given) with ids up to
+    `up_to` (all, if None), found through the full-text index: its matches sorted
+    (`id + 0`), not the primary key walked on to the oldest post."""
     indexed = dataclasses.replace(matches, newest=(Post.id + 0).desc())
-    return db.session.execute(_matching(indexed, viewer, None, wanted, up_to=up_to)).all()
+    return db.session.execute(_matching(indexed, viewer, board, wanted, up_to=up_to)).all()
 
 
-def _newest_posts(count: int, start: int | None = None) -> sa.Subquery:
-    """PostgreSQL: the newest `count` posts (from id `start` down, if given), under the
-    table's own name so that the full-text expressions (which name posts.search_vector)
-    read them: a walk of the primary key that stops after `count` rows, whatever the
-    planner expects to match."""
+def _newest_posts(count: int, start: int | None = None, board=None) -> sa.Subquery:
+    """PostgreSQL: the newest `count` posts (from id `start` down, if given; of `board`,
+    if given), under the table's own name so that the full-text expressions (which name
+    posts.search_vector) read them: a walk of the primary key, or of a board's posts by
+    id (migration 0015), that stops after `count` rows, whatever the planner expects to
+    match."""
     newest = sa.select(
         Post.id,
         Post.thread_id,
@@ -221,18 +224,23 @@ def _newest_posts(count: int, start: int | None = None) -> sa.Subquery:
         Post.position,
         sa.literal_column("posts.search_vector").label("search_vector"),
     )
-    if start is not None:
-        newest = newest.where(Post.id <= start)
-    return newest.order_by(Post.id.desc()).limit(count).subquery("posts")
+    return _posts_from(newest, start, board).limit(count).subquery("posts")
 
 
-def _unwalked(count: int, start: int | None = None) -> sa.ScalarSelect:
-    """The id of the newest post older than those _newest_posts(count, start) walks:
-    where the next walk starts. None when that one reaches the oldest post."""
-    newest = sa.select(Post.id).order_by(Post.id.desc()).offset(count).limit(1)
-    if start is not None:
-        newest = newest.where(Post.id <= start)
+def _unwalked(count: int, start: int | None = None, board=None) -> sa.ScalarSelect:
+    """The id of the newest post older than those _newest_posts(count, start, board)
+    walks: where the next walk starts. None when that one reaches the oldest post."""
+    newest = _posts_from(sa.select(Post.id), start, board).offset(count).limit(1)
     return newest.scalar_subquery()
+
+
+def _posts_from(posts: sa.Select, start: int | None, board) -> sa.Select:
+    """`posts` newest first, from id `start` down (if given), of `board` only (if given)."""
+    if start is not None:
+        posts = posts.where(Post.id <= start)
+    if board is not None:
+        posts = posts.where(_board == board.id)
+    return posts.order_by(Post.id.desc())
 
 
 def _matching(matches, viewer, board, wanted: int, within=None, up_to=None) -> sa.Select:
@@ -265,7 +273,7 @@ def _search_page(matches, viewer, board, sort, page, per_page, candidates, windo
     among the newest `window` posts if given), ranked, as (post, excerpt, total) rows.
     With a window, also the newest post past it (unwalked) and, when the window holds too
     few matches, the ids and ranks of them all (known_ids, known_ranks), to look further."""
-    within = None if window is None else _newest_posts(window)
+    within = None if window is None else _newest_posts(window, board=board)
     ranked = _matching(matches, viewer, board, candidates, within).subquery()
     order = (ranked.c.id.desc(),) if sort == "newest" else (ranked.c.rank, ranked.c.id)
     first = (page - 1) * per_page
@@ -286,7 +294,7 @@ def _search_page(matches, viewer, board, sort, page, per_page, candidates, windo
         # On the page's first row only, and only when needed: parsing them costs.
         needed = sa.and_(found.c.total < candidates, found.c.place == first + 1)
         columns += [
-            _unwalked(window).label("unwalked"),
+            _unwalked(window, board=board).label("unwalked"),
             sa.case((needed, found.c.known_ids)).label("known_ids"),
             sa.case((needed, found.c.known_ranks)).label("known_ranks"),
         ]
@@ -410,6 +418,7 @@ def _sqlite(query: SearchQuery):
 # -- PostgreSQL full text ---------------------------------------------------------------
 
 _vector = sa.literal_column("posts.search_vector")
+_board = sa.literal_column("posts.search_board_id")  # migration 0015
 _english = sa.literal_column("'english'::regconfig")
 
 

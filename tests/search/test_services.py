@@ -4,10 +4,11 @@ import pytest
 import sqlalchemy as sa
 
 from forum.accounts.models import User
+from forum.boards.models import Board
 from forum.boards.services import list_boards
 from forum.errors import DomainError
 from forum.extensions import db
-from forum.moderation.services import decide_on_post, rename_thread
+from forum.moderation.services import decide_on_post, move_thread, rename_thread
 from forum.search.services import search_posts
 from forum.threads.models import Post, Thread
 from forum.threads.services import create_thread, edit_post, get_post_or_404, reply_to_thread
@@ -85,6 +86,32 @@ def test_a_board_narrows_the_results(app, make_board, make_thread):
 
     with app.app_context():
         assert _found("lidocaine", board=knees) == [first_post_id(app, on_knees)]
+
+
+def test_a_moved_thread_is_found_on_its_new_board_only(
+    app, make_board, make_thread, make_post, moderator
+):
+    """After a moderator moves a thread, a search on its new board finds its posts, those
+    written before the move and after it, and a search on its old board no longer does."""
+    knees, backs = make_board(), make_board()
+    thread = make_thread(board=knees, title="Cooled ablation", body="Lidocaine first.")
+    before = make_post(thread, body="Lidocaine again.")
+    with app.app_context():
+        move_thread(
+            db.session.get(User, moderator.id),
+            db.session.get(Thread, thread.id),
+            db.session.get(Board, backs.id),
+            reason="Lumbar, not knees.",
+        )
+    after = make_post(thread, body="Lidocaine once more.")
+
+    with app.app_context():
+        assert _found("lidocaine", board=backs, sort="newest") == [
+            after.id,
+            before.id,
+            first_post_id(app, thread),
+        ]
+        assert _found("lidocaine", board=knees) == []
 
 
 def test_nothing_searchable_is_refused_with_a_message(app_ctx):
@@ -308,6 +335,32 @@ def test_a_walk_that_reaches_the_oldest_post_ends_the_search(
 
     assert [hit.post.id for hit in found.hits] == sedation
     assert (found.total, found.capped) == (2, False)
+    assert bool(small_window) == ON_POSTGRESQL
+
+
+@pytest.mark.parametrize("index_cost", [0, 10**9], ids=["index", "walks"])
+def test_one_boards_newest_matches_are_found_behind_a_busier_boards(
+    app, make_board, make_thread, make_post, small_window, monkeypatch, index_cost
+):
+    """A search on one board looks among that board's posts: newer matches on a busier
+    board neither fill its candidates nor show, however many there are."""
+    monkeypatch.setattr("forum.search.services.INDEXED_POST_COST", index_cost)
+    knees, backs = make_board(), make_board()
+    diary = make_thread(board=knees, title="Recovery diary", body="Day one.")
+    busy = make_thread(board=backs, title="Everyone's sedation", body="Sedation chat.")
+    wanted = []
+    for kind in "ssnsnsnnsnsn":
+        post = make_post(diary, body="Sedation again." if kind == "s" else "Slept badly.")
+        if kind == "s":
+            wanted.insert(0, post.id)
+        for _ in range(3):
+            make_post(busy, body="Sedation for me too.")
+
+    with app.app_context():
+        found = search_posts("sedation", list_boards(), board=knees, sort="newest", candidates=4)
+
+    assert [hit.post.id for hit in found.hits] == wanted[:4]
+    assert (found.total, found.capped) == (4, True)
     assert bool(small_window) == ON_POSTGRESQL
 
 
