@@ -66,13 +66,28 @@ def fresh_schema(app) -> None:
 
 
 @contextmanager
-def benchmark_app(database_url: str | None):
-    """An app on a freshly migrated database: a temporary SQLite file unless a URL is given."""
+def benchmark_app(database_url: str | None, reuse: bool = False):
+    """An app on a freshly migrated database: a temporary SQLite file unless a URL is given.
+    With `reuse`, the database at the URL keeps what an earlier run built and is only
+    migrated to the latest schema (what a deployment does), timed."""
     with tempfile.TemporaryDirectory() as folder:
         url = database_url or f"sqlite:///{folder}/bench.sqlite3"
         app = create_app({"TESTING": True, "DATABASE_URL": url, "RATELIMIT_ENABLED": False})
-        fresh_schema(app)
+        if reuse:
+            migrate_timed(app)
+        else:
+            fresh_schema(app)
         yield app
+
+
+def migrate_timed(app) -> None:
+    """Bring a database built by an earlier run up to the latest migration."""
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        started = time.perf_counter()
+        upgrade()
+        print(f"Migrated to the latest schema in {time.perf_counter() - started:.1f} s")
 
 
 def build_timed(app, build, count: int, noun: str) -> None:

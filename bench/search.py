@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/search.py                          # 200,000 posts, SQLite
     .venv/bin/python bench/search.py --database-url postgresql://postgres@127.0.0.1/bench
+    .venv/bin/python bench/search.py --database-url ... --reuse   # searches only
 
 Builds a fresh database with the migrations (a temporary SQLite file unless a URL is
 given; a PostgreSQL database is emptied first, so only point it at a scratch database),
@@ -134,9 +135,17 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=200_000)
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--database-url", help="default: a temporary SQLite file")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="search the database an earlier run built, migrated to the latest schema first",
+    )
     args = parser.parse_args()
-    with benchmark_app(args.database_url) as app:
-        build_timed(app, build, args.posts, "posts")
+    if args.reuse and not args.database_url:
+        parser.error("--reuse needs the --database-url of an earlier run")
+    with benchmark_app(args.database_url, reuse=args.reuse) as app:
+        if not args.reuse:
+            build_timed(app, build, args.posts, "posts")
         client = app.test_client()
         for name, params in QUERIES.items():
             statements = count_statements(

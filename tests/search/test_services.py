@@ -364,6 +364,38 @@ def test_one_boards_newest_matches_are_found_behind_a_busier_boards(
     assert bool(small_window) == ON_POSTGRESQL
 
 
+@pytest.mark.parametrize("index_cost", [0, 10**9], ids=["index", "walks"])
+def test_a_phrase_further_back_matches_only_its_words_side_by_side(
+    app, make_thread, make_post, small_window, monkeypatch, moderator, index_cost
+):
+    """Older posts, looked at through the index or walked, match a quoted phrase only where
+    its words stand side by side: as written, after an edit and after a new title."""
+    monkeypatch.setattr("forum.search.services.INDEXED_POST_COST", index_cost)
+    thread = make_thread(title="Questions at night", body="It woke me twice.")
+    make_post(thread, body="An alarm, then the pump restarted.")  # the words apart
+    together = make_post(thread, body="My pump alarm went off too.")
+    parted = make_post(thread, body="Another pump alarm story.")
+    newest = [make_post(thread, body="Slept badly.") for _ in range(6)]
+    with app.app_context():
+        post = db.session.get(Post, parted.id)
+        author = db.session.get(User, parted.author_id)
+        edit_post(author, post, "Another pump story, and no alarm.", post.version)
+        rename_thread(
+            db.session.get(User, moderator.id),
+            db.session.get(Thread, thread.id),
+            "Pump alarm at night",
+            reason="A title that says what it is about.",
+        )
+        post = db.session.get(Post, newest[-1].id)  # among the newest: a density to go by
+        edit_post(db.session.get(User, post.author_id), post, "Pump alarm again.", post.version)
+
+        found = search_posts('"pump alarm"', list_boards(), sort="newest", candidates=4)
+
+    opening = first_post_id(app, thread)
+    assert [hit.post.id for hit in found.hits] == [newest[-1].id, together.id, opening]
+    assert bool(small_window) == ON_POSTGRESQL
+
+
 def test_a_page_past_the_last_answers_from_the_newest_posts(
     app, make_thread, make_post, small_window, monkeypatch
 ):
