@@ -8,6 +8,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from forum import config as default_config
+from forum.ratelimit_storage import InProcessStorage
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -153,7 +154,9 @@ def _finish_config(app: Flask) -> None:
             "SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"options": "-c jit=off"}}
         )
 
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
+    # Without Redis, each worker counts for itself (forum/ratelimit_storage.py).
+    in_process = f"{InProcessStorage.STORAGE_SCHEME[0]}://"
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or in_process)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
 
 
