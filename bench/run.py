@@ -9,10 +9,11 @@ missing; starts gunicorn (sync workers, bound to 127.0.0.1 on a free port) for t
 app (bench/ceiling.py), then for the forum (wsgi:app, production configuration); waits until
 each answers; warms every page up; runs `wrk --latency` against each page with
 --connections connections, and again with one connection (its p50 is a page's latency
-without queueing); counts each page's SQL statements in-process (Flask test client on the
-same database) and its bytes; reads each worker's resident memory after the run; stops every
-process it started. Prints one table; --json saves everything. It prints figures; it does
-not judge them.
+without queueing); reads the CPU time the workers and PostgreSQL's processes used per
+request during the loaded run (steadier than requests/s on a shared machine); counts each
+page's SQL statements in-process (Flask test client on the same database) and its bytes;
+reads each worker's resident memory after the run; stops every process it started. Prints
+one table; --json saves everything. It prints figures; it does not judge them.
 """
 
 import argparse
@@ -195,6 +196,9 @@ class Server:
                     children.append(int(stat.parent.name))
             return children
 
+    def workers_cpu_seconds(self) -> float:
+        return cpu_seconds(self.worker_pids())
+
     def worker_rss_mib(self) -> list[float]:
         sizes = []
         for pid in self.worker_pids():
@@ -220,6 +224,32 @@ class Server:
 
 
 # --- measuring -------------------------------------------------------------------------
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user and system) the processes have used so far."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime and stime: fields 14 and 15
+    return ticks / CLOCK_TICKS
+
+
+def database_pids() -> list[int]:
+    """PostgreSQL's processes on this machine (its backends do a page's queries)."""
+    pids = []
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        try:
+            if comm.read_text().strip() == "postgres":
+                pids.append(int(comm.parent.name))
+        except OSError:
+            continue
+    return pids
 
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
 
@@ -303,9 +333,16 @@ def measure(server: Server, pages: dict[str, str], args, wrk_binary: str) -> lis
             print(f"  {name}: {path} answered {status}; measuring it anyway", file=sys.stderr)
         warm_up(server, path, args.warmup)
         print(f"  {name}: {args.connections} connections, {args.duration} s", file=sys.stderr)
+        # CPU per request, of the workers and of PostgreSQL: on a busy or shared machine
+        # requests/s move with the neighbours, the work each request costs much less.
+        database = database_pids()
+        used = server.workers_cpu_seconds(), cpu_seconds(database)
         row["loaded"] = wrk(
             wrk_binary, server.base + path, args.threads, args.connections, args.duration
         )
+        requests = row["loaded"]["requests"] or 1
+        row["loaded"]["app_cpu_ms"] = (server.workers_cpu_seconds() - used[0]) * 1000 / requests
+        row["loaded"]["database_cpu_ms"] = (cpu_seconds(database) - used[1]) * 1000 / requests
         settle(server, path, args.workers)
         if not args.no_single:
             print(f"  {name}: 1 connection, {args.duration} s", file=sys.stderr)
@@ -374,7 +411,7 @@ def print_table(results: dict) -> None:
     )
     header = (
         f"{'page':<26} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'x ceil':>7} "
-        f"{'1-conn p50':>10} {'bytes':>8} {'SQL':>4} {'status':>6}"
+        f"{'1-conn p50':>10} {'CPU ms app':>10} {'db':>5} {'bytes':>8} {'SQL':>4} {'status':>6}"
     )
     print(header)
     print("-" * len(header))
@@ -387,7 +424,8 @@ def print_table(results: dict) -> None:
             f"{row['page']:<26} {rate(loaded['requests_per_s']):>8} "
             f"{fmt(loaded['p50_ms'], '8.1f')} {fmt(loaded['p99_ms'], '8.1f')} "
             f"{loaded['requests_per_s'] / ceiling:>7.3f} "
-            f"{fmt(single.get('p50_ms'), '10.1f')} {row['bytes']:>8,} "
+            f"{fmt(single.get('p50_ms'), '10.1f')} {fmt(loaded.get('app_cpu_ms'), '10.2f')} "
+            f"{fmt(loaded.get('database_cpu_ms'), '5.2f')} {row['bytes']:>8,} "
             f"{fmt(row.get('statements'), '4d')} {status:>6}"
         )
     for name, sizes in results["worker_rss_mib"].items():

@@ -1,11 +1,12 @@
 """Rate-limit counters kept in each worker, for a site without Redis (`in-process://`).
 
-The `limits` library's MemoryStorage drops expired counters from a timer thread, started
-again whenever the last one has finished: on a busy site that is a thread started on
-nearly every request, about 0.4 ms of a 3 ms page. These are the same counters, for the
-fixed window that Flask-Limiter uses by default, without the thread: a counter past its
-window starts again when it is next counted, and the request that finds a minute gone
-since the last sweep drops every expired counter, so memory stays bounded too."""
+The `limits` library's MemoryStorage drops expired counters from a timer thread, which it
+starts again on the first request after the last one has ended (10 ms): on every request
+of a quiet worker, where it adds about 0.4 ms, and every few requests of a busy one.
+These are the same counters, for the fixed window that Flask-Limiter uses by default,
+without the thread: a counter past its window starts again when it is next counted, and
+the request that finds a minute gone since the last sweep drops every expired counter, so
+memory stays bounded too."""
 
 import time
 
