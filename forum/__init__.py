@@ -112,7 +112,6 @@ def _redact_library_logs() -> None:
 
     filters = {
         "werkzeug": AddressRedaction,
-        "flask-limiter": AddressRedaction,
         "authlib.integrations.base_client.sync_app": DropDebug,
     }
     for name, kind in filters.items():
@@ -157,7 +156,6 @@ def _finish_config(app: Flask) -> None:
     # Without Redis, each worker counts for itself (forum/ratelimit_storage.py).
     in_process = f"{InProcessStorage.STORAGE_SCHEME[0]}://"
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or in_process)
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
 
 
 def _host_only_cookie(app: Flask, kind: str, development: bool) -> None:

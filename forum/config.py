@@ -11,7 +11,11 @@ DEV_LOGIN = False
 
 # Rate-limit storage shared by all workers; None keeps limits in this process's memory.
 REDIS_URL: str | None = None
+RATELIMIT_ENABLED = True
+# Per address, on each page (forum/ratelimit.py).
 RATELIMIT_DEFAULT = "300 per minute"
+# Before every counter's key: apps sharing one Redis keep apart.
+RATELIMIT_KEY_PREFIX = ""
 # Per member (per address for visitors): posts and replies, new threads, flags.
 RATELIMIT_POSTS = "6 per minute;200 per day"
 RATELIMIT_THREADS = "20 per day"

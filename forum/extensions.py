@@ -5,13 +5,13 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask import abort, current_app, has_request_context, request
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from forum.ratelimit import RateLimiter, remote_address
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -63,7 +63,7 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address)
+limiter = RateLimiter()
 
 
 def first_or_404(statement: sa.Select, params: dict):
@@ -79,7 +79,7 @@ def member_or_address() -> str:
     """Rate-limit key: a member's limits follow them across addresses; visitors go by address."""
     if current_user and current_user.is_authenticated:
         return f"member:{current_user.id}"
-    return get_remote_address()
+    return remote_address()
 
 
 def configured_limit(name: str):

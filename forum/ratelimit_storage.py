@@ -3,7 +3,7 @@
 The `limits` library's MemoryStorage drops expired counters from a timer thread, which it
 starts again on the first request after the last one has ended (10 ms): on every request
 of a quiet worker, where it adds about 0.4 ms, and every few requests of a busy one.
-These are the same counters, for the fixed window that Flask-Limiter uses by default,
+These are the same counters, for the fixed windows forum/ratelimit.py counts in,
 without the thread: a counter past its window starts again when it is next counted, and
 the request that finds a minute gone since the last sweep drops every expired counter, so
 memory stays bounded too."""

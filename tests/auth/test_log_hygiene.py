@@ -14,7 +14,7 @@ import requests
 from tests.auth.conftest import Visitor
 
 # Authlib's client side only: its server side here is the test's own OpenID provider.
-LOGGERS = ("forum", "werkzeug", "authlib.integrations", "flask", "flask-limiter")
+LOGGERS = ("forum", "werkzeug", "authlib.integrations", "flask")
 BODY = "My pain diary entry zebra-{} should never reach a log"
 
 
