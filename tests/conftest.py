@@ -13,7 +13,7 @@ import flask_migrate
 import pytest
 import sqlalchemy as sa
 
-from forum import create_app
+from forum import caching, create_app
 from forum.accounts.models import User
 from forum.accounts.services import create_member
 from forum.boards.models import Board
@@ -71,6 +71,15 @@ def _upgrade(url: str) -> None:
     with app.app_context():
         flask_migrate.upgrade()
         db.engine.dispose()
+
+
+@pytest.fixture
+def one_minute(monkeypatch):
+    """The test's requests all fall in one minute, however slow the machine: the minute is
+    part of a visitor's ETag (forum/caching.py page_time), so a test that asks twice would
+    otherwise see the page change when a minute turns between its requests."""
+    now = utcnow()
+    monkeypatch.setattr(caching, "utcnow", lambda: now)
 
 
 @pytest.fixture

@@ -18,6 +18,9 @@ from forum.threads.models import Post, Thread
 from forum.threads.services import delete_post, edit_post
 from tests.conftest import first_post_id, login
 
+# The minute passing between two requests rightly changes a page: tested on its own, below.
+pytestmark = pytest.mark.usefixtures("one_minute")
+
 
 def _thread_path(thread) -> str:
     return f"/t/{thread.id}/{thread.slug}"

@@ -10,6 +10,8 @@ from forum.extensions import db
 from forum.reports.models import ExperienceReport
 from forum.threads.models import Post, Thread
 
+pytestmark = pytest.mark.usefixtures("one_minute")
+
 
 def _path(treatment) -> str:
     return f"/b/{treatment.slug}/outcomes"
