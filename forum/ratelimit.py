@@ -8,9 +8,8 @@ names. Past a limit the request gets a 429 with Retry-After, before the view run
 
 Flask-Limiter did this until it showed up as the largest cost of a visitor's page: its
 check took about 0.15 ms a request to find the limits that apply, against 0.003 ms for
-the count itself, and added a fifth to the instructions of a page served from the page
-cache. These are the same counters, keys and windows, with the limits found once, when
-the app starts or the view is decorated."""
+the count itself, a sixth of the instructions of a page served from the page cache.
+These are the same counters and windows; each limit's text is parsed once."""
 
 import math
 import time
