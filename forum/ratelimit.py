@@ -14,6 +14,7 @@ These are the same counters and windows; each limit's text is parsed once."""
 import math
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache, wraps
 
 from flask import Flask, current_app, request
@@ -75,9 +76,14 @@ class RateLimiter:
         return decorate
 
 
+@dataclass(frozen=True)
 class _AppLimits:
-    def __init__(self, enabled, counter, prefix, default):
-        self.enabled, self.counter, self.prefix, self.default = enabled, counter, prefix, default
+    """One app's counters and settings (tests make many apps in one process)."""
+
+    enabled: bool
+    counter: FixedWindowRateLimiter
+    prefix: str
+    default: tuple[RateLimitItem, ...]
 
     def hit(self, items: tuple[RateLimitItem, ...], key: str, scope: str) -> None:
         """Count the request against each of `items`; 429 past any of them."""
