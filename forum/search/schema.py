@@ -1,8 +1,9 @@
 """Search structures that live beside the models, made by migration 0006 for each backend:
 SQLite's FTS5 table `post_search` (with its triggers), and PostgreSQL's tsvector column
-`posts.search_vector` (with its GIN index and triggers), and, made by migration 0015 for
-PostgreSQL, each post's board `posts.search_board_id` (with its index and triggers). The
-models do not describe them, so schema comparisons leave them out."""
+`posts.search_vector` (with its GIN index and triggers; kept in the post's row, not in
+the TOAST table, since migration 0016), and, made by migration 0015 for PostgreSQL, each
+post's board `posts.search_board_id` (with its index and triggers). The models do not
+describe them, so schema comparisons leave them out."""
 
 FTS_TABLE = "post_search"
 VECTOR_COLUMN = "search_vector"

@@ -13,8 +13,9 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 from markupsafe import Markup, escape
-from sqlalchemy.orm import aliased, defer, joinedload
+from sqlalchemy.orm import aliased, joinedload, load_only
 
+from forum.accounts.models import User
 from forum.boards.models import Board
 from forum.extensions import db
 from forum.search.query import SearchQuery, parse_query
@@ -105,10 +106,10 @@ def _page_results(query, rows, page, per_page, candidates, total=None) -> Result
     total = rows[0].total if rows else total or 0
     return Results(
         query,
-        [Hit(row.Post, _marked(row[1])) for row in rows[:per_page]],
+        [Hit(row.Post, _marked(row[1])) for row in rows],
         page,
         per_page,
-        has_next=len(rows) > per_page,
+        has_next=(page - 1) * per_page + len(rows) < total,
         total=total,
         capped=total >= candidates,
     )
@@ -271,8 +272,9 @@ def _matching(matches, viewer, board, wanted: int, within=None, up_to=None) -> s
 def _search_page(matches, viewer, board, sort, page, per_page, candidates, window=None):
     """One page of the candidates (the newest `candidates` matches `viewer` may read,
     among the newest `window` posts if given), ranked, as (post, excerpt, total) rows.
-    With a window, also the newest post past it (unwalked) and, when the window holds too
-    few matches, the ids and ranks of them all (known_ids, known_ranks), to look further."""
+    With a window that holds too few matches, also (on the first row) the newest post
+    past it (unwalked) and the ids and ranks of them all (known_ids, known_ranks), to look
+    further."""
     within = None if window is None else _newest_posts(window, board=board)
     ranked = _matching(matches, viewer, board, candidates, within).subquery()
     order = (ranked.c.id.desc(),) if sort == "newest" else (ranked.c.rank, ranked.c.id)
@@ -285,29 +287,39 @@ def _search_page(matches, viewer, board, sort, page, per_page, candidates, windo
             *([] if window is None else _known(ranked, order)),
         )
         .order_by(*order)
-        .limit(per_page + 1)
+        .limit(per_page)
         .offset(first)
         .subquery()
     )
     columns = [Post, matches.page_excerpt, found.c.total]
     if window is not None:
-        # On the page's first row only, and only when needed: parsing them costs.
+        # On the page's first row only, and only when the window held too few matches:
+        # parsing the arrays costs, and finding the next walk's start (a scan of the
+        # window's ids) is left undone inside a CASE that does not need it.
         needed = sa.and_(found.c.total < candidates, found.c.place == first + 1)
         columns += [
-            _unwalked(window, board=board).label("unwalked"),
+            sa.case((needed, _unwalked(window, board=board))).label("unwalked"),
             sa.case((needed, found.c.known_ids)).label("known_ids"),
             sa.case((needed, found.c.known_ranks)).label("known_ranks"),
         ]
     return db.session.execute(
         sa.select(*columns)
         .join(found, found.c.id == Post.id)
-        .options(
-            joinedload(Post.thread).joinedload(Thread.board),
-            joinedload(Post.author),
-            defer(Post.body_source),
-        )
+        .options(*_HIT_COLUMNS)
         .order_by(*((Post.id.desc(),) if sort == "newest" else (found.c.rank, Post.id)))
     ).all()
+
+
+# What a hit shows (templates/search/index.html, post_url): the rest of four wide rows,
+# the post's HTML above all (kept out of the row since migration 0016), is not loaded.
+_HIT_COLUMNS = (
+    load_only(Post.thread_id, Post.author_id, Post.position, Post.created_at),
+    joinedload(Post.thread)
+    .load_only(Thread.title, Thread.visibility, Thread.post_count, Thread.board_id)
+    .joinedload(Thread.board)
+    .load_only(Board.name),
+    joinedload(Post.author).load_only(User.display_name),
+)
 
 
 def _known(ranked, order) -> list:
@@ -341,11 +353,7 @@ def _hits(matches, viewer, ids: list[int]) -> list[Hit]:
             thread_is_readable_by(viewer),
             Post.position.is_not(None),
         )
-        .options(
-            joinedload(Post.thread).joinedload(Thread.board),
-            joinedload(Post.author),
-            defer(Post.body_source),
-        )
+        .options(*_HIT_COLUMNS)
     ).all()
     by_id = {row.Post.id: row for row in rows}
     return [Hit(by_id[id].Post, _marked(by_id[id][1])) for id in ids if id in by_id]

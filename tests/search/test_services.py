@@ -237,6 +237,20 @@ def test_only_the_newest_matches_are_ranked_and_the_results_say_so(app, make_thr
     assert [hit.post.id for hit in newest.hits] == [r.id for r in reversed(replies[1:])]
 
 
+def test_a_full_last_page_offers_no_more_results(app, make_thread, make_post):
+    """Four matches two to a page: the first page links to more, the second (full) does
+    not, and nothing is left for a third."""
+    thread = make_thread(title="Questions before my procedure", body="What about sedation?")
+    for n in range(3):
+        make_post(thread, body=f"Sedation story number {n}.")
+
+    with app.app_context():
+        pages = [search_posts("sedation", list_boards(), page=n, per_page=2) for n in (1, 2, 3)]
+
+    assert [(len(p.hits), p.has_next) for p in pages] == [(2, True), (2, False), (0, False)]
+    assert len({hit.post.id for p in pages for hit in p.hits}) == 4  # none shown twice
+
+
 # -- PostgreSQL looks past the newest posts ----------------------------------------------
 
 
