@@ -9,6 +9,7 @@ import dataclasses
 import math
 import re
 from dataclasses import dataclass
+from functools import cache
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -305,21 +306,24 @@ def _search_page(matches, viewer, board, sort, page, per_page, candidates, windo
     return db.session.execute(
         sa.select(*columns)
         .join(found, found.c.id == Post.id)
-        .options(*_HIT_COLUMNS)
+        .options(*_hit_columns())
         .order_by(*((Post.id.desc(),) if sort == "newest" else (found.c.rank, Post.id)))
     ).all()
 
 
-# What a hit shows (templates/search/index.html, post_url): the rest of four wide rows,
-# the post's HTML above all (kept out of the row since migration 0016), is not loaded.
-_HIT_COLUMNS = (
-    load_only(Post.thread_id, Post.author_id, Post.position, Post.created_at),
-    joinedload(Post.thread)
-    .load_only(Thread.title, Thread.visibility, Thread.post_count, Thread.board_id)
-    .joinedload(Thread.board)
-    .load_only(Board.name),
-    joinedload(Post.author).load_only(User.display_name),
-)
+@cache  # made once the models are all mapped, not when this module is imported
+def _hit_columns() -> tuple:
+    """What a hit shows (templates/search/index.html, post_url): the rest of four wide
+    rows, the post's HTML above all (kept out of the row since migration 0016), is not
+    loaded."""
+    return (
+        load_only(Post.thread_id, Post.author_id, Post.position, Post.created_at),
+        joinedload(Post.thread)
+        .load_only(Thread.title, Thread.visibility, Thread.post_count, Thread.board_id)
+        .joinedload(Thread.board)
+        .load_only(Board.name),
+        joinedload(Post.author).load_only(User.display_name),
+    )
 
 
 def _known(ranked, order) -> list:
@@ -353,7 +357,7 @@ def _hits(matches, viewer, ids: list[int]) -> list[Hit]:
             thread_is_readable_by(viewer),
             Post.position.is_not(None),
         )
-        .options(*_HIT_COLUMNS)
+        .options(*_hit_columns())
     ).all()
     by_id = {row.Post.id: row for row in rows}
     return [Hit(by_id[id].Post, _marked(by_id[id][1])) for id in ids if id in by_id]
