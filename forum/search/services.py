@@ -9,7 +9,7 @@ import dataclasses
 import math
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -21,7 +21,12 @@ from forum.boards.models import Board
 from forum.extensions import db
 from forum.search.query import SearchQuery, parse_query
 from forum.threads.models import Post, Thread
-from forum.threads.visibility import post_is_public, thread_is_readable_by
+from forum.threads.visibility import (
+    is_signed_in,
+    post_is_public,
+    thread_is_readable_by,
+    threads_readable,
+)
 
 SORTS = ("relevance", "newest")
 # Control characters that never occur in a post (posts are stored without them): they
@@ -129,6 +134,7 @@ def _search_newest_first(query, viewer, board, sort, page, per_page, candidates)
     side) is left to the index. Every post is looked at by a walk or by the index."""
     matches = _postgresql(query)
     window = RECENT_WINDOW_FACTOR * candidates
+    board_id = board.id if board is not None else None
     rows = _search_page(matches, viewer, board, sort, page, per_page, candidates, window)
     past_them = not rows and page > 1
     if past_them:
@@ -143,10 +149,10 @@ def _search_newest_first(query, viewer, board, sort, page, per_page, candidates)
     if rows:
         newest = list(map(_Candidate, rows[0].known_ids, rows[0].known_ranks))
         found = _older_matches(
-            matches, viewer, board, candidates, newest, window, rows[0].unwalked
+            matches, viewer, board_id, candidates, newest, window, rows[0].unwalked
         )
     else:  # no match among the newest posts (or a page past the last): no density to go by
-        found = _indexed_matches(matches, viewer, board, candidates, None)
+        found = _indexed_matches(matches, viewer, board_id, candidates, None)
     ranked = _ranked(found, sort)
     first = (page - 1) * per_page
     return Results(
@@ -165,14 +171,14 @@ class _Candidate(NamedTuple):
     rank: float
 
 
-def _older_matches(matches, viewer, board, wanted: int, found: list, walked: int, start: int):
-    """`found`: the matches among the `walked` newest posts (of `board`, if given), too
-    few; `start`: the newest post not walked. The newest `wanted` matches, as (id, rank),
-    newest first."""
+def _older_matches(matches, viewer, board_id, wanted: int, found: list, walked: int, start: int):
+    """`found`: the matches among the `walked` newest posts (of board `board_id`, if
+    given), too few; `start`: the newest post not walked. The newest `wanted` matches, as
+    (id, rank), newest first."""
     posts = _next_walk(len(found), walked, wanted - len(found), start)
     while posts is not None:
-        walk = _walk(matches, viewer, board, wanted - len(found), posts, start)
-        rows = db.session.execute(walk).all()
+        walk = _walk(matches, viewer, board_id, wanted - len(found), posts, start)
+        rows = db.session.execute(walk, matches.words).all()
         found = found + rows
         if len(found) >= wanted or (rows and rows[0].unwalked is None):
             return found  # enough, or every post was walked
@@ -180,7 +186,7 @@ def _older_matches(matches, viewer, board, wanted: int, found: list, walked: int
             break  # the density fell: the index, from where this walk started
         walked, start = walked + posts, rows[0].unwalked
         posts = _next_walk(len(found), walked, wanted - len(found), start)
-    return found + _indexed_matches(matches, viewer, board, wanted - len(found), start)
+    return found + _indexed_matches(matches, viewer, board_id, wanted - len(found), start)
 
 
 def _next_walk(found: int, walked: int, missing: int, older: int) -> int | None:
@@ -195,30 +201,31 @@ def _next_walk(found: int, walked: int, missing: int, older: int) -> int | None:
     return posts
 
 
-def _walk(matches, viewer, board, wanted: int, posts: int, start: int) -> sa.Select:
-    """PostgreSQL: the newest `wanted` matches among `posts` posts (of `board`, if given)
-    walked from id `start` down, as (id, rank, the next walk's start: None when this one
-    reaches the oldest)."""
-    window = _newest_posts(posts, start, board)
-    return _matching(matches, viewer, None, wanted, window).add_columns(
-        _unwalked(posts, start, board).label("unwalked")
+def _walk(matches, viewer, board_id, wanted: int, posts: int, start: int) -> sa.Select:
+    """PostgreSQL: the newest `wanted` matches among `posts` posts (of board `board_id`,
+    if given) walked from id `start` down, as (id, rank, the next walk's start: None when
+    this one reaches the oldest)."""
+    window = _newest_posts(posts, start, board_id)
+    return _matching(matches, is_signed_in(viewer), None, wanted, window).add_columns(
+        _unwalked(posts, start, board_id).label("unwalked")
     )
 
 
-def _indexed_matches(matches, viewer, board, wanted: int, up_to: int | None) -> list:
-    """PostgreSQL: the newest `wanted` matches (on `board`, if given) with ids up to
-    `up_to` (all, if None), found through the full-text index: its matches sorted
+def _indexed_matches(matches, viewer, board_id, wanted: int, up_to: int | None) -> list:
+    """PostgreSQL: the newest `wanted` matches (on board `board_id`, if given) with ids up
+    to `up_to` (all, if None), found through the full-text index: its matches sorted
     (`id + 0`), not the primary key walked on to the oldest post."""
     indexed = dataclasses.replace(matches, newest=(Post.id + 0).desc())
-    return db.session.execute(_matching(indexed, viewer, board, wanted, up_to=up_to)).all()
+    statement = _matching(indexed, is_signed_in(viewer), board_id, wanted, up_to=up_to)
+    return db.session.execute(statement, matches.words).all()
 
 
-def _newest_posts(count: int, start: int | None = None, board=None) -> sa.Subquery:
-    """PostgreSQL: the newest `count` posts (from id `start` down, if given; of `board`,
-    if given), under the table's own name so that the full-text expressions (which name
-    posts.search_vector) read them: a walk of the primary key, or of a board's posts by
-    id (migration 0015), that stops after `count` rows, whatever the planner expects to
-    match."""
+def _newest_posts(count, start: int | None = None, board_id=None) -> sa.Subquery:
+    """PostgreSQL: the newest `count` posts (from id `start` down, if given; of board
+    `board_id`, if given), under the table's own name so that the full-text expressions
+    (which name posts.search_vector) read them: a walk of the primary key, or of a board's
+    posts by id (migration 0015), that stops after `count` rows, whatever the planner
+    expects to match."""
     newest = sa.select(
         Post.id,
         Post.thread_id,
@@ -226,28 +233,30 @@ def _newest_posts(count: int, start: int | None = None, board=None) -> sa.Subque
         Post.position,
         sa.literal_column("posts.search_vector").label("search_vector"),
     )
-    return _posts_from(newest, start, board).limit(count).subquery("posts")
+    return _posts_from(newest, start, board_id).limit(count).subquery("posts")
 
 
-def _unwalked(count: int, start: int | None = None, board=None) -> sa.ScalarSelect:
-    """The id of the newest post older than those _newest_posts(count, start, board)
+def _unwalked(count, start: int | None = None, board_id=None) -> sa.ScalarSelect:
+    """The id of the newest post older than those _newest_posts(count, start, board_id)
     walks: where the next walk starts. None when that one reaches the oldest post."""
-    newest = _posts_from(sa.select(Post.id), start, board).offset(count).limit(1)
+    newest = _posts_from(sa.select(Post.id), start, board_id).offset(count).limit(1)
     return newest.scalar_subquery()
 
 
-def _posts_from(posts: sa.Select, start: int | None, board) -> sa.Select:
-    """`posts` newest first, from id `start` down (if given), of `board` only (if given)."""
+def _posts_from(posts: sa.Select, start: int | None, board_id) -> sa.Select:
+    """`posts` newest first, from id `start` down (if given), of board `board_id` only (if
+    given)."""
     if start is not None:
         posts = posts.where(Post.id <= start)
-    if board is not None:
-        posts = posts.where(_board == board.id)
+    if board_id is not None:
+        posts = posts.where(_board == board_id)
     return posts.order_by(Post.id.desc())
 
 
-def _matching(matches, viewer, board, wanted: int, within=None, up_to=None) -> sa.Select:
-    """The newest `wanted` matches `viewer` may read, as (id, rank): among the posts of
-    `within` if given, else among all posts (with ids up to `up_to`, if given)."""
+def _matching(matches, signed_in: bool, board_id, wanted, within=None, up_to=None) -> sa.Select:
+    """The newest `wanted` matches a member (`signed_in`) or a visitor may read, as (id,
+    rank): among the posts of `within` if given, else among all posts (with ids up to
+    `up_to`, if given)."""
     post = Post if within is None else aliased(Post, within)
     newest = matches.newest if within is None else post.id.desc()
     readable = (
@@ -257,14 +266,14 @@ def _matching(matches, viewer, board, wanted: int, within=None, up_to=None) -> s
         .where(
             matches.condition,
             post_is_public(post),
-            thread_is_readable_by(viewer),
+            threads_readable(signed_in),
             post.position.is_not(None),
         )
         .order_by(newest)
         .limit(wanted)
     )
-    if board is not None:
-        readable = readable.where(Thread.board_id == board.id)
+    if board_id is not None:
+        readable = readable.where(Thread.board_id == board_id)
     if up_to is not None:
         readable = readable.where(post.id <= up_to)
     return readable
@@ -276,39 +285,67 @@ def _search_page(matches, viewer, board, sort, page, per_page, candidates, windo
     With a window that holds too few matches, also (on the first row) the newest post
     past it (unwalked) and the ids and ranks of them all (known_ids, known_ranks), to look
     further."""
-    within = None if window is None else _newest_posts(window, board=board)
-    ranked = _matching(matches, viewer, board, candidates, within).subquery()
-    order = (ranked.c.id.desc(),) if sort == "newest" else (ranked.c.rank, ranked.c.id)
+    statement = _page_statement(
+        matches.shape, is_signed_in(viewer), board is not None, sort, window is not None
+    )
     first = (page - 1) * per_page
+    numbers = {
+        "first": first,
+        "place": first + 1,
+        "per_page": per_page,
+        "candidates": candidates,
+        "window": window,
+        "board_id": board.id if board is not None else None,
+    }
+    return db.session.execute(statement, {**matches.words, **numbers}).all()
+
+
+def _number(name: str) -> sa.BindParameter:
+    return sa.bindparam(name, type_=sa.Integer)
+
+
+@lru_cache(maxsize=256)
+def _page_statement(shape, signed_in: bool, on_board: bool, sort: str, windowed: bool):
+    """_search_page's statement, built once for each shape of query (how many groups of
+    words and names, and how many names in each: see _Matches), kind of viewer, sort and
+    window. Built on every search, it took a third of the worker's CPU (5 of 16 ms at a
+    million posts). The words, the board and the numbers are parameters (the words are
+    written in when it runs, see _tsquery)."""
+    matches = _matches_of_shape(shape)
+    board_id = _number("board_id") if on_board else None
+    window, candidates = _number("window"), _number("candidates")
+    within = _newest_posts(window, board_id=board_id) if windowed else None
+    ranked = _matching(matches, signed_in, board_id, candidates, within).subquery()
+    order = (ranked.c.id.desc(),) if sort == "newest" else (ranked.c.rank, ranked.c.id)
     found = (
         sa.select(
             ranked.c.id,
             ranked.c.rank,
             sa.func.count().over().label("total"),
-            *([] if window is None else _known(ranked, order)),
+            *(_known(ranked, order) if windowed else []),
         )
         .order_by(*order)
-        .limit(per_page)
-        .offset(first)
+        .limit(_number("per_page"))
+        .offset(_number("first"))
         .subquery()
     )
     columns = [Post, matches.page_excerpt, found.c.total]
-    if window is not None:
+    if windowed:
         # On the page's first row only, and only when the window held too few matches:
         # parsing the arrays costs, and finding the next walk's start (a scan of the
         # window's ids) is left undone inside a CASE that does not need it.
-        needed = sa.and_(found.c.total < candidates, found.c.place == first + 1)
+        needed = sa.and_(found.c.total < candidates, found.c.place == _number("place"))
         columns += [
-            sa.case((needed, _unwalked(window, board=board))).label("unwalked"),
+            sa.case((needed, _unwalked(window, board_id=board_id))).label("unwalked"),
             sa.case((needed, found.c.known_ids)).label("known_ids"),
             sa.case((needed, found.c.known_ranks)).label("known_ranks"),
         ]
-    return db.session.execute(
+    return (
         sa.select(*columns)
         .join(found, found.c.id == Post.id)
         .options(*_hit_columns())
         .order_by(*((Post.id.desc(),) if sort == "newest" else (found.c.rank, Post.id)))
-    ).all()
+    )
 
 
 @cache  # made once the models are all mapped, not when this module is imported
@@ -357,7 +394,8 @@ def _hits(matches, viewer, ids: list[int]) -> list[Hit]:
             thread_is_readable_by(viewer),
             Post.position.is_not(None),
         )
-        .options(*_hit_columns())
+        .options(*_hit_columns()),
+        matches.words,
     ).all()
     by_id = {row.Post.id: row for row in rows}
     return [Hit(by_id[id].Post, _marked(by_id[id][1])) for id in ids if id in by_id]
@@ -365,13 +403,20 @@ def _hits(matches, viewer, ids: list[int]) -> list[Hit]:
 
 @dataclass(frozen=True)
 class _Matches:
-    """How a backend finds matching posts."""
+    """How a backend finds matching posts: SQL made once for each shape of query, with
+    the words as parameters, and the words of this query."""
 
     source: sa.FromClause  # posts, joined to the index where it is a separate table
     condition: sa.ColumnElement  # the full-text match
     rank: sa.ColumnElement  # lower is better
     newest: sa.ColumnElement  # newest first
     page_excerpt: sa.ColumnElement  # made for the page's posts only
+    shape: tuple  # the backend, and what else the SQL depends on
+    words: dict = dataclasses.field(default_factory=dict)  # each word parameter's value
+
+
+def _matches_of_shape(shape: tuple) -> _Matches:
+    return _sqlite_matches() if shape[0] == "sqlite" else _postgresql_matches(shape[1])
 
 
 # Markdown's own marks in an excerpt of a post's source: the reader wants the words. Links
@@ -412,8 +457,13 @@ def _fts_match(query: SearchQuery) -> str:
     )
 
 
-def _sqlite(query: SearchQuery):
-    match = sa.text("post_search MATCH :match").bindparams(match=_fts_match(query))
+def _sqlite(query: SearchQuery) -> _Matches:
+    return dataclasses.replace(_sqlite_matches(), words={"match": _fts_match(query)})
+
+
+@cache
+def _sqlite_matches() -> _Matches:
+    match = sa.text("post_search MATCH :match")
     # bm25 with the title weighing five times the body; lower is better.
     rank = sa.literal_column("bm25(post_search, 5.0, 1.0)")
     excerpt = sa.literal_column(
@@ -424,7 +474,7 @@ def _sqlite(query: SearchQuery):
     page_excerpt = (
         sa.select(excerpt).select_from(_fts).where(match, _fts.c.rowid == Post.id)
     ).scalar_subquery()
-    return _Matches(source, match, rank, _fts.c.rowid.desc(), page_excerpt)
+    return _Matches(source, match, rank, _fts.c.rowid.desc(), page_excerpt, ("sqlite",))
 
 
 # -- PostgreSQL full text ---------------------------------------------------------------
@@ -434,26 +484,43 @@ _board = sa.literal_column("posts.search_board_id")  # migration 0015
 _english = sa.literal_column("'english'::regconfig")
 
 
-def _tsquery(query: SearchQuery):
-    """Each alternative as a phrase query, OR within a group, AND between groups.
+def _word(group: int, alternative: int) -> str:
+    return f"word_{group}_{alternative}"
 
-    The words are written into the statement (they are letters and digits only, see
-    forum/search/query.py), not bound: psycopg prepares a statement run five times, and
-    the generic plan PostgreSQL then settles on cannot fold bound words into a constant
-    query. It would parse and stem every phrase again for each row it reads (ten times
-    slower on a walk over the newest posts), and estimate matches without the words."""
+
+def _tsquery(group_sizes: tuple[int, ...]):
+    """Each alternative as a phrase query, OR within a group, AND between groups: for
+    groups of these sizes, the words parameters (named by _word).
+
+    The words are written into the statement when it runs (they are letters and digits
+    only, see forum/search/query.py), not bound: psycopg prepares a statement run five
+    times, and the generic plan PostgreSQL then settles on cannot fold bound words into a
+    constant query. It would parse and stem every phrase again for each row it reads (ten
+    times slower on a walk over the newest posts), and estimate matches without them."""
     combined = None
-    for group in query.groups:
+    for group, size in enumerate(group_sizes):
         either = None
-        for alt in group:
-            term = sa.func.phraseto_tsquery(_english, sa.literal(alt.text, literal_execute=True))
+        for alternative in range(size):
+            phrase = sa.bindparam(_word(group, alternative), type_=sa.String, literal_execute=True)
+            term = sa.func.phraseto_tsquery(_english, phrase)
             either = term if either is None else either.op("||")(term)
         combined = either if combined is None else combined.op("&&")(either)
     return combined
 
 
-def _postgresql(query: SearchQuery):
-    tsquery = _tsquery(query)
+def _postgresql(query: SearchQuery) -> _Matches:
+    words = {
+        _word(group, n): alternative.text
+        for group, alternatives in enumerate(query.groups)
+        for n, alternative in enumerate(alternatives)
+    }
+    sizes = tuple(len(alternatives) for alternatives in query.groups)
+    return dataclasses.replace(_postgresql_matches(sizes), words=words)
+
+
+@lru_cache(maxsize=256)
+def _postgresql_matches(group_sizes: tuple[int, ...]) -> _Matches:
+    tsquery = _tsquery(group_sizes)
     # ts_rank, not ts_rank_cd: a quarter of the cost over many matches, and the title
     # (weight A) still counts above the body (weight B).
     rank = -sa.func.ts_rank(_vector, tsquery)
@@ -471,5 +538,6 @@ def _postgresql(query: SearchQuery):
     # that must all match are estimated as if independent, often far too high: walking
     # the table for two words that seldom meet took seconds. Those sort what the
     # full-text index finds instead (`id + 0` is not the primary key's order).
-    newest = Post.id.desc() if len(query.groups) == 1 else (Post.id + 0).desc()
-    return _Matches(Post.__table__, condition, rank, newest, excerpt)
+    newest = Post.id.desc() if len(group_sizes) == 1 else (Post.id + 0).desc()
+    shape = ("postgresql", group_sizes)
+    return _Matches(Post.__table__, condition, rank, newest, excerpt, shape)

@@ -25,7 +25,13 @@ def thread_is_public(thread=Thread) -> sa.ColumnElement[bool]:
 def thread_is_readable_by(viewer, thread=Thread) -> sa.ColumnElement[bool]:
     """Approved threads whose posts `viewer` may read: a signed-in member reads
     members-only threads too, a visitor (None or anonymous) public ones only."""
-    if is_signed_in(viewer):
+    return threads_readable(is_signed_in(viewer), thread)
+
+
+def threads_readable(signed_in: bool, thread=Thread) -> sa.ColumnElement[bool]:
+    """thread_is_readable_by for a member (`signed_in`) or a visitor: all the rule asks
+    of a viewer, so a statement built once for each kind serves every viewer."""
+    if signed_in:
         return ~thread.is_hidden
     return thread_is_public(thread)
 

@@ -33,6 +33,24 @@ def test_a_word_only_in_the_title_finds_the_threads_first_post(app, make_thread,
         assert _found("sciatica") == [opening]
 
 
+def test_searches_of_the_same_shape_each_find_their_own_words(app, make_thread, make_post):
+    """A search's statement is built once for each shape of query: two words, then two
+    other words, each find their own post, and one board's search does not narrow the
+    next search of every board."""
+    knee = make_thread(title="Knee pain after a fall", body="Genicular block next week.")
+    numb = make_post(knee, body="Numbness in my heel since the ablation.")
+    opening = first_post_id(app, knee)
+    other = make_thread(title="Heel numbness", body="Numbness in my heel, no procedure yet.")
+
+    with app.app_context():
+        board = db.session.get(Board, knee.board_id)
+        on_board = [hit.post.id for hit in search_posts("heel", list_boards(), board).hits]
+        assert _found("knee fall") == [opening]
+        assert _found("heel ablation") == [numb.id]
+        assert sorted(_found("heel")) == sorted([numb.id, first_post_id(app, other)])
+    assert on_board == [numb.id]
+
+
 def test_a_word_in_a_reply_finds_that_reply(app, make_thread, make_post):
     """A word that only a reply uses finds the reply, not the thread's other posts."""
     thread = make_thread(title="Questions before my procedure", body="What should I expect?")
