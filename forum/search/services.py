@@ -100,10 +100,11 @@ def search_posts(
     Raises DomainError with a friendly message for a query that cannot be searched."""
     query = parse_query(text, board_synonyms(boards))
     candidates = candidates or CANDIDATES
+    board_id = board.id if board is not None else None
     if db.engine.dialect.name == "postgresql":
-        return _search_newest_first(query, viewer, board, sort, page, per_page, candidates)
+        return _search_newest_first(query, viewer, board_id, sort, page, per_page, candidates)
     # FTS5 hands matches over newest first (by rowid) whatever their number.
-    rows = _search_page(_sqlite(query), viewer, board, sort, page, per_page, candidates)
+    rows = _search_page(_sqlite(query), viewer, board_id, sort, page, per_page, candidates)
     return _page_results(query, rows, page, per_page, candidates)
 
 
@@ -121,8 +122,8 @@ def _page_results(query, rows, page, per_page, candidates, total=None) -> Result
     )
 
 
-def _search_newest_first(query, viewer, board, sort, page, per_page, candidates) -> Results:
-    """PostgreSQL: the newest posts (of `board`, if given) are walked first, where a
+def _search_newest_first(query, viewer, board_id, sort, page, per_page, candidates) -> Results:
+    """PostgreSQL: the newest posts (of board `board_id`, if given) are walked first, where a
     treatment's names fill the candidates in one statement.
 
     The full-text index hands over every post that has the words, in no useful order,
@@ -134,14 +135,13 @@ def _search_newest_first(query, viewer, board, sort, page, per_page, candidates)
     side) is left to the index. Every post is looked at by a walk or by the index."""
     matches = _postgresql(query)
     window = RECENT_WINDOW_FACTOR * candidates
-    board_id = board.id if board is not None else None
-    rows = _search_page(matches, viewer, board, sort, page, per_page, candidates, window)
+    rows = _search_page(matches, viewer, board_id, sort, page, per_page, candidates, window)
     past_them = not rows and page > 1
     if past_them:
         # A page past the matches among the newest posts: their first page says how many
         # and how dense they are. Without it only the index is left, and for a common word
         # it hands over every match (a quarter of the posts: seconds at a million).
-        rows = _search_page(matches, viewer, board, sort, 1, per_page, candidates, window)
+        rows = _search_page(matches, viewer, board_id, sort, 1, per_page, candidates, window)
     if rows and (rows[0].total >= candidates or rows[0].unwalked is None):
         if past_them:  # they are all the candidates there are: nothing is on this page
             return _page_results(query, [], page, per_page, candidates, total=rows[0].total)
@@ -279,14 +279,15 @@ def _matching(matches, signed_in: bool, board_id, wanted, within=None, up_to=Non
     return readable
 
 
-def _search_page(matches, viewer, board, sort, page, per_page, candidates, window=None):
-    """One page of the candidates (the newest `candidates` matches `viewer` may read,
-    among the newest `window` posts if given), ranked, as (post, excerpt, total) rows.
+def _search_page(matches, viewer, board_id, sort, page, per_page, candidates, window=None):
+    """One page of the candidates (the newest `candidates` matches `viewer` may read, on
+    board `board_id` if given, among the newest `window` posts if given), ranked, as
+    (post, excerpt, total) rows.
     With a window that holds too few matches, also (on the first row) the newest post
     past it (unwalked) and the ids and ranks of them all (known_ids, known_ranks), to look
     further."""
     statement = _page_statement(
-        matches.shape, is_signed_in(viewer), board is not None, sort, window is not None
+        matches.shape, is_signed_in(viewer), board_id is not None, sort, window is not None
     )
     first = (page - 1) * per_page
     numbers = {
@@ -295,7 +296,7 @@ def _search_page(matches, viewer, board, sort, page, per_page, candidates, windo
         "per_page": per_page,
         "candidates": candidates,
         "window": window,
-        "board_id": board.id if board is not None else None,
+        "board_id": board_id,
     }
     return db.session.execute(statement, {**matches.words, **numbers}).all()
 
