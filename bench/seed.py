@@ -323,19 +323,19 @@ def suspend_search_index(connection) -> list[str]:
         connection.exec_driver_sql(f"ALTER TABLE posts DISABLE TRIGGER {trigger}")
     # The rebuild's one UPDATE fills in the board too; NOT NULL is checked again after it.
     connection.exec_driver_sql("ALTER TABLE posts ALTER COLUMN search_board_id DROP NOT NULL")
-    for index in ("ix_posts_search_vector", "ix_posts_search_board"):
+    for index in ("ix_posts_search_terms", "ix_posts_search_board"):
         connection.exec_driver_sql(f"DROP INDEX IF EXISTS {index}")
     return [
         "ALTER TABLE posts ALTER COLUMN search_board_id SET NOT NULL",
         "ALTER TABLE posts ENABLE TRIGGER posts_search_vector",
         "ALTER TABLE posts ENABLE TRIGGER posts_search_board",
-        "CREATE INDEX ix_posts_search_vector ON posts USING gin (search_vector)",
+        "CREATE INDEX ix_posts_search_terms ON posts USING gin (search_terms)",
         "CREATE INDEX ix_posts_search_board ON posts (search_board_id, id)",
     ]
 
 
 def rebuild_search_index(connection, restore: list[str]) -> None:
-    """Index every post in one statement (what migrations 0006 and 0015 do), then restore
+    """Index every post in one statement (what migrations 0006, 0015 and 0017 do), then restore
     the triggers and indexes."""
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("DELETE FROM post_search")
@@ -346,14 +346,16 @@ def rebuild_search_index(connection, restore: list[str]) -> None:
             FROM posts JOIN threads ON threads.id = posts.thread_id"""
         )
     else:
-        # SET on a column the trigger does not watch, so nothing fires row by row.
+        # SET on columns the trigger does not watch, so nothing fires row by row.
         connection.exec_driver_sql(
-            """UPDATE posts SET search_vector =
-            setweight(to_tsvector('english', CASE WHEN posts.position = 1 THEN threads.title
-                                              ELSE '' END), 'A')
-            || setweight(to_tsvector('english', posts.body_source), 'B'),
-            search_board_id = threads.board_id
-            FROM threads WHERE threads.id = posts.thread_id"""
+            """UPDATE posts SET search_vector = indexed.vector,
+            search_terms = search_terms(indexed.vector), search_board_id = indexed.board_id
+            FROM (SELECT posts.id, threads.board_id,
+                setweight(to_tsvector('english', CASE WHEN posts.position = 1
+                                                 THEN threads.title ELSE '' END), 'A')
+                || setweight(to_tsvector('english', posts.body_source), 'B') AS vector
+                FROM posts JOIN threads ON threads.id = posts.thread_id) AS indexed
+            WHERE posts.id = indexed.id"""
         )
     for statement in restore:
         connection.exec_driver_sql(statement)

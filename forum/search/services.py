@@ -126,13 +126,14 @@ def _search_newest_first(query, viewer, board_id, sort, page, per_page, candidat
     """PostgreSQL: the newest posts (of board `board_id`, if given) are walked first, where a
     treatment's names fill the candidates in one statement.
 
-    The full-text index hands over every post that has the words, in no useful order,
-    each a random read, rechecked from its stored vector when the query has phrases (the
-    index knows no positions): for "rhizotomy knee" it rechecked 57,000 posts at a
-    million, in half a second. So when the newest posts hold too few matches, their
-    density sizes a walk over older ones, for as long as walking looks cheaper than the
-    index; the rest (a rare word, a phrase whose words are common but seldom side by
-    side) is left to the index. Every post is looked at by a walk or by the index."""
+    The full-text index hands over every post that has the words (and, since migration
+    0017, a phrase's neighbouring words side by side), in no useful order, each a random
+    read, rechecked from its stored vector when the query has phrases: for "rhizotomy
+    knee" it rechecked 57,000 posts at a million, in half a second. So when the newest
+    posts hold too few matches, their density sizes a walk over older ones, for as long as
+    walking looks cheaper than the index; the rest (a rare word, a phrase whose words are
+    common but seldom side by side) is left to the index. Every post is looked at by a
+    walk or by the index."""
     matches = _postgresql(query)
     window = RECENT_WINDOW_FACTOR * candidates
     rows = _search_page(matches, viewer, board_id, sort, page, per_page, candidates, window)
@@ -264,7 +265,7 @@ def _matching(matches, signed_in: bool, board_id, wanted, within=None, up_to=Non
         .select_from(matches.source if within is None else within)
         .join(Thread, Thread.id == post.thread_id)
         .where(
-            matches.condition,
+            matches.indexed if within is None else matches.condition,
             post_is_public(post),
             threads_readable(signed_in),
             post.position.is_not(None),
@@ -408,7 +409,8 @@ class _Matches:
     the words as parameters, and the words of this query."""
 
     source: sa.FromClause  # posts, joined to the index where it is a separate table
-    condition: sa.ColumnElement  # the full-text match
+    condition: sa.ColumnElement  # the full-text match, of a post at hand
+    indexed: sa.ColumnElement  # the same, as the full-text index finds the posts
     rank: sa.ColumnElement  # lower is better
     newest: sa.ColumnElement  # newest first
     page_excerpt: sa.ColumnElement  # made for the page's posts only
@@ -475,12 +477,13 @@ def _sqlite_matches() -> _Matches:
     page_excerpt = (
         sa.select(excerpt).select_from(_fts).where(match, _fts.c.rowid == Post.id)
     ).scalar_subquery()
-    return _Matches(source, match, rank, _fts.c.rowid.desc(), page_excerpt, ("sqlite",))
+    return _Matches(source, match, match, rank, _fts.c.rowid.desc(), page_excerpt, ("sqlite",))
 
 
 # -- PostgreSQL full text ---------------------------------------------------------------
 
 _vector = sa.literal_column("posts.search_vector")
+_terms = sa.literal_column("posts.search_terms")  # migration 0017
 _board = sa.literal_column("posts.search_board_id")  # migration 0015
 _english = sa.literal_column("'english'::regconfig")
 
@@ -489,21 +492,23 @@ def _word(group: int, alternative: int) -> str:
     return f"word_{group}_{alternative}"
 
 
-def _tsquery(group_sizes: tuple[int, ...]):
+def _tsquery(group_sizes: tuple[int, ...], phrase_query=None):
     """Each alternative as a phrase query, OR within a group, AND between groups: for
-    groups of these sizes, the words parameters (named by _word).
+    groups of these sizes, the words parameters (named by _word). `phrase_query` makes an
+    alternative's query from its words (by default, phraseto_tsquery's).
 
     The words are written into the statement when it runs (they are letters and digits
     only, see forum/search/query.py), not bound: psycopg prepares a statement run five
     times, and the generic plan PostgreSQL then settles on cannot fold bound words into a
     constant query. It would parse and stem every phrase again for each row it reads (ten
     times slower on a walk over the newest posts), and estimate matches without them."""
+    phrase_query = phrase_query or (lambda words: sa.func.phraseto_tsquery(_english, words))
     combined = None
     for group, size in enumerate(group_sizes):
         either = None
         for alternative in range(size):
-            phrase = sa.bindparam(_word(group, alternative), type_=sa.String, literal_execute=True)
-            term = sa.func.phraseto_tsquery(_english, phrase)
+            words = sa.bindparam(_word(group, alternative), type_=sa.String, literal_execute=True)
+            term = phrase_query(words)
             either = term if either is None else either.op("||")(term)
         combined = either if combined is None else combined.op("&&")(either)
     return combined
@@ -533,6 +538,11 @@ def _postgresql_matches(group_sizes: tuple[int, ...]) -> _Matches:
         'MaxFragments=2, FragmentDelimiter=" … "',
     )
     condition = _vector.op("@@")(tsquery)
+    # The index (migration 0017) holds each post's lexemes and pairs of neighbouring ones:
+    # it hands over the posts where a phrase's words stand side by side, not every post
+    # that holds them somewhere, and the vector is rechecked for those.
+    terms = _tsquery(group_sizes, sa.func.search_terms_query)
+    indexed = sa.and_(_terms.op("@@")(terms), condition)
     # One group (a word, a phrase, a treatment's names): walking the posts newest first
     # finds the newest matches quickly when there are many, and the planner's estimate
     # for one group is good enough to take the index when there are few. Several groups
@@ -541,4 +551,4 @@ def _postgresql_matches(group_sizes: tuple[int, ...]) -> _Matches:
     # full-text index finds instead (`id + 0` is not the primary key's order).
     newest = Post.id.desc() if len(group_sizes) == 1 else (Post.id + 0).desc()
     shape = ("postgresql", group_sizes)
-    return _Matches(Post.__table__, condition, rank, newest, excerpt, shape)
+    return _Matches(Post.__table__, condition, indexed, rank, newest, excerpt, shape)
