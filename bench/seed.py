@@ -42,6 +42,7 @@ from forum import create_app  # noqa: E402
 from forum.content import render_markdown  # noqa: E402
 from forum.extensions import db, utcnow  # noqa: E402
 from forum.reports import vocab  # noqa: E402
+from forum.search.schema import FTS_TABLE, RECENT_FTS_TABLE, RECENT_POSTS  # noqa: E402
 
 BATCH = 5000
 BODY_POOL = 200
@@ -334,17 +335,21 @@ def suspend_search_index(connection) -> list[str]:
     ]
 
 
+RECENT_ONLY = f"WHERE posts.id > (SELECT max(id) FROM posts) - {RECENT_POSTS}"
+
+
 def rebuild_search_index(connection, restore: list[str]) -> None:
-    """Index every post in one statement (what migrations 0006, 0015 and 0017 do), then restore
-    the triggers and indexes."""
+    """Index every post in one statement (what migrations 0006, 0015, 0017 and 0018 do),
+    then restore the triggers and indexes."""
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("DELETE FROM post_search")
-        connection.exec_driver_sql(
-            """INSERT INTO post_search (rowid, title, body)
-            SELECT posts.id, CASE WHEN posts.position = 1 THEN threads.title ELSE '' END,
-                   posts.body_source
-            FROM posts JOIN threads ON threads.id = posts.thread_id"""
-        )
+        for table, newest in ((FTS_TABLE, ""), (RECENT_FTS_TABLE, RECENT_ONLY)):
+            connection.exec_driver_sql(f"DELETE FROM {table}")
+            connection.exec_driver_sql(
+                f"""INSERT INTO {table} (rowid, title, body)
+                SELECT posts.id, CASE WHEN posts.position = 1 THEN threads.title ELSE '' END,
+                       posts.body_source
+                FROM posts JOIN threads ON threads.id = posts.thread_id {newest}"""
+            )
     else:
         # SET on columns the trigger does not watch, so nothing fires row by row.
         connection.exec_driver_sql(

@@ -23,7 +23,7 @@ from forum.moderation.models import Appeal, Flag, Sanction
 from forum.notifications.models import Notification, OutgoingMail, Subscription
 from forum.privacy.models import Consent
 from forum.reports.models import ExperienceReport, ReportRevision
-from forum.search.schema import FTS_TABLE
+from forum.search.schema import FTS_TABLE, RECENT_FTS_TABLE
 from forum.threads.models import Post, PostRevision, Thread
 
 FORMER_MEMBER = "former member"
@@ -180,10 +180,11 @@ def _delete_posts(uid: int, own_posts) -> None:
     )
     if db.session.get_bind().dialect.name == "sqlite":
         # The search triggers re-index the blanked posts, but FTS5 only marks old entries
-        # deleted: the words stay in its segments until they are merged. Merge now.
-        # FTS_TABLE is our constant table name, not input.
-        merge = f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}) VALUES ('optimize')"  # nosec B608
-        db.session.execute(sa.text(merge))
+        # deleted: the words stay in its segments until they are merged. Merge now, in
+        # the full index and the newest posts' one.
+        for table in (FTS_TABLE, RECENT_FTS_TABLE):  # our constant names, not input
+            merge = f"INSERT INTO {table} ({table}) VALUES ('optimize')"  # nosec B608
+            db.session.execute(sa.text(merge))
 
 
 def _erase_reports(uid: int, keep: bool) -> None:

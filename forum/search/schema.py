@@ -8,6 +8,10 @@ that replaced the vector's). The models do not describe them, so schema comparis
 leave them out."""
 
 FTS_TABLE = "post_search"
+# Made by migration 0018 for SQLite: the posts with the newest RECENT_POSTS ids, indexed
+# again (with their triggers), so that bm25() ranks a common word's candidates there.
+RECENT_FTS_TABLE = "post_search_recent"
+RECENT_POSTS = 10_000
 VECTOR_COLUMN = "search_vector"
 TERMS_COLUMN = "search_terms"
 TERMS_INDEX = "ix_posts_search_terms"

@@ -20,6 +20,7 @@ from forum.accounts.models import User
 from forum.boards.models import Board
 from forum.extensions import db
 from forum.search.query import SearchQuery, parse_query
+from forum.search.schema import FTS_TABLE, RECENT_FTS_TABLE
 from forum.threads.models import Post, Thread
 from forum.threads.visibility import (
     is_signed_in,
@@ -103,8 +104,14 @@ def search_posts(
     board_id = board.id if board is not None else None
     if db.engine.dialect.name == "postgresql":
         return _search_newest_first(query, viewer, board_id, sort, page, per_page, candidates)
-    # FTS5 hands matches over newest first (by rowid) whatever their number.
-    rows = _search_page(_sqlite(query), viewer, board_id, sort, page, per_page, candidates)
+    # FTS5 hands matches over newest first (by rowid) whatever their number, but bm25()
+    # reads every post of each phrase to weigh it: the newest posts' own index (migration
+    # 0018) ranks the candidates when it holds them all, and the full one otherwise.
+    for table in (RECENT_FTS_TABLE, FTS_TABLE):
+        matches = _sqlite(query, table)
+        rows = _search_page(matches, viewer, board_id, sort, page, per_page, candidates)
+        if rows and rows[0].total >= candidates:
+            break
     return _page_results(query, rows, page, per_page, candidates)
 
 
@@ -419,7 +426,7 @@ class _Matches:
 
 
 def _matches_of_shape(shape: tuple) -> _Matches:
-    return _sqlite_matches() if shape[0] == "sqlite" else _postgresql_matches(shape[1])
+    return _sqlite_matches(shape[1]) if shape[0] == "sqlite" else _postgresql_matches(shape[1])
 
 
 # Markdown's own marks in an excerpt of a post's source: the reader wants the words. Links
@@ -446,7 +453,6 @@ def _marked(excerpt: str | None) -> Markup:
 
 # -- SQLite FTS5 -----------------------------------------------------------------------
 
-_fts = sa.table("post_search", sa.column("rowid"), sa.column("title"), sa.column("body"))
 
 
 def _fts_match(query: SearchQuery) -> str:
@@ -460,24 +466,25 @@ def _fts_match(query: SearchQuery) -> str:
     )
 
 
-def _sqlite(query: SearchQuery) -> _Matches:
-    return dataclasses.replace(_sqlite_matches(), words={"match": _fts_match(query)})
+def _sqlite(query: SearchQuery, table: str) -> _Matches:
+    return dataclasses.replace(_sqlite_matches(table), words={"match": _fts_match(query)})
 
 
 @cache
-def _sqlite_matches() -> _Matches:
-    match = sa.text("post_search MATCH :match")
+def _sqlite_matches(table: str) -> _Matches:
+    """The matches in FTS5 table `table`: the full index or the newest posts' (schema.py)."""
+    fts = sa.table(table, sa.column("rowid"), sa.column("title"), sa.column("body"))
+    match = sa.text(f"{table} MATCH :match")
     # bm25 with the title weighing five times the body; lower is better.
-    rank = sa.literal_column("bm25(post_search, 5.0, 1.0)")
-    excerpt = sa.literal_column(
-        f"snippet(post_search, 1, '{_START}', '{_STOP}', ' … ', 24)", sa.Text
-    )
-    source = sa.join(Post.__table__, _fts, _fts.c.rowid == Post.id)
+    rank = sa.literal_column(f"bm25({table}, 5.0, 1.0)")
+    excerpt = sa.literal_column(f"snippet({table}, 1, '{_START}', '{_STOP}', ' … ', 24)", sa.Text)
+    source = sa.join(Post.__table__, fts, fts.c.rowid == Post.id)
     # The excerpt for the page's posts only: the index looks each one up by rowid.
     page_excerpt = (
-        sa.select(excerpt).select_from(_fts).where(match, _fts.c.rowid == Post.id)
+        sa.select(excerpt).select_from(fts).where(match, fts.c.rowid == Post.id)
     ).scalar_subquery()
-    return _Matches(source, match, match, rank, _fts.c.rowid.desc(), page_excerpt, ("sqlite",))
+    shape = ("sqlite", table)
+    return _Matches(source, match, match, rank, fts.c.rowid.desc(), page_excerpt, shape)
 
 
 # -- PostgreSQL full text ---------------------------------------------------------------

@@ -194,16 +194,22 @@ def _telling_words(text: str) -> set[str]:
 
 
 def fts_matches(app, word: str) -> int:
-    """How many posts the search index finds for a word (either backend)."""
+    """How many posts the search indexes find for a word (either backend): on SQLite in
+    the full index or the newest posts' one, on PostgreSQL in the vector or the terms."""
     with app.app_context(), db.engine.connect() as connection:
         if connection.dialect.name == "sqlite":
             return connection.scalar(
-                sa.text("SELECT count(*) FROM post_search WHERE post_search MATCH :w"),
+                sa.text(
+                    "SELECT count(*) FROM ("
+                    " SELECT rowid FROM post_search WHERE post_search MATCH :w UNION"
+                    " SELECT rowid FROM post_search_recent WHERE post_search_recent MATCH :w)"
+                ),
                 {"w": word},
             )
         return connection.scalar(
             sa.text(
-                "SELECT count(*) FROM posts WHERE search_vector @@ plainto_tsquery('english', :w)"
+                "SELECT count(*) FROM posts, plainto_tsquery('english', :w) AS query"
+                " WHERE search_vector @@ query OR search_terms @@ query"
             ),
             {"w": word},
         )
