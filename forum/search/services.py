@@ -454,7 +454,6 @@ def _marked(excerpt: str | None) -> Markup:
 # -- SQLite FTS5 -----------------------------------------------------------------------
 
 
-
 def _fts_match(query: SearchQuery) -> str:
     """An FTS5 query in which every word is a quoted string: no syntax gets through."""
 

@@ -97,9 +97,7 @@ def tables(monkeypatch):
     return asked
 
 
-def test_the_newest_posts_rank_the_candidates_they_hold(
-    app, make_thread, make_post, tables
-):
+def test_the_newest_posts_rank_the_candidates_they_hold(app, make_thread, make_post, tables):
     """Candidates all among the newest posts are ranked there; when the newest hold too
     few, the full index finds the older ones too."""
     thread = make_thread(title="Questions", body="It woke me twice.")

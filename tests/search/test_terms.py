@@ -5,11 +5,14 @@ that only hold its words apart."""
 import pytest
 import sqlalchemy as sa
 
+from forum.accounts.models import User
 from forum.boards.services import list_boards
 from forum.extensions import db
+from forum.moderation.services import rename_thread
 from forum.search.services import search_posts
-from forum.threads.models import Post
-from tests.conftest import ON_POSTGRESQL
+from forum.threads.models import Post, Thread
+from forum.threads.services import edit_post
+from tests.conftest import ON_POSTGRESQL, first_post_id
 
 pytestmark = pytest.mark.skipif(not ON_POSTGRESQL, reason="PostgreSQL's search terms")
 
@@ -63,12 +66,7 @@ def test_the_terms_of_a_post_are_its_lexemes_and_their_neighbours(app):
         terms = db.session.scalar(
             sa.text("SELECT search_terms(to_tsvector('english', 'Nerve pain in the back'))")
         )
-    assert set(_lexemes(terms)) == {
-        "nerv",
-        "pain",
-        "back",
-        "nerv pain",
-    }
+    assert set(_lexemes(terms)) == {"nerv", "pain", "back", "nerv pain"}
 
 
 def _lexemes(tsvector: str) -> list[str]:
@@ -76,44 +74,35 @@ def _lexemes(tsvector: str) -> list[str]:
     return [part for part in tsvector.split("'") if part.strip()]
 
 
+def _terms_of(post_id: int) -> set[str]:
+    """The search terms the database holds for a post."""
+    terms = db.session.scalar(
+        sa.text("SELECT search_terms FROM posts WHERE id = :id"), {"id": post_id}
+    )
+    return set(_lexemes(terms))
+
+
 def test_posts_get_their_terms_when_written_edited_and_retitled(
     app, make_thread, make_post, moderator
 ):
     """The trigger that indexes a post fills its terms: a reply, its edit, and a thread's
     first post after the thread is renamed."""
-    from forum.accounts.models import User
-    from forum.moderation.services import rename_thread
-    from forum.threads.models import Thread
-    from forum.threads.services import edit_post
-
     thread = make_thread(title="Questions", body="It woke me twice.")
     reply = make_post(thread, body="The pump alarm went off.")
+    opening = first_post_id(app, thread)
     with app.app_context():
-
-        def terms(post_id):
-            return set(
-                _lexemes(
-                    db.session.scalar(
-                        sa.text("SELECT search_terms FROM posts WHERE id = :id"), {"id": post_id}
-                    )
-                )
-            )
-
-        assert "pump alarm" in terms(reply.id)
+        assert "pump alarm" in _terms_of(reply.id)
         post = db.session.get(Post, reply.id)
         edit_post(db.session.get(User, post.author_id), post, "Alarm, pump off.", post.version)
-        assert "pump alarm" not in terms(reply.id)
-        assert "alarm pump" in terms(reply.id)
+        assert "pump alarm" not in _terms_of(reply.id)
+        assert "alarm pump" in _terms_of(reply.id)
         rename_thread(
             db.session.get(User, moderator.id),
             db.session.get(Thread, thread.id),
             "Cooled RFA questions",
             reason="A title that says what it is about.",
         )
-        opening = db.session.scalar(
-            sa.select(Post.id).where(Post.thread_id == thread.id, Post.position == 1)
-        )
-        assert "cool rfa" in terms(opening)
+        assert "cool rfa" in _terms_of(opening)
 
 
 def test_a_search_through_the_index_finds_a_phrase_of_a_treatments_name(
