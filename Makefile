@@ -32,10 +32,12 @@ run-oidc: $(STAMP)
 	FORUM_DEV_LOGIN=true FORUM_OIDC_PROVIDERS='$(OIDC_DEMO)' \
 	$(BIN)/flask --debug run --host 127.0.0.1 --port 5000
 
-# Ruff and bandit, then the whole suite (SQLite; set FORUM_TEST_DATABASE_URL for PostgreSQL).
+# Ruff, bandit and the import contracts (pyproject.toml), then the whole suite (SQLite; set
+# FORUM_TEST_DATABASE_URL for PostgreSQL).
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/bandit -q -r forum -c pyproject.toml
+	$(BIN)/lint-imports --no-cache --no-logo
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 clean:

@@ -85,6 +85,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(privacy_bp)
     app.register_blueprint(export_bp)
 
+    # Signals: who listens to a post's life (forum/signals.py)
+    from forum.notifications.receivers import connect_signals as connect_notifications
+    from forum.safety.receivers import connect_signals as connect_safety
+
+    connect_notifications()
+    connect_safety()
+
     # Errors, headers, templates, CLI
     from forum.caching import register_caching
     from forum.cli import forum_cli

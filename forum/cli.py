@@ -60,8 +60,8 @@ def set_role_command(pseudonym: str, role: str):
 @forum_cli.command("rerender")
 def rerender_command():
     """Render every post's Markdown again (after a change to the content policy)."""
+    from forum.accounts.services import mentionable_names
     from forum.content import render_markdown
-    from forum.notifications.fanout import mentionable_names
     from forum.threads.models import Post
 
     changed = 0

@@ -7,9 +7,9 @@ from markupsafe import Markup
 
 from forum.caching import page_time
 from forum.extensions import utcnow
+from forum.links import post_url
 from forum.reports import vocab
 from forum.threads.services import can_delete_post, can_edit_post, can_reply
-from forum.threads.views import post_url
 
 
 def relative_time(moment: datetime, now: datetime | None = None) -> str:

@@ -7,9 +7,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from forum.accounts.models import ROLES, User
+from forum.content import find_references
 from forum.errors import DomainError
 from forum.extensions import db
-from forum.moderation.log import log_action
+from forum.moderation_log import log_action
 from forum.privacy.services import record_consent
 from forum.threads.models import Post, Thread
 from forum.threads.visibility import post_is_public, thread_is_readable_by
@@ -17,6 +18,8 @@ from forum.threads.visibility import post_is_public, thread_is_readable_by
 PSEUDONYM_MIN, PSEUDONYM_MAX = 3, 30
 INTEREST_MAX = 200
 _PSEUDONYM = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9])?")
+# Only the first @words of a post (alphabetically) are looked up at all.
+MAX_MENTION_LOOKUP = 50
 
 
 def pseudonym_key(name: str) -> str:
@@ -124,3 +127,18 @@ def set_history_hidden(user: User, hidden: bool) -> User:
     user.hide_history = hidden
     db.session.commit()
     return user
+
+
+def mentionable_names(source: str) -> set[str]:
+    """The casefolded @names in a post's Markdown that belong to members (one query, none
+    when the post mentions nobody): the ones render_markdown links."""
+    mentions = sorted(find_references(source).mentions)[:MAX_MENTION_LOOKUP]
+    if not mentions:
+        return set()
+    return set(
+        db.session.scalars(
+            sa.select(User.display_name_key).where(
+                User.display_name_key.in_(mentions), User.deleted_at.is_(None)
+            )
+        )
+    )

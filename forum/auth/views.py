@@ -1,6 +1,5 @@
 import logging
 import time
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -28,32 +27,16 @@ from forum.auth.services import (
 from forum.errors import DomainError
 from forum.extensions import configured_limit, csrf, limiter, writes_on_get
 from forum.forms import submit_form
+from forum.links import safe_next
 from forum.moderation.sanctions import LockedOut
 from forum.privacy.models import HEALTH_DATA_CONSENT_VERSION
 from forum.security import log_security_event
+from forum.session_keys import APPEAL_AS, SIGNED_IN_AT
 
 bp = Blueprint("auth", __name__)
 
 INTENT = "sign_in_intent"  # what to do when the provider sends the person back
 PENDING = "pending_identity"  # a new identity waiting for onboarding
-APPEAL_AS = "appeal_as"  # a locked-out member who may see and appeal their sanctions
-# When the member proved who they are (POSIX seconds): erasing the account asks for a fresh
-# sign-in, so a session left open on a shared computer cannot do it.
-SIGNED_IN_AT = "signed_in_at"
-
-
-def safe_next(target: str | None) -> str:
-    """Only a path on this site: never another host, not even a scheme-relative one."""
-    if target:
-        parts = urlsplit(target)
-        if (
-            not parts.scheme
-            and not parts.netloc
-            and target.startswith("/")
-            and not target.startswith(("//", "/\\"))
-        ):
-            return target
-    return url_for("boards.index")
 
 
 def start_session(user, how: str, remember: bool = False) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from forum.boards.models import Board
 from forum.extensions import db, first_or_404
-from forum.moderation.log import log_action
+from forum.moderation_log import log_action
 from forum.threads.models import Thread
 
 BOARDS_FILE = Path(__file__).with_name("boards.toml")

@@ -20,7 +20,8 @@ from forum.audit import SecurityEvent
 from forum.auth.models import Identity
 from forum.boards.models import Board
 from forum.extensions import db
-from forum.moderation.models import FLAG_REASONS, Appeal, Flag, ModerationAction, Sanction
+from forum.moderation.models import FLAG_REASONS, Appeal, Flag, Sanction
+from forum.moderation_log import ModerationAction
 from forum.notifications.models import Notification, OutgoingMail, Subscription
 from forum.notifications.services import describe, notification_options, target_path
 from forum.privacy.models import Consent

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, make_response, render_template,
 
 from forum.boards.services import get_board_or_404
 from forum.feeds import services
-from forum.threads.views import post_url
+from forum.links import post_url
 
 bp = Blueprint("feeds", __name__)
 

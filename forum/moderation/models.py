@@ -5,6 +5,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.accounts.models import User
 from forum.extensions import UTCDateTime, db, utcnow
+
+# The log moved down beside audit.py (every feature writes it); named here as before.
+from forum.moderation_log import ModerationAction as ModerationAction
 from forum.threads.models import Post
 
 FLAG_REASONS = {
@@ -58,26 +61,6 @@ class Flag(db.Model):
     @property
     def reason_label(self) -> str:
         return FLAG_REASONS.get(self.reason, self.reason)
-
-
-class ModerationAction(db.Model):
-    """The append-only moderation log. No route or service updates or deletes a row."""
-
-    __tablename__ = "moderation_actions"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
-    action: Mapped[str] = mapped_column(sa.String(40), index=True)
-    target_type: Mapped[str] = mapped_column(sa.String(20))
-    target_id: Mapped[int]
-    # The member the action concerns (author of the post, sanctioned member), for filtering.
-    subject_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
-    reason: Mapped[str] = mapped_column(sa.String(500), default="")
-    details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id], lazy="raise")
-    subject_user: Mapped[User | None] = relationship(foreign_keys=[subject_user_id], lazy="raise")
 
 
 class Sanction(db.Model):

@@ -12,8 +12,8 @@ from sqlalchemy.orm import joinedload
 from forum.accounts.models import User
 from forum.errors import DomainError, NotAllowed
 from forum.extensions import db, utcnow
-from forum.moderation.log import log_action
 from forum.moderation.models import SANCTION_KINDS, Appeal, Sanction
+from forum.moderation_log import log_action
 from forum.notifications.fanout import notify_member
 
 TIMED = ("silence", "suspension")

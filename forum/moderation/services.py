@@ -13,10 +13,10 @@ from forum.accounts.models import User
 from forum.boards.models import Board
 from forum.errors import Conflict, DomainError, NotAllowed
 from forum.extensions import db, utcnow
-from forum.moderation.log import log_action
-from forum.moderation.models import FLAG_REASONS, Flag, ModerationAction, Sanction
+from forum.moderation.models import FLAG_REASONS, Flag, Sanction
 from forum.moderation.sanctions import check_can_participate
-from forum.notifications.fanout import notify_flaggers, notify_member
+from forum.moderation_log import ModerationAction, log_action
+from forum.signals import flags_decided, post_deleted, post_hidden, post_restored
 from forum.threads.models import Post, Thread
 from forum.threads.services import approve_post, clean_title, edit_post
 
@@ -83,11 +83,9 @@ def flag_post(flagger: User, post: Post, reason: str, note: str = "") -> Flag:
             reason=FLAG_REASONS[reason],
         )
         if flagger.is_moderator:
-            notify_member(
-                post.author_id, "post_hidden", flagger, "hidden", FLAG_REASONS[reason], post
-            )
+            post_hidden.send(post, actor=flagger, reason=FLAG_REASONS[reason])
         else:  # members' flags: who flagged is not said
-            notify_member(post.author_id, "post_hidden", None, "hidden until reviewed", post=post)
+            post_hidden.send(post, actor=None, reason=None)
     db.session.commit()
     return flag
 
@@ -239,14 +237,15 @@ def decide_on_post(
         flags=decided,
     )
     if decided:
-        notify_flaggers(moderator, post, DECISIONS[decision], reason, now)
-    if before == "hidden" and post.state == "visible":
-        notify_member(post.author_id, "post_restored", moderator, "restored", reason, post)
-    elif decision in ("hide", "delete"):
-        outcome = "hidden" if decision == "hide" else "removed"
-        notify_member(
-            post.author_id, "post_hidden", moderator, outcome, post.moderation_reason, post
+        flags_decided.send(
+            post, moderator=moderator, outcome=DECISIONS[decision], reason=reason, decided_at=now
         )
+    if before == "hidden" and post.state == "visible":
+        post_restored.send(post, actor=moderator, reason=reason)
+    elif decision == "hide":
+        post_hidden.send(post, actor=moderator, reason=post.moderation_reason)
+    elif decision == "delete":
+        post_deleted.send(post, actor=moderator, reason=post.moderation_reason)
     db.session.commit()
     return decided
 
@@ -276,7 +275,13 @@ def moderator_edit(
         moderator, "post_edit", post, subject_user_id=post.author_id, reason=reason, flags=decided
     )
     if decided:
-        notify_flaggers(moderator, post, "upheld", reason or "Edited by a moderator.", now)
+        flags_decided.send(
+            post,
+            moderator=moderator,
+            outcome="upheld",
+            reason=reason or "Edited by a moderator.",
+            decided_at=now,
+        )
     db.session.commit()
     return edited
 
@@ -313,7 +318,7 @@ def restore_post(moderator: User, post: Post, reason: str = "") -> None:
         before=before,
         after="visible",
     )
-    notify_member(post.author_id, "post_restored", moderator, "restored", reason, post)
+    post_restored.send(post, actor=moderator, reason=reason)
     db.session.commit()
 
 

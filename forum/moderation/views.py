@@ -17,11 +17,11 @@ from wtforms import SelectChoice
 
 from forum.accounts.models import User
 from forum.accounts.services import get_user_by_name, get_user_by_name_or_404
-from forum.auth.views import APPEAL_AS
 from forum.boards.services import list_boards
 from forum.errors import DomainError
 from forum.extensions import configured_limit, db, limiter, member_or_address
 from forum.forms import submit_form
+from forum.links import post_url
 from forum.moderation import sanctions, services
 from forum.moderation.forms import (
     AppealDecisionForm,
@@ -34,8 +34,8 @@ from forum.moderation.forms import (
     SanctionForm,
 )
 from forum.moderation.models import Appeal, Sanction
+from forum.session_keys import APPEAL_AS
 from forum.threads.services import get_post_or_404, get_thread_or_404
-from forum.threads.views import post_url
 
 bp = Blueprint("moderation", __name__)
 

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from forum.accounts.models import User
+from forum.accounts.services import MAX_MENTION_LOOKUP
 from forum.content import find_references
 from forum.extensions import UTCDateTime, db, utcnow
 from forum.moderation.models import Flag
@@ -14,10 +15,10 @@ from forum.notifications.models import Notification, Subscription
 from forum.threads.models import Post, Thread
 
 # A post cannot ping a crowd: at most this many members are told of a mention, or of a
-# quote, per post; and only the first @words (alphabetically) are looked up at all.
+# quote, per post; and only the first @words (alphabetically) are looked up at all
+# (MAX_MENTION_LOOKUP, shared with the rendering of @names).
 MAX_MENTIONS = 10
 MAX_QUOTES = 10
-MAX_MENTION_LOOKUP = 50
 
 
 def dialect_insert(table):
@@ -110,21 +111,6 @@ def _notify_board_watchers(post: Post, thread: Thread, now) -> None:
         )
     )
     db.session.execute(sa.insert(Notification).from_select(columns, watchers))
-
-
-def mentionable_names(source: str) -> set[str]:
-    """The casefolded @names in a post's Markdown that belong to members (one query, none
-    when the post mentions nobody): the ones render_markdown links."""
-    mentions = sorted(find_references(source).mentions)[:MAX_MENTION_LOOKUP]
-    if not mentions:
-        return set()
-    return set(
-        db.session.scalars(
-            sa.select(User.display_name_key).where(
-                User.display_name_key.in_(mentions), User.deleted_at.is_(None)
-            )
-        )
-    )
 
 
 def notify_references(post: Post) -> None:

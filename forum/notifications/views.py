@@ -19,14 +19,13 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from forum.auth.views import safe_next
 from forum.boards.services import get_board_or_404
 from forum.extensions import writes_on_get
 from forum.forms import EmptyForm
+from forum.links import post_url, safe_next
 from forum.notifications import services
 from forum.notifications.forms import AutoWatchForm, MarkAllReadForm
 from forum.threads.services import can_view_thread, get_thread_or_404
-from forum.threads.views import post_url
 
 bp = Blueprint("notifications", __name__)
 

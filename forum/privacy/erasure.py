@@ -18,8 +18,8 @@ from forum.errors import DomainError, NotAllowed
 from forum.export.models import DataExport
 from forum.export.services import export_dir
 from forum.extensions import db, utcnow
-from forum.moderation.log import log_action
 from forum.moderation.models import Appeal, Flag, Sanction
+from forum.moderation_log import log_action
 from forum.notifications.models import Notification, OutgoingMail, Subscription
 from forum.privacy.models import Consent
 from forum.reports.models import ExperienceReport, ReportRevision

@@ -10,12 +10,13 @@ from flask import (
 )
 from flask_login import current_user, login_required, logout_user
 
-from forum.auth.views import SIGNED_IN_AT, safe_next
 from forum.forms import submit_form
+from forum.links import safe_next
 from forum.privacy.erasure import Erasure, erase_account, is_fresh_sign_in
 from forum.privacy.forms import ConsentForm, DeleteAccountForm
 from forum.privacy.models import HEALTH_DATA_CONSENT_VERSION
 from forum.privacy.services import give_consent
+from forum.session_keys import SIGNED_IN_AT
 
 bp = Blueprint("privacy", __name__, url_prefix="/settings")
 

@@ -21,11 +21,12 @@ from forum.caching import for_visitors
 from forum.errors import Conflict, DomainError, NotAllowed
 from forum.extensions import configured_limit, limiter, member_or_address, utcnow
 from forum.forms import submit_form
+from forum.links import post_url
 from forum.reports import outcomes as stats
 from forum.reports import services
 from forum.reports.forms import OutcomeFilterForm, report_form
+from forum.threads.pages import after_writing_url, members_only_page, not_for_crawlers
 from forum.threads.services import get_post_or_404
-from forum.threads.views import after_writing_url, members_only_page, not_for_crawlers, post_url
 from forum.threads.visibility import may_read_posts
 
 bp = Blueprint("reports", __name__)

@@ -10,8 +10,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from forum.extensions import db, utcnow
-from forum.moderation.log import log_action
 from forum.moderation.models import Flag
+from forum.moderation_log import log_action
 from forum.threads.models import Post
 
 PHRASES_FILE = Path(__file__).with_name("crisis_phrases.txt")

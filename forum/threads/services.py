@@ -11,17 +11,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, joinedload
 
 from forum.accounts.models import User
+from forum.accounts.services import mentionable_names
 from forum.boards.models import Board
 from forum.content import quote_markdown, render_markdown
 from forum.errors import Conflict, DomainError, NotAllowed
 from forum.extensions import UTCDateTime, db, first_or_404, utcnow
-from forum.moderation.log import log_action
 from forum.moderation.sanctions import check_can_participate, may_participate
-from forum.notifications.fanout import mentionable_names, notify_new_post, notify_references
-from forum.notifications.services import auto_watch
+from forum.moderation_log import log_action
 from forum.pagination import Page, check_page
 from forum.reports.models import ExperienceReport
-from forum.safety.services import flag_for_care
+from forum.signals import post_approved, post_created, post_deleted, post_edited
 from forum.threads.models import VISIBILITIES, Post, PostRevision, Thread
 from forum.threads.versions import listed_thread_ids
 
@@ -271,11 +270,11 @@ def create_thread(
         db.session.flush()
     except IntegrityError as error:
         return _resolve_duplicate(author, submission_key, error)
-    auto_watch(author, thread.id)
-    flag_for_care(post, f"{title}\n{body}")  # published all the same; moderators look first
     if not pending:
         _count_new_post(author, board.id, thread.id, now, new_thread=True)
-        notify_new_post(post, thread)
+    # Listeners watch the thread for its author, tell watchers (of a visible post) and put
+    # a post matching a crisis phrase before moderators (published all the same).
+    post_created.send(post, thread=thread, author=author)
     if not commit:
         return post
     db.session.commit()
@@ -313,9 +312,8 @@ def reply_to_thread(
         db.session.flush()
     except IntegrityError as error:
         return _resolve_duplicate(author, submission_key, error)
-    auto_watch(author, thread.id)
-    flag_for_care(post, body)
-    notify_new_post(post, thread)  # only if visible: a waiting reply is told on approval
+    # As for a new thread; a waiting reply's watchers are told on approval.
+    post_created.send(post, thread=thread, author=author)
     db.session.commit()
     return _reload(post)
 
@@ -334,7 +332,7 @@ def approve_post(post: Post) -> None:
         _count_new_post(author, thread.board_id, thread.id, now, new_thread=True)
     else:
         _append(post, thread.id, thread.board_id, author, now, check_lock=False)
-    notify_new_post(post, thread)
+    post_approved.send(post, thread=thread)
 
 
 def needs_approval(author: User) -> bool:
@@ -433,9 +431,8 @@ def edit_post(
     post.edited_at = now
     post.edited_by_id = editor.id
     post.version = post.version + 1
-    notify_references(post)  # members the edit newly mentions or quotes
-    if editor.id == post.author_id:  # a moderator's edit is no sign of the author's state
-        flag_for_care(post, body if title is None else f"{title}\n{body}")
+    # Listeners tell members the edit newly mentions or quotes, and look for crisis phrases.
+    post_edited.send(post, editor=editor, title=title)
     if not commit:  # part of a larger use case (a moderator's edit) that commits
         db.session.flush()
         return post
@@ -473,6 +470,7 @@ def delete_post(actor: User, post: Post) -> None:
     post.state = "deleted"
     post.deleted_by_id = actor.id
     post.version = post.version + 1
+    post_deleted.send(post, actor=actor, reason=None)
     db.session.commit()
 
 

@@ -16,54 +16,15 @@ from forum.caching import for_visitors, tags_this_page
 from forum.errors import Conflict, NotAllowed
 from forum.extensions import configured_limit, limiter, member_or_address
 from forum.forms import EmptyForm, submit_form
+from forum.links import post_url
 from forum.moderation.services import moderator_edit
-from forum.pagination import page_of
-from forum.safety.services import matches_crisis_phrase
 from forum.threads import services
 from forum.threads.forms import EditPostForm, ReplyForm, ThreadForm, VisibilityForm
+from forum.threads.pages import after_writing_url, members_only_page, not_for_crawlers
 from forum.threads.versions import thread_head_or_404
 from forum.threads.visibility import is_public, may_read_posts
 
 bp = Blueprint("threads", __name__)
-
-
-def post_url(post) -> str:
-    """The canonical address of a post: its thread's page, anchored at the post. A reply
-    waiting for approval is shown to its author at the end of the thread."""
-    per_page = current_app.config["POSTS_PER_PAGE"]
-    page = page_of(post.position or max(post.thread.post_count, 1), per_page)
-    return url_for(
-        "threads.detail",
-        thread_id=post.thread_id,
-        slug=post.thread.slug,
-        page=page if page > 1 else None,
-        _anchor=f"p{post.id}",
-    )
-
-
-def after_writing_url(post) -> str:
-    """Where the author goes once their post is saved: to it, or, if it matched a crisis
-    phrase, first to a page of helplines that links on to it."""
-    text = f"{post.thread.title}\n{post.body_source}" if post.is_first else post.body_source
-    if matches_crisis_phrase(text):
-        return url_for("safety.after_post", post_id=post.id)
-    return post_url(post)
-
-
-def not_for_crawlers(response, thread):
-    """Members-only (and not yet approved) threads have addresses like public ones: the
-    header keeps search engines from indexing whatever a visitor gets at them."""
-    if not is_public(thread):
-        response.headers["X-Robots-Tag"] = "noindex"
-    return response
-
-
-def members_only_page(thread):
-    """What a visitor gets at any page of a members-only thread: its title and board and a
-    way to sign in; no posts and no pseudonyms. 200, so the notice is what is shown."""
-    return not_for_crawlers(
-        make_response(render_template("threads/members_only.html", thread=thread)), thread
-    )
 
 
 @bp.get("/t/<int:thread_id>")

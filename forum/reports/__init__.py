@@ -1,0 +1,1 @@
+"""Experience reports: structured outcomes attached to posts, and their summaries."""
