@@ -5,9 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.accounts.models import User
 from forum.extensions import UTCDateTime, db, utcnow
-
-# The log moved down beside audit.py (every feature writes it); named here as before.
-from forum.moderation_log import ModerationAction as ModerationAction
+from forum.moderation_log import ModerationAction as ModerationAction  # now beside audit.py
 from forum.threads.models import Post
 
 FLAG_REASONS = {
