@@ -40,11 +40,6 @@ def copy_cookie(app, source, name: str):
     return thief
 
 
-def remember_login(client, user):
-    response = client.post("/login/dev", data={"pseudonym": user.display_name, "remember": "y"})
-    assert response.status_code == 302
-
-
 def session_rows(app, user=None) -> list[MemberSession]:
     with app.app_context():
         query = sa.select(MemberSession).order_by(MemberSession.id)
@@ -79,7 +74,7 @@ def test_a_copied_session_cookie_stops_working_when_its_owner_signs_out(app, cli
 
 
 def test_a_remember_me_cookie_stops_working_after_sign_out(app, client, member):
-    remember_login(client, member)
+    login(client, member, remember=True)
     thief = copy_cookie(app, client, app.config["REMEMBER_COOKIE_NAME"])
     assert signed_in(thief)  # the browser was closed: the remember-me cookie signs back in
 
@@ -92,7 +87,7 @@ def test_a_remember_me_cookie_stops_working_after_sign_out(app, client, member):
 def test_sign_out_everywhere_deletes_every_session(app, member):
     laptop, phone = device(app, "laptop"), device(app, "phone")
     login(laptop, member)
-    remember_login(phone, member)
+    login(phone, member, remember=True)
     assert len(session_rows(app, member)) == 2
 
     laptop.post("/settings/sign-out-everywhere")
@@ -103,7 +98,7 @@ def test_sign_out_everywhere_deletes_every_session(app, member):
 
 def test_a_suspension_deletes_every_session(app, member, moderator):
     client = app.test_client()
-    remember_login(client, member)
+    login(client, member, remember=True)
     moderator_client = app.test_client()
     login(moderator_client, moderator)
     with app.app_context():
@@ -133,7 +128,7 @@ def test_a_session_ends_12_hours_after_sign_in(app, client, member):
 
 def test_keep_me_signed_in_lasts_30_days_however_busy(app, client, member):
     with time_machine.travel(utcnow(), tick=False) as clock:
-        remember_login(client, member)
+        login(client, member, remember=True)
         for _ in range(4):  # used every 6 days: never idle for long
             clock.shift(timedelta(days=6))
             assert signed_in(client)
@@ -145,7 +140,7 @@ def test_keep_me_signed_in_lasts_30_days_however_busy(app, client, member):
 
 def test_a_session_left_idle_for_7_days_ends(app, client, member):
     with time_machine.travel(utcnow(), tick=False) as clock:
-        remember_login(client, member)
+        login(client, member, remember=True)
         clock.shift(timedelta(days=6, hours=23))
         assert signed_in(client)  # and this use starts the 7 days again
         clock.shift(timedelta(days=6, hours=23))
@@ -177,7 +172,7 @@ def test_the_page_lists_the_members_devices_and_marks_this_one(app, member, make
     laptop = device(app, FIREFOX_ANDROID, "203.0.113.77")
     phone = device(app, SAFARI_IPHONE, "2001:db8:1234:5678::1")
     login(laptop, member)
-    remember_login(phone, member)
+    login(phone, member, remember=True)
     login(device(app, FIREFOX_ANDROID, "198.51.100.9"), make_user("someone-else"))
 
     page = laptop.get("/settings/sessions").get_data(as_text=True)
@@ -196,7 +191,7 @@ def test_the_page_lists_the_members_devices_and_marks_this_one(app, member, make
 def test_sign_out_another_device(app, member):
     laptop, phone = device(app, "laptop"), device(app, "phone")
     login(laptop, member)
-    remember_login(phone, member)
+    login(phone, member, remember=True)
     phone_row = next(r for r in session_rows(app, member) if r.remember)
 
     response = laptop.post(f"/settings/sessions/{phone_row.id}/sign-out")
