@@ -287,3 +287,12 @@ def test_the_page_runs_a_bounded_number_of_statements(app, member, count_queries
 )
 def test_describe_device(user_agent, described):
     assert describe_device(user_agent) == described
+
+
+def test_the_development_sign_in_offers_keep_me_signed_in(app, client, member):
+    page = client.get("/login/dev").get_data(as_text=True)
+    assert 'name="remember"' in page and "Keep me signed in on this device" in page
+    login(client, member, remember=True)
+    [row] = session_rows(app, member)
+    assert row.remember and row.expires_at - row.created_at == timedelta(days=30)
+    assert client.get_cookie(app.config["REMEMBER_COOKIE_NAME"]) is not None
