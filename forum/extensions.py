@@ -193,6 +193,12 @@ def _refuse_writes_outside_a_transaction(conn, cursor, statement, *args):
             )
 
 
+def request_writes() -> bool:
+    """Whether this request's transaction writes: not GET, HEAD or OPTIONS, or its view is
+    marked writes_on_get."""
+    return request.method not in SAFE_METHODS or _view_writes()
+
+
 def _view_writes() -> bool:
     view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
     return getattr(view, "writes_on_get", False)

@@ -1,5 +1,6 @@
 """What the forum forgets on schedule (`flask forum purge-expired`, run daily by cron):
-security events, which hold truncated addresses, and e-mail that was sent or given up on."""
+security events, which hold truncated addresses, e-mail that was sent or given up on, and
+sessions that ended or were left idle."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -8,6 +9,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from forum.audit import purge_security_events
+from forum.auth.sessions import purge_sessions
 from forum.extensions import db
 from forum.notifications.models import OutgoingMail
 
@@ -17,11 +19,12 @@ class Purged:
     security_events: int
     mail: int
     exports: int
+    sessions: int
 
     def line(self) -> str:
         return (
             f"Purged {self.security_events} security events, {self.mail} sent or abandoned "
-            f"mails and {self.exports} data exports."
+            f"mails, {self.exports} data exports and {self.sessions} ended sessions."
         )
 
 
@@ -36,6 +39,7 @@ def purge_expired(now: datetime) -> Purged:
         ),
         mail=_purge_mail(now - timedelta(days=config["MAIL_RETENTION_DAYS"])),
         exports=purge_expired_exports(now),
+        sessions=purge_sessions(now),
     )
     db.session.commit()
     return purged

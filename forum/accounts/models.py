@@ -19,7 +19,8 @@ class User(UserMixin, RowVersion, db.Model):
     role: Mapped[str] = mapped_column(sa.String(16), default="member", server_default="member")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Bumped to sign the member out everywhere: it is part of the session's user id.
+    # No longer read: sessions are rows of member_sessions since migration 0019, and
+    # deleting them signs a member out. Kept until a migration rebuilds this table anyway.
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
     post_count: Mapped[int] = mapped_column(default=0, server_default="0")
     # When the member accepted the community guidelines and medical disclaimer (onboarding).
@@ -54,8 +55,16 @@ class User(UserMixin, RowVersion, db.Model):
         ),
     )
 
+    # The session this request is signed in with (forum/auth/sessions.py): its token, which
+    # Flask-Login keeps in the session and remember-me cookies, and its row. Set when the
+    # member signs in or is loaded for a request; never stored on this table.
+    session_token = None
+    member_session = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        if not self.session_token:
+            raise RuntimeError("A member is signed in through forum.auth.sessions.open_session.")
+        return self.session_token
 
     @property
     def is_moderator(self) -> bool:

@@ -1,14 +1,24 @@
 from datetime import timedelta
 
-from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, logout_user
 
 from forum.accounts import services
 from forum.accounts.forms import HistoryPrivacyForm, InterestForm, RenameForm
 from forum.auth.providers import configured_providers
 from forum.auth.services import list_identities, rename_member, sign_out_everywhere, unlink_identity
+from forum.auth.sessions import end_member_session, list_member_sessions
 from forum.errors import DomainError
-from forum.extensions import limiter
+from forum.extensions import limiter, utcnow
 from forum.forms import EmptyForm, submit_form
 from forum.privacy.services import get_active_consent
 
@@ -129,3 +139,29 @@ def sign_out_all():
     session.clear()
     flash("You are signed out on every device, this one included.", "success")
     return redirect(url_for("auth.login"))
+
+
+@bp.get("/settings/sessions")
+@login_required
+def sessions():
+    return render_template(
+        "accounts/sessions.html",
+        sessions=list_member_sessions(current_user, utcnow()),
+        this_session_id=current_user.member_session.id,
+        action_form=EmptyForm(),
+    )
+
+
+@bp.post("/settings/sessions/<int:session_id>/sign-out")
+@login_required
+def sign_out_session(session_id: int):
+    this_device = session_id == current_user.member_session.id
+    if not end_member_session(current_user, session_id):
+        abort(404)  # not one of this member's sessions, or already signed out
+    if this_device:
+        logout_user()
+        session.clear()
+        flash("You are signed out on this device.", "success")
+        return redirect(url_for("auth.login"))
+    flash("That device is signed out.", "success")
+    return redirect(url_for("accounts.sessions"))

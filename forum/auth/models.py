@@ -31,3 +31,27 @@ class Identity(db.Model):
 
     def __repr__(self) -> str:
         return f"<Identity {self.provider} for user {self.user_id}>"
+
+
+
+class MemberSession(db.Model):
+    """A device a member is signed in on. The cookie carries a random token; only its
+    SHA-256 digest is kept, so a copy of this table signs no one in. Deleting the row signs
+    that device out, remember-me cookie included."""
+
+    __tablename__ = "member_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_digest: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Absolute: the session ends then however busy it is (forum/auth/sessions.py LIFETIME).
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    remember: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Coarse on purpose, for the member to recognise their devices: "Firefox on Android".
+    device: Mapped[str] = mapped_column(sa.String(60), default="", server_default="")
+    network: Mapped[str | None] = mapped_column(sa.String(49))  # e.g. "203.0.113.0/24"
+
+    def __repr__(self) -> str:
+        return f"<MemberSession {self.id} for user {self.user_id}>"

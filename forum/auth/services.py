@@ -21,6 +21,7 @@ from forum.accounts.services import (
     validate_pseudonym,
 )
 from forum.auth.models import Identity
+from forum.auth.sessions import delete_member_sessions, find_session_user
 from forum.errors import Conflict, DomainError, NotAllowed
 from forum.extensions import db, utcnow
 from forum.moderation.sanctions import is_locked_out, refuse_locked_out
@@ -177,9 +178,7 @@ def unlink_identity(user: User, identity_id: int) -> None:
 
 def sign_out_everywhere(user: User) -> None:
     """End every session and remember-me cookie of the member, on every device."""
-    db.session.execute(
-        sa.update(User).where(User.id == user.id).values(session_version=User.session_version + 1)
-    )
+    delete_member_sessions(user.id)
     db.session.commit()
 
 
@@ -213,20 +212,19 @@ def sign_in_dev(pseudonym: str) -> User:
     return user or create_member(name, consent=True)
 
 
-def load_session_user(session_user_id: str) -> User | None:
-    """The signed-in member, unless the session was revoked (session_version bumped)."""
-    user_id, _, version = session_user_id.partition(":")
-    if not (user_id.isdigit() and version.isdigit()):
+def load_session_user(token: str) -> User | None:
+    """The member signed in with this session token, unless the session was signed out,
+    has ended or was left idle (forum/auth/sessions.py). One statement loads both."""
+    now = utcnow()
+    found = find_session_user(token, now)
+    if found is None:
         return None
-    user = db.session.scalar(
-        sa.select(User).where(
-            User.id == int(user_id),
-            User.session_version == int(version),
-            User.deleted_at.is_(None),
-        )
-    )
+    user, member_session = found
     # A suspension or ban that starts, or is still running, ends the session.
-    return None if user is None or is_locked_out(user) else user
+    if is_locked_out(user, now):
+        return None
+    user.session_token, user.member_session = token, member_session
+    return user
 
 
 class Visitor(AnonymousUserMixin):

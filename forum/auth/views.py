@@ -6,6 +6,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -24,8 +25,16 @@ from forum.auth.services import (
     sign_in_dev,
     sign_in_with,
 )
+from forum.auth.sessions import end_session, note_session_seen, open_session
 from forum.errors import DomainError
-from forum.extensions import configured_limit, csrf, limiter, writes_on_get
+from forum.extensions import (
+    configured_limit,
+    csrf,
+    limiter,
+    request_writes,
+    utcnow,
+    writes_on_get,
+)
 from forum.forms import submit_form
 from forum.links import safe_next
 from forum.moderation.sanctions import LockedOut
@@ -41,8 +50,12 @@ PENDING = "pending_identity"  # a new identity waiting for onboarding
 
 def start_session(user, how: str, remember: bool = False) -> None:
     """A fresh session for the member: nothing from before sign-in carries over. `how` (the
-    provider, or "development") goes to the security log."""
+    provider, or "development") goes to the security log. The cookies carry the new session
+    row's token only."""
     session.clear()
+    user.session_token, user.member_session = open_session(
+        user, remember, request.user_agent.string, request.remote_addr
+    )
     login_user(user, remember=remember)
     session[SIGNED_IN_AT] = time.time()
     log_security_event("sign_in", 200, f"via={how}", actor_id=user.id, level=logging.INFO)
@@ -180,7 +193,20 @@ def dev_login():
 @bp.post("/logout")
 def logout():
     # CSRFProtect has already checked the token: a cross-site form cannot sign anyone out.
+    if current_user.is_authenticated:
+        end_session(current_user.session_token)
     logout_user()
     session.clear()
     flash("You are signed out.", "success")
     return redirect(url_for("boards.index"))
+
+
+@bp.after_app_request
+def note_seen(response):
+    """Keep the signed-in session's last use current, so that idle sessions end. Only after
+    a page that reads: a request that writes holds its own transaction open."""
+    user = g.get("_login_user")  # only if this request loaded the member
+    member_session = getattr(user, "member_session", None)
+    if member_session is not None and response.status_code < 500 and not request_writes():
+        note_session_seen(member_session, utcnow())
+    return response

@@ -17,7 +17,7 @@ from flask import render_template
 
 from forum.accounts.models import User
 from forum.audit import SecurityEvent
-from forum.auth.models import Identity
+from forum.auth.models import Identity, MemberSession
 from forum.boards.models import Board
 from forum.extensions import db
 from forum.moderation.models import FLAG_REASONS, Appeal, Flag, Sanction
@@ -102,6 +102,7 @@ def collect_member_data(user_id: int, now: datetime) -> MemberData:
         "consents": _consents(uid),
         "notification_mail": _mail(uid),
         "security_events": _security_events(uid),
+        "sessions": _sessions(uid),
     }
     return MemberData(
         generated_at=now,
@@ -423,6 +424,24 @@ def _security_events(uid: int) -> list[dict]:
             "at": iso(event.at),
         }
         for event in rows
+    ]
+
+
+def _sessions(uid: int) -> list[dict]:
+    """The devices the member is signed in on. Not the token's digest: a key, not data."""
+    rows = db.session.scalars(
+        sa.select(MemberSession).where(MemberSession.user_id == uid).order_by(MemberSession.id)
+    )
+    return [
+        {
+            "device": row.device,
+            "network": row.network,
+            "signed_in_at": iso(row.created_at),
+            "last_seen_at": iso(row.last_seen_at),
+            "ends_at": iso(row.expires_at),
+            "keep_me_signed_in": row.remember,
+        }
+        for row in rows
     ]
 
 

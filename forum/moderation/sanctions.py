@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from forum.accounts.models import User
+from forum.auth.sessions import delete_member_sessions
 from forum.errors import DomainError, NotAllowed
 from forum.extensions import db, utcnow
 from forum.moderation.models import SANCTION_KINDS, Appeal, Sanction
@@ -119,10 +120,10 @@ def impose_sanction(
         member.silenced_until = max(filter(None, [member.silenced_until, ends_at]))
     elif kind == "suspension":
         member.suspended_until = max(filter(None, [member.suspended_until, ends_at]))
-        member.session_version = member.session_version + 1
+        delete_member_sessions(member.id)
     elif kind == "ban":
         member.banned_at = now
-        member.session_version = member.session_version + 1
+        delete_member_sessions(member.id)
     db.session.flush()
     log_action(
         moderator,

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from forum.accounts.models import User
 from forum.accounts.services import pseudonym_key
 from forum.audit import SecurityEvent
-from forum.auth.models import Identity
+from forum.auth.models import Identity, MemberSession
 from forum.errors import DomainError, NotAllowed
 from forum.export.models import DataExport
 from forum.export.services import export_dir
@@ -87,9 +87,11 @@ def erase_account(
         _delete_posts(uid, own_posts)
     _erase_reports(uid, keep=choice.reports == "keep")
 
-    # What reaches or describes the person.
+    # What reaches or describes the person. Without its session rows, every session and
+    # remember-me cookie of the member ends.
     for model, column in (
         (Identity, Identity.user_id),
+        (MemberSession, MemberSession.user_id),
         (Consent, Consent.user_id),
         (Subscription, Subscription.user_id),
         (OutgoingMail, OutgoingMail.user_id),
@@ -120,8 +122,6 @@ def erase_account(
             display_name_key=tombstone_key(uid),
             role="member",
             deleted_at=now,
-            # Part of every session's user id: each session and remember-me cookie ends.
-            session_version=User.session_version + 1,
             last_seen_at=None,
             guidelines_accepted_at=None,
             health_consent_at=None,

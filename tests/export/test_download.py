@@ -278,3 +278,22 @@ def test_export_holds_the_security_events_recorded_for_the_member(client, member
     assert sign_in["event"] == "sign_in"
     assert (event["event"], event["status"], event["path"]) == ("forbidden", 403, "/moderation")
     assert event["network"] == "198.51.100.0/24"
+
+
+def test_export_holds_the_devices_the_member_is_signed_in_on(client, member):
+    client.environ_base.update(
+        HTTP_USER_AGENT="Mozilla/5.0 (Android 14; Mobile; rv:133.0) Gecko/133.0 Firefox/133.0",
+        REMOTE_ADDR="198.51.100.23",
+    )
+    login(client, member, remember=True)
+    [session] = download(client).document["sessions"]
+    assert (session["device"], session["network"]) == ("Firefox on Android", "198.51.100.0/24")
+    assert session["keep_me_signed_in"] is True
+    assert set(session) == {  # never the token's digest
+        "device",
+        "network",
+        "signed_in_at",
+        "last_seen_at",
+        "ends_at",
+        "keep_me_signed_in",
+    }

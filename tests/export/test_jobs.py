@@ -165,6 +165,7 @@ def test_expired_exports_are_purged_with_their_files(big_app, writer, tmp_path):
     assert path.exists()
 
     with time_machine.travel(utcnow() + timedelta(days=7, minutes=1)):
+        login(client, writer)  # a week later, the first session has ended
         # Past its time but not yet purged: no longer offered.
         assert client.get(f"{progress}/download").status_code == 404
         assert "expired" in client.get(progress).get_data(as_text=True)

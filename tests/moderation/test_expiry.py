@@ -28,14 +28,15 @@ def test_a_silence_lifts_when_its_time_is_up(app, make_thread, member, moderator
     with time_machine.travel(NOW, tick=False) as clock:
         _impose(app, moderator, member, "silence", days=2)
         client = app.test_client()
-        login(client, member)
+        login(client, member, remember=True)  # still signed in two days later
         refused = client.post(f"/t/{thread.id}/reply", data={"body": "Still here"})
         assert refused.status_code == 403
         assert "silenced until 27 November 2026" in refused.get_data(as_text=True)
 
         clock.shift(timedelta(days=2, minutes=1))
 
-        assert client.post(f"/t/{thread.id}/reply", data={"body": "Back"}).status_code == 302
+        back = client.post(f"/t/{thread.id}/reply", data={"body": "Back"})
+        assert back.status_code == 302 and "/login" not in back.headers["Location"]
         assert "You are silenced" not in client.get("/").get_data(as_text=True)
 
 

@@ -11,6 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from forum.accounts.models import User
+from forum.auth.models import MemberSession
+from forum.auth.sessions import open_session
 from forum.errors import DomainError, NotAllowed
 from forum.extensions import db, utcnow
 from forum.moderation import sanctions
@@ -366,15 +368,21 @@ def test_a_shorter_silence_does_not_shorten_a_longer_one(app_ctx, moderator, fre
     assert member.silenced_until == long_end
 
 
+def sessions_of(member: User) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).where(MemberSession.user_id == member.id)
+    )
+
+
 def test_suspension_locks_out_and_revokes_sessions(app_ctx, moderator, fred):
     mod, member = db.session.get(User, moderator.id), db.session.get(User, fred.id)
-    version = member.session_version
+    open_session(member, remember=True, user_agent=None, address=None)
     ends_at = later(days=7)
 
     sanctions.impose_sanction(mod, member, "suspension", "Harassment.", ends_at)
 
     assert member.suspended_until == ends_at
-    assert member.session_version == version + 1
+    assert sessions_of(member) == 0
     assert sanctions.is_locked_out(member)
     with pytest.raises(NotAllowed, match=shown(ends_at)):
         sanctions.refuse_locked_out(member)
@@ -383,13 +391,13 @@ def test_suspension_locks_out_and_revokes_sessions(app_ctx, moderator, fred):
 
 def test_ban_is_permanent(app_ctx, moderator, fred):
     mod, member = db.session.get(User, moderator.id), db.session.get(User, fred.id)
-    version = member.session_version
+    open_session(member, remember=False, user_agent=None, address=None)
 
     ban = sanctions.impose_sanction(mod, member, "ban", "Threats.", later(days=1))
 
     assert ban.ends_at is None  # an end time typed for a ban is ignored
     assert member.banned_at is not None
-    assert member.session_version == version + 1
+    assert sessions_of(member) == 0
     assert sanctions.is_locked_out(member, now=utcnow() + timedelta(days=36_500))
     with pytest.raises(NotAllowed, match="banned"):
         sanctions.refuse_locked_out(member)

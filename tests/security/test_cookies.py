@@ -3,11 +3,11 @@ production; plain names in debug and testing, where browsers refuse __Host- over
 
 import pytest
 from flask import session
-from flask_login import login_user
 
 from forum import create_app
 from forum.accounts.models import User
-from forum.extensions import db
+from forum.auth.views import start_session
+from forum.extensions import db, writes_on_get
 from tests.conftest import base_config, login
 
 
@@ -21,8 +21,9 @@ def production_app(database_url):
         return "ok"
 
     @app.get("/test/remember/<int:user_id>")
+    @writes_on_get  # signing in opens a session row
     def remember(user_id):
-        login_user(db.session.get(User, user_id), remember=True)
+        start_session(db.session.get(User, user_id), "test", remember=True)
         return "ok"
 
     yield app

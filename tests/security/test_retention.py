@@ -1,11 +1,13 @@
-"""`flask forum purge-expired`: security events and finished e-mail past their retention go;
-everything younger, and mail still waiting to be sent, stays."""
+"""`flask forum purge-expired`: security events and finished e-mail past their retention go,
+and sessions that ended or were left idle; everything younger, mail still waiting to be
+sent and sessions still in use stay."""
 
 from datetime import timedelta
 
 import sqlalchemy as sa
 
 from forum.audit import SecurityEvent
+from forum.auth.models import MemberSession
 from forum.extensions import db, utcnow
 from forum.notifications.models import OutgoingMail
 
@@ -36,8 +38,28 @@ def _mail(key: str, days_old: float, sent: bool, attempts: int = 0) -> OutgoingM
     )
 
 
-def test_purge_expired_deletes_only_what_is_past_its_time(app):
+def _session(user, device: str, started_days_ago: float, idle_days: float, lasts_days: float):
+    started = utcnow() - timedelta(days=started_days_ago)
+    return MemberSession(
+        token_digest=device.ljust(64, "0"),
+        user_id=user.id,
+        created_at=started,
+        last_seen_at=utcnow() - timedelta(days=idle_days),
+        expires_at=started + timedelta(days=lasts_days),
+        device=device,
+    )
+
+
+def test_purge_expired_deletes_only_what_is_past_its_time(app, member):
     with app.app_context():
+        db.session.add_all(
+            [
+                _session(member, "ended", started_days_ago=31, idle_days=1, lasts_days=30),
+                _session(member, "idle", started_days_ago=10, idle_days=8, lasts_days=30),
+                _session(member, "in-use", started_days_ago=29, idle_days=6, lasts_days=30),
+                _session(member, "today", started_days_ago=0.4, idle_days=0, lasts_days=0.5),
+            ]
+        )
         db.session.add_all([_event(31), _event(29)])
         db.session.add_all(
             [
@@ -51,11 +73,16 @@ def test_purge_expired_deletes_only_what_is_past_its_time(app):
 
     output = app.test_cli_runner().invoke(args=["forum", "purge-expired"]).output
 
-    assert "Purged 1 security events, 2 sent or abandoned mails and 0 data exports." in output
+    assert (
+        "Purged 1 security events, 2 sent or abandoned mails, 0 data exports "
+        "and 2 ended sessions." in output
+    )
     with app.app_context():
         assert db.session.scalars(sa.select(SecurityEvent.path)).all() == ["/moderation?29"]
         kept = set(db.session.scalars(sa.select(OutgoingMail.dedupe_key)))
+        sessions = set(db.session.scalars(sa.select(MemberSession.device)))
     assert kept == {"sent-new", "waiting-old"}
+    assert sessions == {"in-use", "today"}
 
 
 def test_retention_is_configurable(make_app):
