@@ -56,7 +56,10 @@ def create_app(test_config: dict | None = None) -> Flask:
             raise RuntimeError("Set FORUM_BASE_URL (e.g. https://forum.example) for sign-in.")
         app.config["BASE_URL"] = "http://127.0.0.1:5000"
 
-    # Blueprints
+    # Blueprints. Route ids are checked against what a column holds (forum/forms.py).
+    from forum.forms import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
     from forum.accounts.views import bp as accounts_bp
     from forum.auth.views import bp as auth_bp
     from forum.boards.views import bp as boards_bp

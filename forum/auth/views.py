@@ -1,4 +1,5 @@
 import logging
+import re
 import time
 from urllib.parse import urlsplit
 
@@ -40,17 +41,21 @@ APPEAL_AS = "appeal_as"  # a locked-out member who may see and appeal their sanc
 # When the member proved who they are (POSIX seconds): erasing the account asks for a fresh
 # sign-in, so a session left open on a shared computer cannot do it.
 SIGNED_IN_AT = "signed_in_at"
+# Characters a next= target may not hold: C0 controls, DEL and the backslash.
+_UNSAFE_IN_NEXT = re.compile(r"[\x00-\x1f\x7f\\]")
 
 
 def safe_next(target: str | None) -> str:
-    """Only a path on this site: never another host, not even a scheme-relative one."""
-    if target:
+    """Only a path on this site: never another host, not even a scheme-relative one, and
+    no backslash (browsers read it as a slash) or control character (a CR or LF cannot go
+    in a Location header)."""
+    if target and not _UNSAFE_IN_NEXT.search(target):
         parts = urlsplit(target)
         if (
             not parts.scheme
             and not parts.netloc
             and target.startswith("/")
-            and not target.startswith(("//", "/\\"))
+            and not target.startswith("//")
         ):
             return target
     return url_for("boards.index")

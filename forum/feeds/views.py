@@ -8,6 +8,7 @@ from flask import Blueprint, abort, current_app, make_response, render_template,
 
 from forum.boards.services import get_board_or_404
 from forum.feeds import services
+from forum.forms import PAGE_MAX
 from forum.threads.views import post_url
 
 bp = Blueprint("feeds", __name__)
@@ -93,7 +94,7 @@ def sitemap():
     return _urlset(site.items)
 
 
-@bp.get("/sitemap-<int:number>.xml")
+@bp.get(f"/sitemap-<int(max={PAGE_MAX}):number>.xml")
 def sitemap_file(number: int):
     items = services.list_sitemap_file(number, _urls_per_file())
     if not items:

@@ -10,12 +10,13 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from werkzeug.exceptions import NotFound
 
 from forum.boards.services import get_board_or_404
 from forum.caching import for_visitors, tags_this_page
 from forum.errors import Conflict, NotAllowed
 from forum.extensions import configured_limit, limiter, member_or_address
-from forum.forms import EmptyForm, submit_form
+from forum.forms import EmptyForm, id_arg, page_arg, submit_form
 from forum.moderation.services import moderator_edit
 from forum.pagination import page_of
 from forum.safety.services import matches_crisis_phrase
@@ -69,7 +70,7 @@ def members_only_page(thread):
 @bp.get("/t/<int:thread_id>")
 @bp.get("/t/<int:thread_id>/<slug>")
 def detail(thread_id: int, slug: str | None = None):
-    number = request.args.get("page", 1, type=int)
+    number = page_arg()
     per_page = current_app.config["POSTS_PER_PAGE"]
     # A visitor's page starts from the thread's head: who may read it and its page's row
     # versions in one statement, so a copy that is current costs nothing more. A member's
@@ -173,9 +174,12 @@ def reply(thread_id: int):
     )
     if post:
         return redirect(after_writing_url(post))
-    if request.method == "GET" and (quote_id := request.args.get("quote", type=int)):
-        quoted = services.get_post_or_404(quote_id)
-        if quoted.thread_id == thread.id and quoted.is_visible:
+    if request.method == "GET" and (quote_id := id_arg("quote")):
+        try:
+            quoted = services.get_post_or_404(quote_id)
+        except NotFound:
+            quoted = None  # a stale or made-up link still opens the reply form, unquoted
+        if quoted is not None and quoted.thread_id == thread.id and quoted.is_visible:
             form.body.data = services.quote_post(
                 quoted, url_for("threads.permalink", post_id=quoted.id)
             )
