@@ -106,7 +106,11 @@ def detail(thread_id: int, slug: str | None = None):
             "threads/detail.html",
             thread=loaded,
             page=page,
-            reply_form=ReplyForm() if not page.has_next else None,
+            # Only for who may reply: building it starts a session (its CSRF token), and a
+            # visitor's page sets no cookie.
+            reply_form=ReplyForm()
+            if not page.has_next and services.can_reply(current_user, loaded)
+            else None,
             visibility_form=visibility_form,
             public=is_public(thread),
         )
