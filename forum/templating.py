@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from flask import Flask
+from flask import Flask, current_app, request, url_for
 from markupsafe import Markup
 
 from forum.caching import page_time
@@ -44,6 +44,19 @@ def time_tag(moment: datetime | None) -> Markup:
     )
 
 
+def site_address(path: str) -> str:
+    """The absolute form of a path on this site: under FORUM_BASE_URL when it is set, so a
+    forged Host header never reaches a feed, the sitemap or a page; in development without
+    it, under the address the request came to."""
+    base = current_app.config.get("BASE_URL") or request.host_url
+    return base.rstrip("/") + path
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """url_for(..., _external=True), built from FORUM_BASE_URL when it is set."""
+    return site_address(url_for(endpoint, **values))
+
+
 def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(time_tag, "time")
     app.add_template_filter(lambda n: f"{n:,}", "number")
@@ -51,6 +64,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(can_delete_post)
     app.add_template_global(can_reply)
     app.add_template_global(post_url)
+    app.add_template_global(absolute_url)
     app.add_template_global(utcnow, "now")
     app.jinja_env.globals["site_name"] = "Firsthand"
     app.jinja_env.globals["report_vocab"] = vocab

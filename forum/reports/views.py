@@ -24,6 +24,7 @@ from forum.forms import submit_form
 from forum.reports import outcomes as stats
 from forum.reports import services
 from forum.reports.forms import OutcomeFilterForm, report_form
+from forum.templating import absolute_url
 from forum.threads.services import get_post_or_404
 from forum.threads.views import after_writing_url, members_only_page, not_for_crawlers, post_url
 from forum.threads.visibility import may_read_posts
@@ -219,7 +220,7 @@ def outcomes_json(slug: str):
                 "note": stats.NOTE,
                 "licence": stats.LICENCE,
                 "licence_url": stats.LICENCE_URL,
-                "source": url_for("reports.outcomes", slug=board.slug, _external=True),
+                "source": absolute_url("reports.outcomes", slug=board.slug),
                 "cells": stats.cells(summary),
             }
         ) + "\n"  # as jsonify ends it
