@@ -12,6 +12,23 @@ from forum.ratelimit_storage import InProcessStorage
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Keys that switch a protection off (or, like TESTING, make /login/dev work): refused from
+# FORUM_* environment variables whatever their value, so no deployment can set them by
+# mistake. Development gets debug from FLASK_DEBUG (`flask --debug`); tests set these in
+# the configuration they pass to create_app.
+REFUSED_FROM_ENVIRONMENT = (
+    "DEBUG",
+    "TESTING",
+    "WTF_CSRF_ENABLED",
+    "WTF_CSRF_CHECK_DEFAULT",
+    "LOGIN_DISABLED",
+    "RATELIMIT_ENABLED",
+    "SESSION_COOKIE_SECURE",
+    "REMEMBER_COOKIE_SECURE",
+    "SESSION_COOKIE_HTTPONLY",
+    "REMEMBER_COOKIE_HTTPONLY",
+)
+
 
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(
@@ -23,6 +40,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     # Configuration: defaults, then FORUM_* environment variables, then the test's own.
     app.config.from_object(default_config)
+    if not (test_config or {}).get("TESTING"):
+        _refuse_unsafe_environment()
     app.config.from_prefixed_env("FORUM")
     if test_config:
         app.config.update(test_config)
@@ -56,7 +75,10 @@ def create_app(test_config: dict | None = None) -> Flask:
             raise RuntimeError("Set FORUM_BASE_URL (e.g. https://forum.example) for sign-in.")
         app.config["BASE_URL"] = "http://127.0.0.1:5000"
 
-    # Blueprints
+    # Blueprints. Route ids are checked against what a column holds (forum/forms.py).
+    from forum.forms import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
     from forum.accounts.views import bp as accounts_bp
     from forum.auth.views import bp as auth_bp
     from forum.boards.views import bp as boards_bp
@@ -125,6 +147,15 @@ def _redact_library_logs() -> None:
         logger = logging.getLogger(name)
         if not any(isinstance(f, kind) for f in logger.filters):
             logger.addFilter(kind())
+
+
+def _refuse_unsafe_environment() -> None:
+    refused = [f"FORUM_{key}" for key in REFUSED_FROM_ENVIRONMENT if f"FORUM_{key}" in os.environ]
+    if refused:
+        raise RuntimeError(
+            f"Unset {', '.join(refused)}: a protection cannot be switched off from the"
+            " environment (for development use FLASK_DEBUG=1)."
+        )
 
 
 def _finish_config(app: Flask) -> None:

@@ -4,14 +4,67 @@ import secrets
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import request
+from flask import abort, request
 from flask_wtf import FlaskForm
+from werkzeug.routing import IntegerConverter
 from wtforms import HiddenField
-from wtforms.validators import Length
+from wtforms.validators import Length, NumberRange, ValidationError
 
 from forum.errors import DomainError
 
 T = TypeVar("T")
+
+# -- numbers from a request ----------------------------------------------------------------
+# Every id, page number and version a request carries is checked here against what the
+# database can hold (a signed 64-bit integer), so a huge one is a 404 or 400, never an
+# overflow in the driver (a 500).
+INT64_MAX = 2**63 - 1
+# Far past any listing, and small enough that page x per page still fits an offset.
+PAGE_MAX = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """The app's `<int:...>` route converter: as Werkzeug's, but a number past what a
+    column holds does not match (404). `<int(max=...):...>` bounds it lower."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):  # noqa: A002
+        bound = INT64_MAX if max is None else max
+        super().__init__(map, fixed_digits, min, bound, signed)
+
+
+def bounded_int(value: str) -> int:
+    """`type=` for request.args/form.get: an int a column holds, else ValueError (which
+    makes `get` return its default)."""
+    number = int(value)
+    if not -INT64_MAX - 1 <= number <= INT64_MAX:
+        raise ValueError(f"{value[:30]} is out of range")
+    return number
+
+
+def id_arg(name: str, source=None) -> int | None:
+    """A positive id from the query string (or `source`); None when absent or malformed."""
+    number = (request.args if source is None else source).get(name, type=bounded_int)
+    return number if number is not None and number > 0 else None
+
+
+def page_arg() -> int:
+    """The ?page= number: 1 when absent or not a number, 0 below 1 (which each listing
+    refuses as it always has), 404 past PAGE_MAX."""
+    number = request.args.get("page", 1, type=int)
+    if number > PAGE_MAX:
+        abort(404, "There is no such page.")
+    return max(number, 0)
+
+
+# A hidden IntegerField (a version) holds at most what its column does.
+FITS_COLUMN = NumberRange(min=-INT64_MAX - 1, max=INT64_MAX)
+
+
+def id_list(form, field) -> None:
+    """Validator of a hidden field of comma-separated ids (a moderator's flag ids)."""
+    for part in filter(None, (field.data or "").split(",")):
+        if not part.isdigit() or int(part) > INT64_MAX:
+            raise ValidationError("Not a list of ids.")
 
 
 class EmptyForm(FlaskForm):

@@ -7,7 +7,7 @@ from markupsafe import Markup
 
 from forum.caching import page_time
 from forum.extensions import utcnow
-from forum.links import post_url
+from forum.links import absolute_url, post_url
 from forum.reports import vocab
 from forum.threads.services import can_delete_post, can_edit_post, can_reply
 
@@ -51,6 +51,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(can_delete_post)
     app.add_template_global(can_reply)
     app.add_template_global(post_url)
+    app.add_template_global(absolute_url)
     app.add_template_global(utcnow, "now")
     app.jinja_env.globals["site_name"] = "Firsthand"
     app.jinja_env.globals["report_vocab"] = vocab

@@ -1,7 +1,8 @@
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, render_template
 
 from forum.boards import services
 from forum.caching import for_visitors
+from forum.forms import page_arg
 from forum.threads.services import list_threads
 from forum.threads.versions import board_page_versions, list_boards_versions
 
@@ -20,7 +21,7 @@ def index():
 
 @bp.get("/b/<slug>")
 def detail(slug: str):
-    number = request.args.get("page", 1, type=int)
+    number = page_arg()
     per_page = current_app.config["THREADS_PER_PAGE"]
 
     def render() -> str:

@@ -2,13 +2,13 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urljoin
 
-from flask import Blueprint, abort, current_app, make_response, render_template, request, url_for
+from flask import Blueprint, abort, current_app, make_response, render_template, request
 
 from forum.boards.services import get_board_or_404
 from forum.feeds import services
-from forum.links import post_url
+from forum.forms import PAGE_MAX
+from forum.links import absolute_url, post_url, site_address
 
 bp = Blueprint("feeds", __name__)
 
@@ -51,7 +51,7 @@ def latest():
     return _atom(
         "Latest threads",
         "New threads on every board.",
-        url_for("boards.index", _external=True),
+        absolute_url("boards.index"),
         [_thread_entry(thread, opening) for thread, opening in threads],
     )
 
@@ -63,7 +63,7 @@ def board(slug: str):
     return _atom(
         board.name,
         board.description,
-        url_for("boards.detail", slug=board.slug, _external=True),
+        absolute_url("boards.detail", slug=board.slug),
         [_thread_entry(thread, opening, with_board=False) for thread, opening in threads],
     )
 
@@ -75,7 +75,7 @@ def thread(thread_id: int):
     return _atom(
         thread.title,
         f"Posts in a thread on {thread.board.name}.",
-        url_for("threads.detail", thread_id=thread.id, slug=thread.slug, _external=True),
+        absolute_url("threads.detail", thread_id=thread.id, slug=thread.slug),
         [_post_entry(thread, post) for post in posts],
         fallback_updated=thread.created_at,
     )
@@ -86,14 +86,14 @@ def sitemap():
     site = services.get_sitemap(_urls_per_file())
     if site.items is None:
         files = [
-            url_for("feeds.sitemap_file", number=n, _external=True)
+            absolute_url("feeds.sitemap_file", number=n)
             for n in range(1, site.files + 1)
         ]
         return _xml(render_template("feeds/sitemap_index.xml", files=files))
     return _urlset(site.items)
 
 
-@bp.get("/sitemap-<int:number>.xml")
+@bp.get(f"/sitemap-<int(max={PAGE_MAX}):number>.xml")
 def sitemap_file(number: int):
     items = services.list_sitemap_file(number, _urls_per_file())
     if not items:
@@ -104,7 +104,7 @@ def sitemap_file(number: int):
 @bp.get("/robots.txt")
 def robots():
     response = make_response(
-        render_template("feeds/robots.txt", sitemap=url_for("feeds.sitemap", _external=True))
+        render_template("feeds/robots.txt", sitemap=absolute_url("feeds.sitemap"))
     )
     response.content_type = TEXT
     return response
@@ -115,9 +115,9 @@ def robots():
 
 def _thread_entry(thread, opening, with_board: bool = True) -> Entry:
     return Entry(
-        id=url_for("threads.detail", thread_id=thread.id, _external=True),
+        id=absolute_url("threads.detail", thread_id=thread.id),
         title=_xml_text(thread.title),
-        url=url_for("threads.detail", thread_id=thread.id, slug=thread.slug, _external=True),
+        url=absolute_url("threads.detail", thread_id=thread.id, slug=thread.slug),
         published=_rfc3339(thread.created_at),
         updated=_rfc3339(opening.edited_at or opening.created_at),
         author=_xml_text(thread.author.display_name),
@@ -129,9 +129,9 @@ def _thread_entry(thread, opening, with_board: bool = True) -> Entry:
 def _post_entry(thread, post) -> Entry:
     title = thread.title if post.is_first else f"Re: {thread.title} (#{post.position})"
     return Entry(
-        id=url_for("threads.permalink", post_id=post.id, _external=True),
+        id=absolute_url("threads.permalink", post_id=post.id),
         title=_xml_text(title),
-        url=urljoin(request.host_url, post_url(post)),
+        url=site_address(post_url(post)),
         published=_rfc3339(post.created_at),
         updated=_rfc3339(post.edited_at or post.created_at),
         author=_xml_text(post.author.display_name),
@@ -142,7 +142,7 @@ def _post_entry(thread, post) -> Entry:
 def _atom(title, subtitle, page_url, entries, fallback_updated=NEVER):
     """Render a feed; a reader that already has this exact feed gets 304 Not Modified."""
     feed = Feed(
-        id=url_for(request.endpoint, **request.view_args, _external=True),
+        id=absolute_url(request.endpoint, **request.view_args),
         title=_xml_text(title),
         subtitle=_xml_text(subtitle or ""),
         url=page_url,
@@ -158,7 +158,7 @@ def _atom(title, subtitle, page_url, entries, fallback_updated=NEVER):
 
 def _urlset(items):
     urls = [
-        (url_for(item.endpoint, **item.values, _external=True), _w3c_date(item.lastmod))
+        (absolute_url(item.endpoint, **item.values), _w3c_date(item.lastmod))
         for item in items
     ]
     return _xml(render_template("feeds/sitemap.xml", urls=urls))

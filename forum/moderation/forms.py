@@ -2,6 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
     HiddenField,
+    IntegerField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -9,7 +10,9 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import HiddenInput
 
+from forum.forms import FITS_COLUMN, id_list
 from forum.moderation.models import FLAG_REASONS
 
 _reason = StringField("Reason (the member sees it)", validators=[Optional(), Length(max=500)])
@@ -29,7 +32,8 @@ class FlagForm(FlaskForm):
 
 class DecisionForm(FlaskForm):
     decision = HiddenField(validators=[DataRequired()])
-    flag_ids = HiddenField()
+    flag_ids = HiddenField(validators=[id_list])
+    version = IntegerField(widget=HiddenInput(), validators=[Optional(), FITS_COLUMN])
     reason = _reason
 
 

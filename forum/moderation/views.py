@@ -20,7 +20,7 @@ from forum.accounts.services import get_user_by_name, get_user_by_name_or_404
 from forum.boards.services import list_boards
 from forum.errors import DomainError
 from forum.extensions import configured_limit, db, limiter, member_or_address
-from forum.forms import submit_form
+from forum.forms import id_arg, submit_form
 from forum.links import post_url
 from forum.moderation import sanctions, services
 from forum.moderation.forms import (
@@ -93,7 +93,7 @@ def my_sanctions():
     form = AppealForm()
     status = 200
     if request.method == "POST":
-        sanction = db.session.get(Sanction, request.args.get("sanction", type=int) or 0)
+        sanction = db.session.get(Sanction, id_arg("sanction") or 0)
         if sanction is None:
             abort(404)
         appealed, status = submit_form(
@@ -138,7 +138,7 @@ def decide(post_id: int):
     if not form.validate_on_submit():
         abort(400)
     flag_ids = [int(i) for i in (form.flag_ids.data or "").split(",") if i.isdigit()]
-    version = request.form.get("version", type=int)
+    version = form.version.data
     _act(
         lambda: services.decide_on_post(
             current_user, post, form.decision.data, form.reason.data, flag_ids, version

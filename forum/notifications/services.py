@@ -42,6 +42,9 @@ def describe(notification: Notification) -> str:
     n = notification
     title = f"“{n.thread.title}”" if n.thread is not None else "a thread"
     actor = n.actor.display_name if n.actor is not None else None
+    # Which moderator acted stays with the moderators (the moderation log): a member, their
+    # mail and their export only ever read "a moderator".
+    moderator = "A moderator"
     outcome, reason = _split(n.text)
     match n.kind:
         case "reply":
@@ -61,16 +64,14 @@ def describe(notification: Notification) -> str:
             verb = "removed" if outcome == "removed" else "hid"
             if actor is None:
                 return _with_reason(f"Your post in {title} was {outcome}", reason)
-            return _with_reason(f"{actor} {verb} your post in {title}", reason)
+            return _with_reason(f"{moderator} {verb} your post in {title}", reason)
         case "post_restored":
-            return _with_reason(f"{actor or 'A moderator'} restored your post in {title}", reason)
+            return _with_reason(f"{moderator} restored your post in {title}", reason)
         case "sanction":
-            return _with_reason(_sanction_sentence(actor or "A moderator", outcome), reason)
+            return _with_reason(_sanction_sentence(moderator, outcome), reason)
         case "appeal_decided":
             verdict = "lifted the sanction" if outcome == "overturned" else "kept the sanction"
-            return _with_reason(
-                f"{actor or 'A moderator'} decided your appeal and {verdict}", reason
-            )
+            return _with_reason(f"{moderator} decided your appeal and {verdict}", reason)
     return "Something happened"  # a kind added later, before this learns to say it
 
 

@@ -21,7 +21,7 @@ from flask_login import current_user, login_required
 
 from forum.boards.services import get_board_or_404
 from forum.extensions import writes_on_get
-from forum.forms import EmptyForm
+from forum.forms import EmptyForm, page_arg
 from forum.links import post_url, safe_next
 from forum.notifications import services
 from forum.notifications.forms import AutoWatchForm, MarkAllReadForm
@@ -170,7 +170,7 @@ def settings():
 @login_required
 def index():
     page = services.list_notifications(
-        current_user, request.args.get("page", 1, type=int), PER_PAGE
+        current_user, page_arg(), PER_PAGE
     )
     newest = max((n.updated_at for n in page.items if n.read_at is None), default=None)
     return render_template(

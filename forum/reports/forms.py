@@ -14,7 +14,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget, NumberInput
 
-from forum.forms import SubmitOnceForm
+from forum.forms import FITS_COLUMN, SubmitOnceForm
 from forum.reports import vocab
 from forum.reports.models import ANSWER_FIELDS
 from forum.reports.outcomes import EPISODES, SINCE_YEARS, Filters
@@ -74,7 +74,7 @@ class ReportFields(FlaskForm):
     # The family whose side effects the form showed: if the member picks a treatment of
     # another family, the form is shown again with that family's list.
     shown_family = HiddenField()
-    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    version = IntegerField(widget=HiddenInput(), validators=[Optional(), FITS_COLUMN])
 
     pain_before = _number(
         "Pain before (typical week, 0 = none, 10 = worst imaginable)",

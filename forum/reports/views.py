@@ -21,7 +21,7 @@ from forum.caching import for_visitors
 from forum.errors import Conflict, DomainError, NotAllowed
 from forum.extensions import configured_limit, limiter, member_or_address, utcnow
 from forum.forms import submit_form
-from forum.links import post_url
+from forum.links import absolute_url, post_url
 from forum.reports import outcomes as stats
 from forum.reports import services
 from forum.reports.forms import OutcomeFilterForm, report_form
@@ -220,7 +220,7 @@ def outcomes_json(slug: str):
                 "note": stats.NOTE,
                 "licence": stats.LICENCE,
                 "licence_url": stats.LICENCE_URL,
-                "source": url_for("reports.outcomes", slug=board.slug, _external=True),
+                "source": absolute_url("reports.outcomes", slug=board.slug),
                 "cells": stats.cells(summary),
             }
         ) + "\n"  # as jsonify ends it

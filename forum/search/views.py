@@ -4,7 +4,7 @@ from wtforms import SelectChoice
 
 from forum.boards.services import list_boards
 from forum.errors import DomainError
-from forum.forms import show_domain_error
+from forum.forms import page_arg, show_domain_error
 from forum.search.forms import SearchForm
 from forum.search.services import search_posts
 
@@ -18,7 +18,7 @@ def index():
     form.board.choices = [SelectChoice("", "All boards")] + [
         SelectChoice(board.slug, board.name) for board in boards
     ]
-    page = request.args.get("page", 1, type=int)
+    page = page_arg()
     if "q" not in request.args:  # the empty search page
         return render_template("search/index.html", form=form, results=None)
     if not form.validate() or page < 1:

@@ -1,9 +1,9 @@
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, RadioField, SelectChoice, StringField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, Length
+from wtforms.validators import AnyOf, DataRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
-from forum.forms import SubmitOnceForm
+from forum.forms import FITS_COLUMN, SubmitOnceForm
 from forum.threads.models import VISIBILITIES
 from forum.threads.services import BODY_MAX, TITLE_MAX, TITLE_MIN
 
@@ -63,6 +63,6 @@ class ReplyForm(SubmitOnceForm):
 class EditPostForm(FlaskForm):
     title = StringField("Thread title", validators=TITLE_VALIDATORS)
     body = TextAreaField("Post", validators=BODY_VALIDATORS, filters=[unix_newlines])
-    version = IntegerField(widget=HiddenInput())
+    version = IntegerField(widget=HiddenInput(), validators=[Optional(), FITS_COLUMN])
     # Only when a moderator edits someone else's post: the author sees it.
     reason = StringField("Reason for the edit (the author sees it)", validators=[Length(max=500)])

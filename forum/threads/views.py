@@ -10,12 +10,13 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from werkzeug.exceptions import NotFound
 
 from forum.boards.services import get_board_or_404
 from forum.caching import for_visitors, tags_this_page
 from forum.errors import Conflict, NotAllowed
 from forum.extensions import configured_limit, limiter, member_or_address
-from forum.forms import EmptyForm, submit_form
+from forum.forms import EmptyForm, id_arg, page_arg, submit_form
 from forum.links import post_url
 from forum.moderation.services import moderator_edit
 from forum.threads import services
@@ -30,7 +31,7 @@ bp = Blueprint("threads", __name__)
 @bp.get("/t/<int:thread_id>")
 @bp.get("/t/<int:thread_id>/<slug>")
 def detail(thread_id: int, slug: str | None = None):
-    number = request.args.get("page", 1, type=int)
+    number = page_arg()
     per_page = current_app.config["POSTS_PER_PAGE"]
     # A visitor's page starts from the thread's head: who may read it and its page's row
     # versions in one statement, so a copy that is current costs nothing more. A member's
@@ -66,7 +67,11 @@ def detail(thread_id: int, slug: str | None = None):
             "threads/detail.html",
             thread=loaded,
             page=page,
-            reply_form=ReplyForm() if not page.has_next else None,
+            # Only for who may reply: building it starts a session (its CSRF token), and a
+            # visitor's page sets no cookie.
+            reply_form=ReplyForm()
+            if not page.has_next and services.can_reply(current_user, loaded)
+            else None,
             visibility_form=visibility_form,
             public=is_public(thread),
         )
@@ -134,9 +139,12 @@ def reply(thread_id: int):
     )
     if post:
         return redirect(after_writing_url(post))
-    if request.method == "GET" and (quote_id := request.args.get("quote", type=int)):
-        quoted = services.get_post_or_404(quote_id)
-        if quoted.thread_id == thread.id and quoted.is_visible:
+    if request.method == "GET" and (quote_id := id_arg("quote")):
+        try:
+            quoted = services.get_post_or_404(quote_id)
+        except NotFound:
+            quoted = None  # a stale or made-up link still opens the reply form, unquoted
+        if quoted is not None and quoted.thread_id == thread.id and quoted.is_visible:
             form.body.data = services.quote_post(
                 quoted, url_for("threads.permalink", post_id=quoted.id)
             )

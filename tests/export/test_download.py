@@ -194,7 +194,7 @@ def test_export_holds_the_members_data(client, member, world):
     assert identity["holds_email_digest"] is True
 
     texts = [n["text_shown"] for n in doc["notifications"]]
-    assert "mod-maria warned you: Please keep to the guidelines." in texts
+    assert "A moderator warned you: Please keep to the guidelines." in texts
     watched = {s["thread"]["title"] for s in doc["subscriptions"] if "thread" in s}
     assert {"Sam's question", "My own thread"} <= watched
 

@@ -70,7 +70,7 @@ def test_hiding_tells_the_flaggers_and_the_author(app, flagged, moderator):
         )
         assert seen.path == "/settings/flags"
     [hidden] = [n for n in notifications_of(app, author) if n.kind == "post_hidden"]
-    assert hidden.summary == "mod-maria hid your post in “Pump refill went wrong”: Advertising"
+    assert hidden.summary == "A moderator hid your post in “Pump refill went wrong”: Advertising"
     assert hidden.path == f"/p/{post.id}"
 
 
@@ -87,7 +87,7 @@ def test_removal_says_removed(app, flagged, moderator):
     author, _, post = flagged
     _decide(app, moderator, post.id, "delete", "Spam")
     [removed] = [n for n in notifications_of(app, author) if n.kind == "post_hidden"]
-    assert removed.summary == "mod-maria removed your post in “Pump refill went wrong”: Spam"
+    assert removed.summary == "A moderator removed your post in “Pump refill went wrong”: Spam"
 
 
 def test_hidden_by_flags_then_kept_is_hidden_then_restored(
@@ -106,7 +106,7 @@ def test_hidden_by_flags_then_kept_is_hidden_then_restored(
     _decide(app, moderator, post.id, "keep", "Fine as it is")
     restored = [n for n in notifications_of(app, author) if n.kind == "post_restored"]
     assert [n.summary for n in restored] == [
-        "mod-maria restored your post in “Nerve block diary”: Fine as it is"
+        "A moderator restored your post in “Nerve block diary”: Fine as it is"
     ]
 
 
@@ -139,10 +139,10 @@ def test_a_moderator_acting_on_their_own_post_is_not_told(app, make_thread, mode
 @pytest.mark.parametrize(
     ("kind", "ends", "summary"),
     [
-        ("warning", None, "mod-maria warned you: Be kind"),
-        ("silence", timedelta(days=2), "mod-maria silenced you until "),
-        ("suspension", timedelta(days=7), "mod-maria suspended your account until "),
-        ("ban", None, "mod-maria banned your account: Be kind"),
+        ("warning", None, "A moderator warned you: Be kind"),
+        ("silence", timedelta(days=2), "A moderator silenced you until "),
+        ("suspension", timedelta(days=7), "A moderator suspended your account until "),
+        ("ban", None, "A moderator banned your account: Be kind"),
     ],
 )
 def test_a_sanction_tells_the_member(app, moderator, fred, kind, ends, summary):
