@@ -1,5 +1,6 @@
 import logging
 import time
+from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import (
@@ -13,10 +14,11 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
 from forum.auth import oauth_flow
-from forum.auth.forms import DevLoginForm, OnboardingForm
+from forum.auth import second_factor as factor
+from forum.auth.forms import DevLoginForm, OnboardingForm, SecondFactorForm
 from forum.auth.providers import configured_providers, get_provider_or_404
 from forum.auth.services import (
     ProviderIdentity,
@@ -26,7 +28,7 @@ from forum.auth.services import (
     sign_in_with,
 )
 from forum.errors import DomainError
-from forum.extensions import configured_limit, csrf, limiter, writes_on_get
+from forum.extensions import configured_limit, csrf, limiter, member_or_address, writes_on_get
 from forum.forms import submit_form
 from forum.moderation.sanctions import LockedOut
 from forum.privacy.models import HEALTH_DATA_CONSENT_VERSION
@@ -40,6 +42,10 @@ APPEAL_AS = "appeal_as"  # a locked-out member who may see and appeal their sanc
 # When the member proved who they are (POSIX seconds): erasing the account asks for a fresh
 # sign-in, so a session left open on a shared computer cannot do it.
 SIGNED_IN_AT = "signed_in_at"
+# When the moderator last typed a second-factor code (POSIX seconds): once per session for
+# any moderation, and recently (SECOND_FACTOR_MAX_AGE) for sanctions and appeal decisions.
+# Signing in and out clear the session, so it never outlives one sign-in.
+SECOND_FACTOR_AT = "second_factor_at"
 
 
 def safe_next(target: str | None) -> str:
@@ -201,3 +207,132 @@ def logout():
     session.clear()
     flash("You are signed out.", "success")
     return redirect(url_for("boards.index"))
+
+
+# -- the second factor of moderators and admins (forum/auth/second_factor.py) --------------
+
+
+def second_factor_required(fresh: bool = False):
+    """For moderation views, under the check that the person is a moderator: a moderator
+    without a factor is sent to set one up, one who has not typed a code this session to
+    type one; with `fresh`, a code typed more than SECOND_FACTOR_MAX_AGE ago is asked again.
+    Members pass through (the view refuses them itself)."""
+
+    def decorate(view):
+        @wraps(view)
+        def gated(*args, **kwargs):
+            return second_factor_gate(fresh) or view(*args, **kwargs)
+
+        # Read by the test that every moderation route is gated.
+        gated.second_factor = "fresh" if fresh else "session"
+        return gated
+
+    return decorate
+
+
+def second_factor_gate(fresh: bool = False):
+    """None when the signed-in person may go on; else the redirect to the enrolment or the
+    code page (for views where only some requests are moderation, like editing a post)."""
+    if not factor.needs_second_factor(current_user):
+        return None
+    typed_at = session.get(SECOND_FACTOR_AT)
+    max_age = current_app.config["SECOND_FACTOR_MAX_AGE"]
+    if typed_at is not None and (not fresh or time.time() - typed_at <= max_age):
+        return None
+    back = _page_to_come_back_to()
+    if typed_at is None and not factor.has_second_factor(current_user):
+        flash("Moderators and admins set up a second factor before any moderation.", "info")
+        return redirect(url_for("auth.enrol_second_factor", next=back))
+    if typed_at is None:
+        flash("Type the code from your authenticator app to moderate.", "info")
+    else:
+        flash(
+            "This action needs a recent code: type the one your authenticator app shows now.",
+            "info",
+        )
+    return redirect(url_for("auth.second_factor", next=back))
+
+
+def _page_to_come_back_to() -> str:
+    """The page to return to after the code: this one for a GET; for a POST, the page of its
+    form, so the moderator starts the action again (a form is not replayed unseen)."""
+    if request.method in ("GET", "HEAD"):
+        query = request.query_string.decode("utf-8", "replace")
+        return request.path + (f"?{query}" if query else "")
+    if request.url_rule is not None and "GET" in (request.url_rule.methods or ()):
+        return request.path
+    return url_for("moderation.queue")
+
+
+def _second_factor_failed(form: SecondFactorForm, status: int) -> None:
+    """Log the refusal and never show the typed code again."""
+    reason = " ".join(form.code.errors) or "refused"
+    log_security_event("second_factor_failed", status, reason)
+    form.code.data = ""
+
+
+@bp.route("/second-factor", methods=["GET", "POST"])
+@login_required
+@limiter.limit(
+    configured_limit("RATELIMIT_SECOND_FACTOR"), key_func=member_or_address, methods=["POST"]
+)
+def second_factor():
+    if not factor.needs_second_factor(current_user):
+        abort(404)
+    next_url = safe_next(request.args.get("next"))
+    if not factor.has_second_factor(current_user):
+        return redirect(url_for("auth.enrol_second_factor", next=next_url))
+    form = SecondFactorForm()
+    used, status = submit_form(
+        form, lambda: factor.verify_second_factor(current_user, form.code.data)
+    )
+    if used:
+        session[SECOND_FACTOR_AT] = time.time()
+        if used == "recovery":
+            left = factor.count_recovery_codes_left(current_user)
+            log_security_event("recovery_code_used", 200, f"left={left}")
+            flash(
+                f"Recovery code accepted; it cannot be used again. You have {left} left: if "
+                "your phone is lost, ask an admin to reset your second factor.",
+                "warning",
+            )
+        else:
+            log_security_event("second_factor_used", 200, level=logging.INFO)
+        return redirect(next_url)
+    if request.method == "POST":
+        _second_factor_failed(form, status)
+    return render_template("auth/second_factor.html", form=form, next=next_url), status
+
+
+@bp.route("/settings/second-factor", methods=["GET", "POST"])
+@writes_on_get  # the secret is kept from the first showing, so a reload shows the same one
+@login_required
+@limiter.limit(
+    configured_limit("RATELIMIT_SECOND_FACTOR"), key_func=member_or_address, methods=["POST"]
+)
+def enrol_second_factor():
+    if not factor.needs_second_factor(current_user):
+        abort(404)
+    next_url = safe_next(request.args.get("next"))
+    if factor.has_second_factor(current_user):
+        return render_template(
+            "auth/second_factor_enrolled.html",
+            codes_left=factor.count_recovery_codes_left(current_user),
+        )
+    form = SecondFactorForm()
+    codes, status = submit_form(
+        form, lambda: factor.confirm_enrolment(current_user, form.code.data)
+    )
+    if codes:
+        session[SECOND_FACTOR_AT] = time.time()
+        log_security_event("second_factor_enrolled", 200, level=logging.INFO)
+        # Shown in this response only (never stored in the session or the page cache).
+        return render_template("auth/recovery_codes.html", codes=codes, next=next_url)
+    if request.method == "POST":
+        _second_factor_failed(form, status)
+    return render_template(
+        "auth/enrol_second_factor.html",
+        form=form,
+        enrolment=factor.start_enrolment(current_user),
+        next=next_url,
+    ), status
