@@ -15,6 +15,7 @@ import pyotp
 import segno
 import sqlalchemy as sa
 from markupsafe import Markup
+from sqlalchemy.exc import IntegrityError
 
 from forum.accounts.models import User
 from forum.auth.models import RecoveryCode, SecondFactor
@@ -82,7 +83,11 @@ def start_enrolment(user: User) -> Enrolment:
     if factor is None:
         factor = SecondFactor(user_id=user.id, secret=pyotp.random_base32())
         db.session.add(factor)
-        db.session.commit()
+        try:
+            db.session.commit()
+        except IntegrityError:  # the page opened twice at once: show the secret kept first
+            db.session.rollback()
+            factor = db.session.get(SecondFactor, user.id)
     return Enrolment(factor.secret, _qr_svg(user, factor.secret))
 
 
