@@ -57,6 +57,27 @@ def set_role_command(pseudonym: str, role: str):
     click.echo(f"{user.display_name} is now {user.role}.")
 
 
+@forum_cli.command("reset-second-factor")
+@click.argument("pseudonym")
+@with_appcontext  # also under app.test_cli_runner(), which skips FlaskGroup's context
+def reset_second_factor_command(pseudonym: str):
+    """Remove a moderator's second factor (a lost phone) and sign them out everywhere: they
+    set up a new one at their next moderation page."""
+    from forum.accounts.services import get_user_by_name
+    from forum.auth.second_factor import reset_second_factor
+    from forum.security import log_security_event
+
+    user = get_user_by_name(pseudonym)
+    if user is None:
+        raise click.ClickException(f"No member is called {pseudonym!r}.")
+    had_one = reset_second_factor(user)
+    log_security_event("second_factor_reset", 200, "from the command line", actor_id=user.id)
+    if had_one:
+        click.echo(f"{user.display_name}'s second factor is reset; they are signed out.")
+    else:
+        click.echo(f"{user.display_name} had no second factor; they are signed out.")
+
+
 @forum_cli.command("rerender")
 def rerender_command():
     """Render every post's Markdown again (after a change to the content policy)."""

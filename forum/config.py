@@ -113,6 +113,12 @@ MAIL_RETENTION_DAYS = 30
 # Deleting an account needs a sign-in at most this many seconds old.
 REAUTH_MAX_AGE = 600
 
+# Moderators and admins type their second factor's code once a session; sanctions and appeal
+# decisions need it typed at most this many seconds ago.
+SECOND_FACTOR_MAX_AGE = 600
+# Per member: codes typed (a six-digit code has a million values; this keeps guessing slow).
+RATELIMIT_SECOND_FACTOR = "6 per minute;30 per hour"
+
 # Visitors' home, board and thread pages: each worker keeps recently rendered pages, keyed by
 # their ETag, up to this many bytes (0 turns it off).
 RENDERED_PAGES_BYTES = 8_000_000

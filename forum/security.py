@@ -6,7 +6,7 @@ import logging
 import re
 from datetime import UTC, datetime
 
-from flask import Flask, Response, abort, request
+from flask import Flask, Response, abort, has_request_context, request
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -128,8 +128,11 @@ def log_security_event(
     when the request has failed)."""
     if actor_id is None:
         actor_id = _current_actor_id()
-    network = truncate_address(request.remote_addr)
-    path = redact_path(request.path)
+    # An administration command (flask forum ...) has no request: it is logged as the CLI.
+    web = has_request_context()
+    network = truncate_address(request.remote_addr) if web else None
+    path = redact_path(request.path) if web else "(command line)"
+    method = request.method if web else "CLI"
     at = datetime.now(UTC)
     security_log.log(
         level,
@@ -138,7 +141,7 @@ def log_security_event(
         status,
         actor_id if actor_id is not None else "visitor",
         network,
-        log_safe(request.method, 10),
+        log_safe(method, 10),
         log_safe(path),
         at.isoformat(timespec="seconds"),
         log_safe(reason, 200),
@@ -151,7 +154,7 @@ def log_security_event(
                 status=status,
                 actor_id=actor_id,
                 network=network,
-                method=request.method[:10],
+                method=method[:10],
                 path=path[:300],
                 reason=reason[:300],
             )

@@ -1,6 +1,6 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
-from wtforms.validators import DataRequired
+from wtforms.validators import DataRequired, Length
 
 from forum.accounts.services import PSEUDONYM_MAX
 
@@ -33,3 +33,18 @@ class OnboardingForm(FlaskForm):
         ],
     )
     remember = BooleanField("Keep me signed in on this device")
+
+
+class SecondFactorForm(FlaskForm):
+    """A code from the authenticator app, or (to verify, not to enrol) a recovery code."""
+
+    code = StringField(
+        "Code",
+        validators=[DataRequired("Please type the code."), Length(max=40)],
+        render_kw={
+            "autocomplete": "one-time-code",
+            "autocapitalize": "off",
+            "spellcheck": "false",
+            "maxlength": 40,
+        },
+    )

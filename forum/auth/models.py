@@ -55,3 +55,40 @@ class MemberSession(db.Model):
 
     def __repr__(self) -> str:
         return f"<MemberSession {self.id} for user {self.user_id}>"
+
+
+class SecondFactor(db.Model):
+    """A moderator's or admin's authenticator app (TOTP, RFC 6238): one per person.
+
+    Enrolment writes the row with confirmed_at empty; the first correct code confirms it."""
+
+    __tablename__ = "second_factors"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Kept as is, not hashed: checking a code means computing it from the secret, which a
+    # hash cannot give back. Whoever can read this column can read every post and session
+    # anyway; what the factor guards against is a taken-over sign-in account.
+    secret: Mapped[str] = mapped_column(sa.String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The 30-second time step of the last code accepted: a code seen once (over a shoulder,
+    # in a phishing proxy) is refused the second time, even within its validity.
+    last_step: Mapped[int | None]
+
+
+class RecoveryCode(db.Model):
+    """One of the ten single-use codes shown once at enrolment, for a lost phone.
+
+    Only a SHA-256 digest is kept: the codes are random and long, so a plain hash is enough
+    (no salt or slow hash needed, unlike a password someone chose)."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_digest: Mapped[str] = mapped_column(sa.String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (sa.UniqueConstraint("user_id", "code_digest"),)

@@ -13,10 +13,11 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
 from forum.auth import oauth_flow
-from forum.auth.forms import DevLoginForm, OnboardingForm
+from forum.auth import second_factor as factor
+from forum.auth.forms import DevLoginForm, OnboardingForm, SecondFactorForm
 from forum.auth.providers import configured_providers, get_provider_or_404
 from forum.auth.services import (
     ProviderIdentity,
@@ -31,6 +32,7 @@ from forum.extensions import (
     configured_limit,
     csrf,
     limiter,
+    member_or_address,
     request_writes,
     utcnow,
     writes_on_get,
@@ -40,7 +42,7 @@ from forum.links import safe_next
 from forum.moderation.sanctions import LockedOut
 from forum.privacy.models import HEALTH_DATA_CONSENT_VERSION
 from forum.security import log_security_event
-from forum.session_keys import APPEAL_AS, SIGNED_IN_AT
+from forum.session_keys import APPEAL_AS, SECOND_FACTOR_AT, SIGNED_IN_AT
 
 bp = Blueprint("auth", __name__)
 
@@ -210,3 +212,80 @@ def note_seen(response):
     if member_session is not None and response.status_code < 500 and not request_writes():
         note_session_seen(member_session, utcnow())
     return response
+
+
+# -- the second factor of moderators and admins (forum/auth/second_factor.py) --------------
+
+
+def _second_factor_failed(form: SecondFactorForm, status: int) -> None:
+    """Log the refusal and never show the typed code again."""
+    reason = " ".join(form.code.errors) or "refused"
+    log_security_event("second_factor_failed", status, reason)
+    form.code.data = ""
+
+
+@bp.route("/second-factor", methods=["GET", "POST"])
+@login_required
+@limiter.limit(
+    configured_limit("RATELIMIT_SECOND_FACTOR"), key_func=member_or_address, methods=["POST"]
+)
+def second_factor():
+    if not factor.needs_second_factor(current_user):
+        abort(404)
+    next_url = safe_next(request.args.get("next"))
+    if not factor.has_second_factor(current_user):
+        return redirect(url_for("auth.enrol_second_factor", next=next_url))
+    form = SecondFactorForm()
+    used, status = submit_form(
+        form, lambda: factor.verify_second_factor(current_user, form.code.data)
+    )
+    if used:
+        session[SECOND_FACTOR_AT] = time.time()
+        if used == "recovery":
+            left = factor.count_recovery_codes_left(current_user)
+            log_security_event("recovery_code_used", 200, f"left={left}")
+            flash(
+                f"Recovery code accepted; it cannot be used again. You have {left} left: if "
+                "your phone is lost, ask an admin to reset your second factor.",
+                "warning",
+            )
+        else:
+            log_security_event("second_factor_used", 200, level=logging.INFO)
+        return redirect(next_url)
+    if request.method == "POST":
+        _second_factor_failed(form, status)
+    return render_template("auth/second_factor.html", form=form, next=next_url), status
+
+
+@bp.route("/settings/second-factor", methods=["GET", "POST"])
+@writes_on_get  # the secret is kept from the first showing, so a reload shows the same one
+@login_required
+@limiter.limit(
+    configured_limit("RATELIMIT_SECOND_FACTOR"), key_func=member_or_address, methods=["POST"]
+)
+def enrol_second_factor():
+    if not factor.needs_second_factor(current_user):
+        abort(404)
+    next_url = safe_next(request.args.get("next"))
+    if factor.has_second_factor(current_user):
+        return render_template(
+            "auth/second_factor_enrolled.html",
+            codes_left=factor.count_recovery_codes_left(current_user),
+        )
+    form = SecondFactorForm()
+    codes, status = submit_form(
+        form, lambda: factor.confirm_enrolment(current_user, form.code.data)
+    )
+    if codes:
+        session[SECOND_FACTOR_AT] = time.time()
+        log_security_event("second_factor_enrolled", 200, level=logging.INFO)
+        # Shown in this response only (never stored in the session or the page cache).
+        return render_template("auth/recovery_codes.html", codes=codes, next=next_url)
+    if request.method == "POST":
+        _second_factor_failed(form, status)
+    return render_template(
+        "auth/enrol_second_factor.html",
+        form=form,
+        enrolment=factor.start_enrolment(current_user),
+        next=next_url,
+    ), status

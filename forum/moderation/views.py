@@ -17,6 +17,7 @@ from wtforms import SelectChoice
 
 from forum.accounts.models import User
 from forum.accounts.services import get_user_by_name, get_user_by_name_or_404
+from forum.auth.gate import second_factor_required
 from forum.boards.services import list_boards
 from forum.errors import DomainError
 from forum.extensions import configured_limit, db, limiter, member_or_address
@@ -121,6 +122,7 @@ def _sanctioned_member():
 
 @bp.get("/moderation")
 @moderator_required
+@second_factor_required()
 def queue():
     return render_template(
         "moderation/queue.html",
@@ -132,6 +134,7 @@ def queue():
 
 @bp.post("/moderation/posts/<int:post_id>/decide")
 @moderator_required
+@second_factor_required()
 def decide(post_id: int):
     post = get_post_or_404(post_id)
     form = DecisionForm()
@@ -150,6 +153,7 @@ def decide(post_id: int):
 
 @bp.post("/moderation/posts/<int:post_id>/restore")
 @moderator_required
+@second_factor_required()
 def restore(post_id: int):
     post = get_post_or_404(post_id)
     form = ReasonForm()
@@ -177,6 +181,7 @@ TOOL_DONE = {
 
 @bp.route("/moderation/threads/<int:thread_id>", methods=["GET", "POST"])
 @moderator_required
+@second_factor_required()
 def thread_tools(thread_id: int):
     thread = get_thread_or_404(thread_id)
     move_form = MoveForm(prefix="move")
@@ -220,6 +225,7 @@ def thread_tools(thread_id: int):
 
 @bp.route("/moderation/members/<name>", methods=["GET", "POST"])
 @moderator_required
+@second_factor_required(fresh=True)
 def member(name: str):
     member = get_user_by_name_or_404(name)
     form = SanctionForm()
@@ -244,6 +250,7 @@ def member(name: str):
 
 @bp.post("/moderation/appeals/<int:appeal_id>")
 @moderator_required
+@second_factor_required(fresh=True)
 def decide_appeal(appeal_id: int):
     appeal = db.get_or_404(Appeal, appeal_id)
     form = AppealDecisionForm()
@@ -263,6 +270,7 @@ def decide_appeal(appeal_id: int):
 
 @bp.get("/moderation/log")
 @moderator_required
+@second_factor_required()
 def log():
     names = {key: request.args.get(key, "").strip() for key in ("moderator", "member")}
     people = {key: get_user_by_name(name) if name else None for key, name in names.items()}

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from forum.accounts.models import User
 from forum.accounts.services import pseudonym_key
 from forum.audit import SecurityEvent
-from forum.auth.models import Identity, MemberSession
+from forum.auth.models import Identity, MemberSession, RecoveryCode, SecondFactor
 from forum.errors import DomainError, NotAllowed
 from forum.export.models import DataExport
 from forum.export.services import export_dir
@@ -92,6 +92,8 @@ def erase_account(
     for model, column in (
         (Identity, Identity.user_id),
         (MemberSession, MemberSession.user_id),
+        (SecondFactor, SecondFactor.user_id),
+        (RecoveryCode, RecoveryCode.user_id),
         (Consent, Consent.user_id),
         (Subscription, Subscription.user_id),
         (OutgoingMail, OutgoingMail.user_id),

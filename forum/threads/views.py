@@ -12,6 +12,7 @@ from flask import (
 from flask_login import current_user, login_required
 from werkzeug.exceptions import NotFound
 
+from forum.auth.gate import second_factor_gate
 from forum.boards.services import get_board_or_404
 from forum.caching import for_visitors, tags_this_page
 from forum.errors import Conflict, NotAllowed
@@ -157,6 +158,8 @@ def edit(post_id: int):
     post = services.get_post_or_404(post_id)
     if not services.can_edit_post(current_user, post):
         raise NotAllowed("You can only edit your own posts.")
+    if current_user.id != post.author_id and (gate := second_factor_gate()):
+        return gate  # editing someone else's post is moderation
     form = EditPostForm(
         data={"title": post.thread.title, "body": post.body_source, "version": post.version}
     )

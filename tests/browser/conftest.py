@@ -110,7 +110,11 @@ def context(context):
 # and, within a module, one live forum with demo content: seeding once per module keeps the
 # suite fast. Tests that write (a new thread, a flag) use their own members and threads.
 
-SEEDED_MEMBERS = {"demo-mod-maria": "moderator", "demo-flagger-fran": "member"}
+SEEDED_MEMBERS = {
+    "demo-mod-maria": "moderator",
+    "demo-mod-nia": "moderator",  # has no second factor yet: the set-up page
+    "demo-flagger-fran": "member",
+}
 
 
 @pytest.fixture(scope="module")
@@ -142,6 +146,9 @@ def site(database_url, oidc_provider):  # noqa: F811 (the imported fixture)
                 BASE_URL=base_url,
                 WTF_CSRF_ENABLED=True,
                 OIDC_PROVIDERS=[generic_provider("clinic", "Clinic ID", oidc_provider.url)],
+                # The page tour outlasts the ten minutes a sanction's code stays fresh; the
+                # freshness rule has its own tests (tests/auth/test_second_factor.py).
+                SECOND_FACTOR_MAX_AGE=3600,
             )
         )
         app.base_url = base_url
@@ -229,4 +236,20 @@ def dev_sign_in(page, site, pseudonym: str) -> None:
     page.goto(f"{site.base_url}/login/dev")
     page.get_by_label("Pseudonym").fill(pseudonym)
     page.locator("main").get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{site.base_url}/")
+
+
+def type_second_factor_code(page, site, pseudonym: str) -> None:
+    """A moderator types their authenticator app's code on the code page, set up (once)
+    through the service, as tests/conftest.py login() does."""
+    import pyotp
+
+    from forum.accounts.services import get_user_by_name
+    from tests.conftest import second_factor_secret
+
+    with site.app_context():
+        secret = second_factor_secret(get_user_by_name(pseudonym))
+    page.goto(f"{site.base_url}/second-factor")
+    page.get_by_label("Code").fill(pyotp.TOTP(secret).now())
+    page.locator("main").get_by_role("button", name="Continue").click()
     page.wait_for_url(f"{site.base_url}/")

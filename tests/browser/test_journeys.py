@@ -13,6 +13,7 @@ Every journey also checks that no page asked anything of an origin other than th
 import re
 import uuid
 
+import pyotp
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -207,10 +208,21 @@ def test_a_flagged_post_is_hidden_with_a_reason_the_author_sees(site, person):
     member.get_by_role("button", name="Send flag").click()
     expect(member.get_by_role("status")).to_be_visible()
 
-    # A moderator hides it from the queue, with a reason.
+    # A moderator, on their first moderation page, sets up their second factor: the key
+    # shown under the QR code goes into an authenticator app (pyotp here), its code back.
     moderator = person()
     dev_sign_in(moderator, site, "demo-mod-maria")
     header(moderator).get_by_role("link", name="Moderation").click()
+    expect(moderator.get_by_role("heading", level=1)).to_have_text("Set up your second factor")
+    expect(moderator.locator("main svg")).to_be_visible()
+    key = moderator.locator("code.secret").inner_text().replace(" ", "")
+    moderator.get_by_label("Code").fill(pyotp.TOTP(key).now())
+    moderator.get_by_role("button", name="Confirm").click()
+    expect(moderator.get_by_role("heading", level=1)).to_have_text("Your second factor is set up")
+    expect(moderator.locator(".recovery-codes li")).to_have_count(10)
+    moderator.get_by_role("link", name="I have kept them: continue").click()
+
+    # They hide it from the queue, with a reason.
     item = moderator.locator("article.queue-item").filter(has_text="Buy my leftover steroid vials")
     expect(item).to_contain_text("Selling prescription drugs.")
     item.get_by_label("Reason (the author sees it)").fill("No selling or sourcing of drugs.")

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from axe_playwright_python.sync_playwright import Axe
 
-from tests.browser.conftest import dev_sign_in, new_context
+from tests.browser.conftest import dev_sign_in, new_context, type_second_factor_code
 
 SCREENS = Path(__file__).parents[1] / "artifacts" / "screens"
 VIEWPORTS = {"phone": {"width": 375, "height": 812}, "desktop": {"width": 1280, "height": 800}}
@@ -51,6 +51,8 @@ PAGES = [
     ("moderation-log", MODERATOR, "/moderation/log"),
     ("thread-tools", MODERATOR, "/moderation/threads/{rfa}"),
     ("member-history", MODERATOR, "/moderation/members/demo-sacral-sam"),
+    ("second-factor-set-up", "demo-mod-nia", "/settings/second-factor"),
+    ("second-factor-code", MODERATOR, "/second-factor"),
     ("guidelines", None, "/guidelines"),
     ("help", None, "/help"),
     ("members-only-thread", None, "/t/{private}"),
@@ -192,6 +194,8 @@ def profiles(browser, site, oidc_provider, ids):
                 page.wait_for_url(f"{site.base_url}/onboarding")
             elif viewer:
                 dev_sign_in(page, site, viewer)
+                if viewer == MODERATOR:
+                    type_second_factor_code(page, site, viewer)
             pair.append(page)
         made[viewer] = pair
     yield made

@@ -16,7 +16,7 @@ from forum.extensions import db, utcnow
 from forum.moderation import sanctions
 from forum.moderation.models import Appeal, Flag, Sanction
 from forum.threads.models import Post, Thread
-from tests.conftest import login
+from tests.conftest import login, pass_second_factor
 
 ROLES = ["visitor", "member", "silenced", "moderator", "admin"]
 NOT_ALLOWED = "You are not allowed to do that."
@@ -289,6 +289,7 @@ def _sign_in(client, user) -> None:
     token = _token(client, "/login/dev")
     response = client.post("/login/dev", data={"pseudonym": user.display_name, "csrf_token": token})
     assert response.status_code == 302, text_of(response)[:500]
+    pass_second_factor(client, user)
 
 
 def _member_routes(app, world) -> dict[str, tuple[object, Route]]:
