@@ -73,19 +73,19 @@ def find_session_user(token: str, now: datetime) -> tuple[User, MemberSession] |
     return None if row is None else (row[0], row[1])
 
 
-def note_session_seen(session: MemberSession, now: datetime) -> None:
+def note_session_seen(member_session: MemberSession, now: datetime) -> None:
     """Record that the session was used, at most once per SEEN_EVERY. Called after a page
     that only reads: the write goes in a short transaction of its own, so a read stays a
-    read (and on PostgreSQL runs outside a transaction, see forum/extensions.py)."""
-    if now - session.last_seen_at < SEEN_EVERY:
+    read (and on PostgreSQL runs outside a transaction, see forum/extensions.py). The loaded
+    row is left as it is, so nothing else in the request flushes it."""
+    if now - member_session.last_seen_at < SEEN_EVERY:
         return
     with db.engine.begin() as connection:
         connection.execute(
             sa.update(MemberSession)
-            .where(MemberSession.id == session.id)
+            .where(MemberSession.id == member_session.id)
             .values(last_seen_at=now)
         )
-    session.last_seen_at = now
 
 
 def end_session(token: str) -> None:
