@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from forum.accounts.models import User
 from forum.auth.models import RecoveryCode, SecondFactor
+from forum.auth.sessions import delete_member_sessions
 from forum.errors import DomainError, NotAllowed
 from forum.extensions import db, utcnow
 
@@ -168,7 +169,7 @@ def reset_second_factor(user: User) -> bool:
         sa.delete(SecondFactor).where(SecondFactor.user_id == user.id)
     ).rowcount
     db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    user.session_version += 1
+    delete_member_sessions(user.id)
     db.session.commit()
     return bool(removed)
 
