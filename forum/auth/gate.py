@@ -29,16 +29,17 @@ def second_factor_required(fresh: bool = False):
     return decorate
 
 
-def second_factor_gate(fresh: bool = False):
+def second_factor_gate(fresh: bool = False, back: str | None = None):
     """None when the signed-in person may go on; else the redirect to the enrolment or the
-    code page (for views where only some requests are moderation, like editing a post)."""
+    code page, then to `back` (by default this page, or a POST's form page). For views where
+    only some requests are moderation, like editing someone else's post."""
     if not factor.needs_second_factor(current_user):
         return None
     typed_at = session.get(SECOND_FACTOR_AT)
     max_age = current_app.config["SECOND_FACTOR_MAX_AGE"]
     if typed_at is not None and (not fresh or time.time() - typed_at <= max_age):
         return None
-    back = _page_to_come_back_to()
+    back = back or _page_to_come_back_to()
     if typed_at is None and not factor.has_second_factor(current_user):
         flash("Moderators and admins set up a second factor before any moderation.", "info")
         return redirect(url_for("auth.enrol_second_factor", next=back))

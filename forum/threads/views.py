@@ -88,6 +88,9 @@ def change_visibility(thread_id: int):
     form = VisibilityForm()
     if not form.validate_on_submit():
         abort(400)
+    page = url_for("threads.detail", thread_id=thread.id, slug=thread.slug)
+    if current_user.id != thread.author_id and (gate := second_factor_gate(back=page)):
+        return gate  # changing someone else's thread is moderation
     services.set_thread_visibility(current_user, thread, form.visibility.data)
     flash(
         "Only signed-in members can read this thread now."
@@ -95,7 +98,7 @@ def change_visibility(thread_id: int):
         else "Everyone can read this thread now.",
         "success",
     )
-    return redirect(url_for("threads.detail", thread_id=thread.id, slug=thread.slug))
+    return redirect(page)
 
 
 @bp.get("/p/<int:post_id>")

@@ -22,7 +22,7 @@ from forum.extensions import db
 from forum.moderation import sanctions
 from forum.moderation.models import Sanction
 from forum.security import CONTENT_SECURITY_POLICY
-from forum.threads.models import Post
+from forum.threads.models import Post, Thread
 from tests.conftest import age_accounts, first_post_id, login
 
 ENROL = "/settings/second-factor"
@@ -144,6 +144,18 @@ def test_editing_someone_elses_post_is_moderation_editing_ones_own_is_not(
         assert db.session.get(Post, first_post_id(app, others)).body_source == "First post."
 
     assert client.get(f"/p/{first_post_id(app, own)}/edit").status_code == 200
+
+
+def test_changing_who_reads_someone_elses_thread_is_moderation(app, client, moderator, make_thread):
+    thread = make_thread(visibility="public")
+    sign_in_only(client, moderator)
+
+    response = client.post(f"/t/{thread.id}/visibility", data={"visibility": "members"})
+
+    assert response.status_code == 302
+    assert response.location.startswith(f"{ENROL}?next=/t/{thread.id}/")
+    with app.app_context():
+        assert not db.session.get(Thread, thread.id).is_members_only
 
 
 # -- setting it up -------------------------------------------------------------------------
