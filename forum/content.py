@@ -194,3 +194,26 @@ def quote_markdown(body_source: str, author_name: str, post_url: str) -> str:
 def _escape_markdown(text: str) -> str:
     """Show a pseudonym such as "a._b_.c" as written, not with emphasis."""
     return re.sub(r"([\\`*_\[\]<>#!|~])", r"\\\1", text)
+
+
+# -- plain text ---------------------------------------------------------------------------
+
+# Control characters other than tab and newline: invisible, and search uses some of them
+# as markers, so no text a member writes keeps them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Bidirectional overrides and isolates: in a one-line field (a title, a pseudonym, a
+# reason) they reorder what follows, so "exe.gnp" can read as "pgn.exe". Bodies keep them,
+# for right-to-left writing.
+_BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_text(value: str | None, *, multiline: bool) -> str | None:
+    """The one rule for free text from anyone: line breaks as "\\n", no control characters
+    but tab and newline; a single-line value also folds tabs and line breaks into spaces
+    and drops bidirectional controls. Every form applies it (forum/forms.py ForumForm)."""
+    if value is None:
+        return None
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    if not multiline:
+        value = _BIDI_CONTROL.sub("", value.replace("\n", " ").replace("\t", " "))
+    return _CONTROL.sub("", value)

@@ -7,9 +7,10 @@ from typing import TypeVar
 from flask import abort, request
 from flask_wtf import FlaskForm
 from werkzeug.routing import IntegerConverter
-from wtforms import HiddenField
+from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import Length, NumberRange, ValidationError
 
+from forum.content import clean_text
 from forum.errors import DomainError
 
 T = TypeVar("T")
@@ -27,7 +28,8 @@ class IdConverter(IntegerConverter):
     """The app's `<int:...>` route converter: as Werkzeug's, but a number past what a
     column holds does not match (404). `<int(max=...):...>` bounds it lower."""
 
-    def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):  # noqa: A002
+    # The arguments are named as Werkzeug's, since a rule passes them by name.
+    def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):
         bound = INT64_MAX if max is None else max
         super().__init__(map, fixed_digits, min, bound, signed)
 
@@ -41,9 +43,9 @@ def bounded_int(value: str) -> int:
     return number
 
 
-def id_arg(name: str, source=None) -> int | None:
-    """A positive id from the query string (or `source`); None when absent or malformed."""
-    number = (request.args if source is None else source).get(name, type=bounded_int)
+def id_arg(name: str) -> int | None:
+    """A positive id from the query string; None when absent, malformed or out of range."""
+    number = request.args.get(name, type=bounded_int)
     return number if number is not None and number > 0 else None
 
 
@@ -67,11 +69,34 @@ def id_list(form, field) -> None:
             raise ValidationError("Not a list of ids.")
 
 
-class EmptyForm(FlaskForm):
+def _multiline(value: str | None) -> str | None:
+    return clean_text(value, multiline=True)
+
+
+def _single_line(value: str | None) -> str | None:
+    return clean_text(value, multiline=False)
+
+
+class ForumForm(FlaskForm):
+    """The base of every form here: each text field is cleaned by the one rule
+    (forum/content.py clean_text) before its own filters and validators run; a text area
+    keeps its lines, any other text field is one line."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            kind = unbound_field.field_class
+            if issubclass(kind, StringField):
+                clean = _multiline if issubclass(kind, TextAreaField) else _single_line
+                own = options.get("filters", unbound_field.kwargs.get("filters", ()))
+                options = {**options, "filters": [clean, *own]}
+            return super().bind_field(form, unbound_field, options)
+
+
+class EmptyForm(ForumForm):
     """A form with only its CSRF token: for POST buttons (sign out, delete)."""
 
 
-class SubmitOnceForm(FlaskForm):
+class SubmitOnceForm(ForumForm):
     """A form that creates something. Its key is fixed when the form is first shown,
     so a double click or a browser retry submits the same key and creates one thing."""
 

@@ -1,11 +1,11 @@
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired
 
 from forum.accounts.services import INTEREST_MAX, PSEUDONYM_MAX
+from forum.forms import ForumForm
 
 
-class RenameForm(FlaskForm):
+class RenameForm(ForumForm):
     pseudonym = StringField(
         "New pseudonym",
         validators=[DataRequired("Please choose a pseudonym.")],
@@ -13,7 +13,7 @@ class RenameForm(FlaskForm):
     )
 
 
-class InterestForm(FlaskForm):
+class InterestForm(ForumForm):
     # Empty withdraws the declaration; the service checks the length.
     interest = StringField(
         "Declared interest",
@@ -21,5 +21,5 @@ class InterestForm(FlaskForm):
     )
 
 
-class HistoryPrivacyForm(FlaskForm):
+class HistoryPrivacyForm(ForumForm):
     hide_history = BooleanField("Show my recent posts on my profile to signed-in members only")

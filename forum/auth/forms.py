@@ -1,8 +1,8 @@
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length
 
 from forum.accounts.services import PSEUDONYM_MAX
+from forum.forms import ForumForm
 
 _pseudonym = {
     "validators": [DataRequired("Please choose a pseudonym.")],
@@ -10,12 +10,12 @@ _pseudonym = {
 }
 
 
-class DevLoginForm(FlaskForm):
+class DevLoginForm(ForumForm):
     pseudonym = StringField("Pseudonym", **_pseudonym)
     remember = BooleanField("Keep me signed in on this device")
 
 
-class OnboardingForm(FlaskForm):
+class OnboardingForm(ForumForm):
     pseudonym = StringField("Pseudonym", **_pseudonym)
     accept_guidelines = BooleanField(
         "I have read the community guidelines and the medical disclaimer, and I accept them.",

@@ -1,7 +1,7 @@
-from flask_wtf import FlaskForm
 from wtforms import EmailField, RadioField, SelectChoice
 from wtforms.validators import DataRequired, Length
 
+from forum.forms import ForumForm
 from forum.mail.services import ADDRESS_MAX
 
 FREQUENCIES = {
@@ -11,7 +11,7 @@ FREQUENCIES = {
 }
 
 
-class EmailSettingsForm(FlaskForm):
+class EmailSettingsForm(ForumForm):
     # The address is checked by the service (forum.mail.services.normalise_address), so the
     # form and the rules cannot drift apart.
     address = EmailField(

@@ -1,4 +1,3 @@
-from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
     HiddenField,
@@ -12,13 +11,13 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
-from forum.forms import FITS_COLUMN, id_list
+from forum.forms import FITS_COLUMN, ForumForm, id_list
 from forum.moderation.models import FLAG_REASONS
 
 _reason = StringField("Reason (the member sees it)", validators=[Optional(), Length(max=500)])
 
 
-class FlagForm(FlaskForm):
+class FlagForm(ForumForm):
     reason = RadioField(
         "Why should moderators look at this post?",
         choices=[SelectChoice(value, label) for value, label in FLAG_REASONS.items()],
@@ -30,28 +29,28 @@ class FlagForm(FlaskForm):
     )
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(ForumForm):
     decision = HiddenField(validators=[DataRequired()])
     flag_ids = HiddenField(validators=[id_list])
     version = IntegerField(widget=HiddenInput(), validators=[Optional(), FITS_COLUMN])
     reason = _reason
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(ForumForm):
     reason = _reason
 
 
-class MoveForm(FlaskForm):
+class MoveForm(ForumForm):
     board = SelectField("Move to board", validators=[DataRequired()])
     reason = _reason
 
 
-class RenameThreadForm(FlaskForm):
+class RenameThreadForm(ForumForm):
     title = StringField("New title", validators=[DataRequired(), Length(min=5, max=150)])
     reason = _reason
 
 
-class SanctionForm(FlaskForm):
+class SanctionForm(ForumForm):
     kind = SelectField(
         "Sanction",
         choices=[
@@ -71,13 +70,13 @@ class SanctionForm(FlaskForm):
     )
 
 
-class AppealForm(FlaskForm):
+class AppealForm(ForumForm):
     text = TextAreaField(
         "Why should this sanction be lifted?",
         validators=[DataRequired("Please explain."), Length(min=10, max=2000)],
     )
 
 
-class AppealDecisionForm(FlaskForm):
+class AppealDecisionForm(ForumForm):
     decision = HiddenField(validators=[DataRequired()])
     reason = _reason

@@ -193,9 +193,10 @@ def thread_tools(thread_id: int):
     if request.method == "POST":
         try:
             if tool in ("lock", "unlock", "pin", "unpin"):
-                if not ReasonForm().validate_on_submit():
+                reason_form = ReasonForm()
+                if not reason_form.validate_on_submit():
                     abort(400)
-                services.set_thread_flag(current_user, thread, tool, request.form.get("reason"))
+                services.set_thread_flag(current_user, thread, tool, reason_form.reason.data)
             elif tool == "move" and move_form.validate_on_submit():
                 board = next(b for b in boards if b.slug == move_form.board.data)
                 services.move_thread(current_user, thread, board, move_form.reason.data)

@@ -1,11 +1,12 @@
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField
 
+from forum.forms import ForumForm
 
-class AutoWatchForm(FlaskForm):
+
+class AutoWatchForm(ForumForm):
     auto_watch = BooleanField("Watch threads I start or reply to")
 
 
-class MarkAllReadForm(FlaskForm):
+class MarkAllReadForm(ForumForm):
     # The newest notification the page showed: one that arrives later stays unread.
     until = HiddenField()

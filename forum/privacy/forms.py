@@ -1,11 +1,11 @@
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectChoice, StringField
 from wtforms.validators import DataRequired
 
 from forum.accounts.services import PSEUDONYM_MAX
+from forum.forms import ForumForm
 
 
-class ConsentForm(FlaskForm):
+class ConsentForm(ForumForm):
     # Never pre-ticked: consent is an act of the member, not a default.
     accept_health_data = BooleanField(
         "I consent to Firsthand processing the health information in what I post, as "
@@ -16,7 +16,7 @@ class ConsentForm(FlaskForm):
     )
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(ForumForm):
     # No default on either question: the member chooses each outcome themselves.
     posts = RadioField(
         "Your posts",

@@ -1,4 +1,3 @@
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     Form,
@@ -14,7 +13,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget, NumberInput
 
-from forum.forms import FITS_COLUMN, SubmitOnceForm
+from forum.forms import FITS_COLUMN, ForumForm, SubmitOnceForm
 from forum.reports import vocab
 from forum.reports.models import ANSWER_FIELDS
 from forum.reports.outcomes import EPISODES, SINCE_YEARS, Filters
@@ -63,7 +62,7 @@ class _CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class ReportFields(FlaskForm):
+class ReportFields(ForumForm):
     """The questions of an experience report. `report_form()` adds one severity question
     per side effect of the treatment's family."""
 

@@ -1,9 +1,8 @@
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
-from forum.forms import FITS_COLUMN, SubmitOnceForm
+from forum.forms import FITS_COLUMN, ForumForm, SubmitOnceForm
 from forum.threads.models import VISIBILITIES
 from forum.threads.services import BODY_MAX, TITLE_MAX, TITLE_MIN
 
@@ -50,7 +49,7 @@ class ThreadForm(SubmitOnceForm):
     visibility = visibility_field()
 
 
-class VisibilityForm(FlaskForm):
+class VisibilityForm(ForumForm):
     """One button that names the thread's new visibility: sending it twice changes nothing."""
 
     visibility = HiddenField(validators=[AnyOf(VISIBILITIES)])
@@ -60,7 +59,7 @@ class ReplyForm(SubmitOnceForm):
     body = TextAreaField("Your reply", validators=BODY_VALIDATORS, filters=[unix_newlines])
 
 
-class EditPostForm(FlaskForm):
+class EditPostForm(ForumForm):
     title = StringField("Thread title", validators=TITLE_VALIDATORS)
     body = TextAreaField("Post", validators=BODY_VALIDATORS, filters=[unix_newlines])
     version = IntegerField(widget=HiddenInput(), validators=[Optional(), FITS_COLUMN])

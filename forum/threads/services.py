@@ -1,6 +1,5 @@
 """Threads and posts: reading, starting, replying, editing, deleting."""
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -13,7 +12,7 @@ from sqlalchemy.orm import defer, joinedload
 from forum.accounts.models import User
 from forum.accounts.services import mentionable_names
 from forum.boards.models import Board
-from forum.content import quote_markdown, render_markdown
+from forum.content import clean_text, quote_markdown, render_markdown
 from forum.errors import Conflict, DomainError, NotAllowed
 from forum.extensions import UTCDateTime, db, first_or_404, utcnow
 from forum.moderation.sanctions import check_can_participate, may_participate
@@ -478,7 +477,7 @@ def delete_post(actor: User, post: Post) -> None:
 
 
 def clean_title(title: str) -> str:
-    title = " ".join(title.split())
+    title = " ".join(clean_text(title, multiline=False).split())
     if not TITLE_MIN <= len(title) <= TITLE_MAX:
         raise DomainError(
             f"A title is {TITLE_MIN} to {TITLE_MAX} characters long (yours is {len(title)}).",
@@ -496,13 +495,8 @@ def clean_visibility(visibility: str | None) -> str:
     return visibility
 
 
-# Control characters other than tab and newline: invisible, and search uses some of them
-# as markers, so posts never keep them.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
 def _clean_body(body: str) -> str:
-    body = _CONTROL.sub("", body.replace("\r\n", "\n")).strip()
+    body = clean_text(body, multiline=True).strip()
     if not BODY_MIN <= len(body) <= BODY_MAX:
         raise DomainError(
             "Please write something."
