@@ -2,6 +2,7 @@
 moderation page and action, and the fresh code sanctions and appeal decisions need."""
 
 import re
+import time
 from datetime import UTC, datetime, timedelta
 
 import pyotp
@@ -21,6 +22,7 @@ from forum.auth.second_factor import (
 from forum.extensions import db
 from forum.moderation import sanctions
 from forum.moderation.models import Sanction
+from forum.privacy.erasure import Erasure, erase_account
 from forum.security import CONTENT_SECURITY_POLICY
 from forum.threads.models import Post, Thread
 from tests.conftest import age_accounts, first_post_id, login
@@ -441,3 +443,17 @@ def test_the_pages_take_few_statements(client, moderator, count_queries):
     with count_queries() as statements:
         assert client.get(ENROL).status_code == 200
     assert len(statements) <= 8, statements
+
+
+def test_erasing_the_account_deletes_the_factor_and_its_codes(app, moderator):
+    enrol(app, moderator)
+    with app.app_context():
+        erase_account(
+            db.session.get(User, moderator.id),
+            Erasure(posts="keep", reports="keep"),
+            moderator.display_name,
+            time.time(),
+            600,
+        )
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(SecondFactor)) == 0
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(RecoveryCode)) == 0
