@@ -16,11 +16,12 @@ from forum.errors import DomainError
 T = TypeVar("T")
 
 # -- numbers from a request ----------------------------------------------------------------
-# Every id, page number and version a request carries is checked here against what the
-# database can hold (a signed 64-bit integer), so a huge one is a 404 or 400, never an
-# overflow in the driver (a 500).
-INT64_MAX = 2**63 - 1
-# Far past any listing, and small enough that page x per page still fits an offset.
+# Every id, page number and version a request carries is checked here against what its
+# column holds, so a huge one is a 404 or 400, never an overflow in the driver (a 500).
+# Every id and version column is an INTEGER: 32 bits signed on PostgreSQL (SQLite's hold
+# 64), and PostgreSQL refuses to compare one with a larger number.
+COLUMN_MAX = 2**31 - 1
+# Far past any listing; page x per page still fits an OFFSET (64 bits on both databases).
 PAGE_MAX = 2**31 - 1
 
 
@@ -30,15 +31,15 @@ class IdConverter(IntegerConverter):
 
     # The arguments are named as Werkzeug's, since a rule passes them by name.
     def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):
-        bound = INT64_MAX if max is None else max
+        bound = COLUMN_MAX if max is None else max
         super().__init__(map, fixed_digits, min, bound, signed)
 
 
 def bounded_int(value: str) -> int:
-    """`type=` for request.args/form.get: an int a column holds, else ValueError (which
+    """`type=` for request.args.get: an int an INTEGER column holds, else ValueError (which
     makes `get` return its default)."""
     number = int(value)
-    if not -INT64_MAX - 1 <= number <= INT64_MAX:
+    if not -COLUMN_MAX - 1 <= number <= COLUMN_MAX:
         raise ValueError(f"{value[:30]} is out of range")
     return number
 
@@ -59,13 +60,13 @@ def page_arg() -> int:
 
 
 # A hidden IntegerField (a version) holds at most what its column does.
-FITS_COLUMN = NumberRange(min=-INT64_MAX - 1, max=INT64_MAX)
+FITS_COLUMN = NumberRange(min=-COLUMN_MAX - 1, max=COLUMN_MAX)
 
 
 def id_list(form, field) -> None:
     """Validator of a hidden field of comma-separated ids (a moderator's flag ids)."""
     for part in filter(None, (field.data or "").split(",")):
-        if not part.isdigit() or int(part) > INT64_MAX:
+        if not part.isdigit() or int(part) > COLUMN_MAX:
             raise ValidationError("Not a list of ids.")
 
 

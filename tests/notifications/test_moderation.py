@@ -178,4 +178,4 @@ def test_a_decided_appeal_tells_the_member(app, make_user, moderator, fred, deci
         sanctions.decide_appeal(db.session.get(User, other.id), appeal, decision, "Reviewed")
     seen = notifications_of(app, fred)[-1]
     assert seen.kind == "appeal_decided"
-    assert seen.summary == f"mod-otto decided your appeal and {verdict} the sanction: Reviewed"
+    assert seen.summary == f"A moderator decided your appeal and {verdict} the sanction: Reviewed"

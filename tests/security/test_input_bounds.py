@@ -12,6 +12,7 @@ from tests.security.conftest import HUGE_INT, all_rules, build_path, methods_of
 
 INT64_MAX = "9223372036854775807"
 PAST_INT64 = "9223372036854775808"
+PAST_INT32 = "2147483648"  # past PostgreSQL's INTEGER, which every id column is
 
 
 @pytest.fixture(params=["visitor", "member"])
@@ -24,13 +25,13 @@ def walker(request, make_app, world):
     return app, client
 
 
-def test_no_int_route_fails_on_ids_past_64_bits(walker, world):
+def test_no_int_route_fails_on_ids_past_what_a_column_holds(walker, world):
     app, client = walker
     checked, failures = 0, []
     for rule in all_rules(app):
         if not re.search(r"<int[:(]", rule.rule) or "GET" not in methods_of(rule):
             continue
-        for huge in (HUGE_INT, PAST_INT64):
+        for huge in (HUGE_INT, PAST_INT64, INT64_MAX, PAST_INT32):
             path = build_path(rule, world, {"int": huge})
             status = client.get(path).status_code
             checked += 1
@@ -60,7 +61,7 @@ def test_huge_page_numbers_are_not_found(make_app, world, path):
     assert client.get(path).status_code == 404
 
 
-@pytest.mark.parametrize("quote", [HUGE_INT, INT64_MAX, PAST_INT64, "-1", "abc"])
+@pytest.mark.parametrize("quote", [HUGE_INT, INT64_MAX, PAST_INT64, PAST_INT32, "-1", "abc"])
 def test_a_huge_quote_id_shows_an_empty_reply_form(app, client, world, quote):
     login(client, world.member)
     response = client.get(f"/t/{world.thread_id}/reply?quote={quote}")
@@ -72,7 +73,7 @@ def test_a_huge_sanction_id_is_not_found(make_app, world):
     app = make_app(PROPAGATE_EXCEPTIONS=False)
     client = app.test_client()
     login(client, world.member)
-    for sanction in (HUGE_INT, PAST_INT64):
+    for sanction in (HUGE_INT, PAST_INT64, PAST_INT32):
         response = client.post(
             f"/settings/sanctions?sanction={sanction}", data={"text": "Please look again at it."}
         )
@@ -86,6 +87,8 @@ def test_a_huge_sanction_id_is_not_found(make_app, world):
         {"decision": "dismiss", "flag_ids": f"1,{PAST_INT64}", "version": "1"},
         {"decision": "hide", "flag_ids": "", "version": HUGE_INT},
         {"decision": "hide", "flag_ids": "", "version": PAST_INT64},
+        {"decision": "dismiss", "flag_ids": PAST_INT32, "version": "1"},
+        {"decision": "hide", "flag_ids": "", "version": PAST_INT32},
     ],
 )
 def test_a_moderators_huge_version_or_flag_ids_are_refused(make_app, world, data):
