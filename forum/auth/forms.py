@@ -35,7 +35,7 @@ class OnboardingForm(ForumForm):
     remember = BooleanField("Keep me signed in on this device")
 
 
-class SecondFactorForm(FlaskForm):
+class SecondFactorForm(ForumForm):
     """A code from the authenticator app, or (to verify, not to enrol) a recovery code."""
 
     code = StringField(
