@@ -15,35 +15,13 @@ from forum.extensions import db, utcnow
 from forum.moderation.log import log_action
 from forum.moderation.models import SANCTION_KINDS, Appeal, Sanction
 from forum.notifications.fanout import notify_member
+from forum.policy.viewer import check_can_participate, may_participate  # noqa: F401 (moved)
 
 TIMED = ("silence", "suspension")
 
 
 def _when(moment: datetime) -> str:
     return moment.strftime("%d %B %Y, %H:%M UTC")
-
-
-def check_can_participate(user: User, now: datetime | None = None) -> None:
-    """Silenced, suspended and banned members may read but not post, reply, edit or flag."""
-    now = now or utcnow()
-    if user.banned_at is not None:
-        raise NotAllowed("Your account is banned.")
-    if user.suspended_until and user.suspended_until > now:
-        raise NotAllowed(f"Your account is suspended until {_when(user.suspended_until)}.")
-    if user.silenced_until and user.silenced_until > now:
-        raise NotAllowed(
-            f"You are silenced until {_when(user.silenced_until)}: you can read, but not "
-            "post, reply, edit or flag."
-        )
-
-
-def may_participate(user: User, now: datetime | None = None) -> bool:
-    """For templates: whether to offer the reply, edit and flag buttons at all."""
-    try:
-        check_can_participate(user, now)
-    except NotAllowed:
-        return False
-    return True
 
 
 def is_locked_out(user: User, now: datetime | None = None) -> bool:
