@@ -8,7 +8,6 @@ from markupsafe import Markup
 from forum.caching import page_time
 from forum.extensions import utcnow
 from forum.reports import vocab
-from forum.threads.services import can_delete_post, can_edit_post, can_reply
 from forum.threads.views import post_url
 
 
@@ -47,9 +46,6 @@ def time_tag(moment: datetime | None) -> Markup:
 def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(time_tag, "time")
     app.add_template_filter(lambda n: f"{n:,}", "number")
-    app.add_template_global(can_edit_post)
-    app.add_template_global(can_delete_post)
-    app.add_template_global(can_reply)
     app.add_template_global(post_url)
     app.add_template_global(utcnow, "now")
     app.jinja_env.globals["site_name"] = "Firsthand"

@@ -10,9 +10,9 @@ from forum.accounts.models import ROLES, User
 from forum.errors import DomainError
 from forum.extensions import db
 from forum.moderation.log import log_action
+from forum.policy.threads import post_is_public, thread_is_readable_by
 from forum.privacy.services import record_consent
 from forum.threads.models import Post, Thread
-from forum.threads.visibility import post_is_public, thread_is_readable_by
 
 PSEUDONYM_MIN, PSEUDONYM_MAX = 3, 30
 INTEREST_MAX = 200

@@ -9,9 +9,9 @@ from sqlalchemy.orm import aliased, joinedload
 
 from forum.boards.models import Board
 from forum.extensions import db
+from forum.policy.threads import post_is_public, thread_is_public
 from forum.reports.models import ExperienceReport
 from forum.threads.models import Post, Thread, slugify
-from forum.threads.visibility import post_is_public, thread_is_public
 
 # Entries per feed: enough for a reader that polls now and then, small enough to stay cheap.
 FEED_LENGTH = 50

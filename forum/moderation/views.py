@@ -34,6 +34,7 @@ from forum.moderation.forms import (
     SanctionForm,
 )
 from forum.moderation.models import Appeal, Sanction
+from forum.policy.threads import may_see_post
 from forum.threads.services import get_post_or_404, get_thread_or_404
 from forum.threads.views import post_url
 
@@ -69,6 +70,8 @@ def _act(action, done: str) -> None:
 @limiter.limit(configured_limit("RATELIMIT_FLAGS"), key_func=member_or_address, methods=["POST"])
 def flag(post_id: int):
     post = get_post_or_404(post_id)
+    if not may_see_post(current_user, post):
+        abort(404)
     form = FlagForm()
     flagged, status = submit_form(
         form, lambda: services.flag_post(current_user, post, form.reason.data, form.note.data)

@@ -25,7 +25,8 @@ from forum.extensions import writes_on_get
 from forum.forms import EmptyForm
 from forum.notifications import services
 from forum.notifications.forms import AutoWatchForm, MarkAllReadForm
-from forum.threads.services import can_view_thread, get_thread_or_404
+from forum.policy.threads import may_see_thread
+from forum.threads.services import get_thread_or_404
 from forum.threads.views import post_url
 
 bp = Blueprint("notifications", __name__)
@@ -97,7 +98,7 @@ def _thread_url(thread) -> str:
 
 def _visible_thread(thread_id: int):
     thread = get_thread_or_404(thread_id)
-    if not can_view_thread(current_user, thread):
+    if not may_see_thread(current_user, thread):
         abort(404)
     return thread
 

@@ -21,12 +21,13 @@ from forum.caching import for_visitors
 from forum.errors import Conflict, DomainError, NotAllowed
 from forum.extensions import configured_limit, limiter, member_or_address, utcnow
 from forum.forms import submit_form
+from forum.policy import threads as policy
+from forum.policy.viewer import check_can_participate
 from forum.reports import outcomes as stats
 from forum.reports import services
 from forum.reports.forms import OutcomeFilterForm, report_form
 from forum.threads.services import get_post_or_404
-from forum.threads.views import after_writing_url, members_only_page, not_for_crawlers, post_url
-from forum.threads.visibility import may_read_posts
+from forum.threads.views import after_writing_url, history_refused, not_for_crawlers, post_url
 
 bp = Blueprint("reports", __name__)
 
@@ -103,7 +104,8 @@ def add(post_id: int):
     post = get_post_or_404(post_id)
     if post.report is not None:
         return redirect_to(post, "reports.edit")
-    if not services.can_add_report(current_user, post):
+    if not policy.may_add_report(current_user, post):
+        check_can_participate(current_user)  # if that is why, say so
         raise NotAllowed("Only the member who started a thread can add its experience report.")
     form, treatment, switched = _report_form(post.thread.board)
     report, status = _submit(
@@ -122,7 +124,8 @@ def edit(post_id: int):
     """Update a report; the previous answers stay in its history."""
     post = services.get_report_post_or_404(post_id)
     report = post.report
-    if not services.can_update_report(current_user, post):
+    if not policy.may_update_report(current_user, post):
+        check_can_participate(current_user)  # if that is why, say so
         raise NotAllowed("Only its author can update an experience report.")
     form, treatment, switched = _report_form(report.board)
     if request.method == "GET":
@@ -147,10 +150,8 @@ def edit(post_id: int):
 @bp.get("/p/<int:post_id>/report/history")
 def history(post_id: int):
     post = services.get_report_post_or_404(post_id)
-    if post.state != "visible":
-        raise NotAllowed("The history of this report is not shown.")
-    if not may_read_posts(current_user, post.thread):
-        return members_only_page(post.thread)
+    if (response := history_refused(post, "report")) is not None:
+        return response
     return not_for_crawlers(
         make_response(
             render_template(

@@ -18,11 +18,13 @@ from forum.extensions import configured_limit, limiter, member_or_address
 from forum.forms import EmptyForm, submit_form
 from forum.moderation.services import moderator_edit
 from forum.pagination import page_of
+from forum.policy import threads as policy
+from forum.policy.viewer import check_can_participate
 from forum.safety.services import matches_crisis_phrase
 from forum.threads import services
 from forum.threads.forms import EditPostForm, ReplyForm, ThreadForm, VisibilityForm
+from forum.threads.presenters import present_posts
 from forum.threads.versions import thread_head_or_404
-from forum.threads.visibility import is_public, may_read_posts
 
 bp = Blueprint("threads", __name__)
 
@@ -53,7 +55,7 @@ def after_writing_url(post) -> str:
 def not_for_crawlers(response, thread):
     """Members-only (and not yet approved) threads have addresses like public ones: the
     header keeps search engines from indexing whatever a visitor gets at them."""
-    if not is_public(thread):
+    if not policy.is_public(thread):
         response.headers["X-Robots-Tag"] = "noindex"
     return response
 
@@ -79,7 +81,7 @@ def detail(thread_id: int, slug: str | None = None):
         thread = thread_head_or_404(thread_id, number, per_page)
     else:
         thread = services.get_thread_or_404(thread_id)
-    if not services.can_view_thread(current_user, thread):
+    if not policy.may_see_thread(current_user, thread):
         abort(404)
     if slug != thread.slug:
         return redirect(
@@ -90,10 +92,10 @@ def detail(thread_id: int, slug: str | None = None):
     def loaded_thread():  # the thread with its board and author, for the templates
         return services.get_thread_or_404(thread_id) if from_head else thread
 
-    if not may_read_posts(current_user, thread):
+    if not policy.may_read_posts(current_user, thread):
         return members_only_page(loaded_thread())
     visibility_form = None
-    if services.can_change_visibility(current_user, thread):
+    if policy.may_change_visibility(current_user, thread):
         # The button offers the other choice.
         other = "public" if thread.is_members_only else "members"
         visibility_form = VisibilityForm(data={"visibility": other})
@@ -105,9 +107,11 @@ def detail(thread_id: int, slug: str | None = None):
             "threads/detail.html",
             thread=loaded,
             page=page,
+            posts=present_posts(current_user, page.items, loaded),
+            may_reply=policy.may_reply(current_user, loaded),
             reply_form=ReplyForm() if not page.has_next else None,
             visibility_form=visibility_form,
-            public=is_public(thread),
+            public=policy.is_public(thread),
         )
 
     response = for_visitors(render, lambda: (per_page, thread.versions))
@@ -118,6 +122,8 @@ def detail(thread_id: int, slug: str | None = None):
 @login_required
 def change_visibility(thread_id: int):
     thread = services.get_thread_or_404(thread_id)
+    if not policy.may_see_thread(current_user, thread):
+        abort(404)
     form = VisibilityForm()
     if not form.validate_on_submit():
         abort(400)
@@ -133,7 +139,12 @@ def change_visibility(thread_id: int):
 
 @bp.get("/p/<int:post_id>")
 def permalink(post_id: int):
-    return redirect(post_url(services.get_post_or_404(post_id)))
+    post = services.get_post_or_404(post_id)
+    # A post with a place in a thread the viewer may see leads there (as a placeholder at
+    # worst: it names nothing the thread's page does not); anything else is not there.
+    if not policy.may_see_post(current_user, post):
+        abort(404)
+    return redirect(post_url(post))
 
 
 @bp.route("/b/<slug>/new", methods=["GET", "POST"])
@@ -164,6 +175,8 @@ def create(slug: str):
 @limiter.limit(configured_limit("RATELIMIT_POSTS"), key_func=member_or_address, methods=["POST"])
 def reply(thread_id: int):
     thread = services.get_thread_or_404(thread_id)
+    if not policy.may_read_posts(current_user, thread):
+        abort(404)
     form = ReplyForm()
     post, status = submit_form(
         form,
@@ -175,9 +188,9 @@ def reply(thread_id: int):
         return redirect(after_writing_url(post))
     if request.method == "GET" and (quote_id := request.args.get("quote", type=int)):
         quoted = services.get_post_or_404(quote_id)
-        if quoted.thread_id == thread.id and quoted.is_visible:
+        if quoted.thread_id == thread.id and policy.may_quote(current_user, quoted):
             form.body.data = services.quote_post(
-                quoted, url_for("threads.permalink", post_id=quoted.id)
+                current_user, quoted, url_for("threads.permalink", post_id=quoted.id)
             )
     return render_template("threads/reply.html", thread=thread, form=form), status
 
@@ -186,7 +199,10 @@ def reply(thread_id: int):
 @login_required
 def edit(post_id: int):
     post = services.get_post_or_404(post_id)
-    if not services.can_edit_post(current_user, post):
+    if not policy.may_see_post(current_user, post):
+        abort(404)
+    if not policy.may_edit_post(current_user, post):
+        check_can_participate(current_user)  # if that is why, say so
         raise NotAllowed("You can only edit your own posts.")
     form = EditPostForm(
         data={"title": post.thread.title, "body": post.body_source, "version": post.version}
@@ -228,10 +244,8 @@ def edit(post_id: int):
 @bp.get("/p/<int:post_id>/history")
 def history(post_id: int):
     post = services.get_post_or_404(post_id)
-    if post.state != "visible":
-        raise NotAllowed("The history of this post is not shown.")
-    if not may_read_posts(current_user, post.thread):
-        return members_only_page(post.thread)
+    if (response := history_refused(post, "post")) is not None:
+        return response
     return not_for_crawlers(
         make_response(
             render_template(
@@ -244,14 +258,29 @@ def history(post_id: int):
     )
 
 
+def history_refused(post, what: str):
+    """What a viewer gets instead of a post's history (or its report's), if anything: 404
+    for a post they may not see, the members-only page for a visitor, 403 for a
+    placeholder."""
+    if not policy.may_see_post(current_user, post):
+        abort(404)
+    if not policy.may_read_posts(current_user, post.thread):
+        return members_only_page(post.thread)
+    if not policy.may_see_history(current_user, post):
+        raise NotAllowed(f"The history of this {what} is not shown.")
+    return None
+
+
 @bp.route("/p/<int:post_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete(post_id: int):
     post = services.get_post_or_404(post_id)
+    if not policy.may_see_post(current_user, post):
+        abort(404)
     form = EmptyForm()
     if form.validate_on_submit():
         services.delete_post(current_user, post)
         return redirect(post_url(post))
-    if not services.can_delete_post(current_user, post):
+    if not policy.may_delete_post(current_user, post):
         raise NotAllowed("You can only delete your own posts.")
     return render_template("threads/delete.html", post=post, form=form)

@@ -1,0 +1,95 @@
+"""What a thread page shows of each post, decided in Python (forum/policy/threads.py) so the
+template only renders it: author or placeholder, body or not, the notice its author and
+the moderators see, and the actions offered. Building one costs no SQL: the page's posts
+arrive with their authors, editors and reports loaded."""
+
+from dataclasses import dataclass
+
+from forum.policy import threads as policy
+from forum.policy.viewer import is_moderator, is_self
+from forum.threads.models import Post, Thread
+
+
+@dataclass(frozen=True)
+class PostView:
+    post: Post
+    # Shown instead of the author and the body when the viewer may not see them.
+    placeholder: str | None
+    shows_body: bool  # the author's name, the body, the report card, the edit history
+    is_original_poster: bool  # a reply by the member who started the thread
+    # For its author and the moderators: why the post is not (or not as written) public.
+    notice: str | None
+    notice_reason: str | None  # the moderator's reason, after the notice
+    quote: bool
+    edit: bool
+    delete: bool
+    flag: bool
+    restore: bool
+    add_report: bool
+    update_report: bool
+
+    @property
+    def has_actions(self) -> bool:
+        return self.quote or self.edit or self.delete or self.flag or self.restore
+
+
+def _placeholder(post: Post) -> str:
+    if post.state == "deleted":
+        if post.deleted_by_author:
+            return "Post deleted by its author"
+        return "Post removed by a moderator"
+    if post.state == "pending":
+        return "Post awaiting moderator approval"
+    if post.state == "hidden" and post.moderation_reason:
+        return "Post hidden by a moderator"
+    return "Post hidden pending moderator review"
+
+
+def _notice(post: Post) -> tuple[str | None, str | None]:
+    """The note for the author and the moderators, and the moderator's reason if any."""
+    reason = post.moderation_reason
+    if post.state == "pending":
+        return "Only you and the moderators see this post until a moderator approves it.", None
+    if post.state == "hidden" and not reason:
+        return (
+            "Others see a placeholder: this post was flagged and waits for a moderator's review.",
+            None,
+        )
+    if post.state == "hidden":
+        return "Hidden by a moderator:", reason
+    if post.state == "visible" and reason:
+        return "Edited by a moderator:", reason
+    if post.state == "deleted" and not post.deleted_by_author:
+        if post.position is None:
+            return "Not approved by a moderator:", reason
+        return "Removed by a moderator:", reason
+    return None, None
+
+
+def present_post(viewer, post: Post, thread: Thread) -> PostView:
+    """What `viewer` is shown of `post` on `thread`'s page."""
+    shows_body = policy.may_see_post_body(viewer, post)
+    notice, reason = (
+        _notice(post) if is_self(viewer, post.author_id) or is_moderator(viewer) else (None, None)
+    )
+    return PostView(
+        post=post,
+        placeholder=None if shows_body else _placeholder(post),
+        shows_body=shows_body,
+        is_original_poster=post.author_id == thread.author_id and not post.is_first,
+        notice=notice,
+        notice_reason=reason,
+        quote=policy.may_quote(viewer, post),
+        edit=policy.may_edit_post(viewer, post),
+        delete=policy.may_delete_post(viewer, post),
+        flag=policy.may_flag_post(viewer, post),
+        restore=policy.may_restore_post(viewer, post),
+        add_report=(shows_body and post.report is None and policy.may_add_report(viewer, post)),
+        update_report=(
+            shows_body and post.report is not None and policy.may_update_report(viewer, post)
+        ),
+    )
+
+
+def present_posts(viewer, posts: list[Post], thread: Thread) -> list[PostView]:
+    return [present_post(viewer, post, thread) for post in posts]
