@@ -6,10 +6,11 @@ from flask_login import current_user, login_required, logout_user
 from forum.accounts import services
 from forum.accounts.forms import HistoryPrivacyForm, InterestForm, RenameForm
 from forum.auth.providers import configured_providers
-from forum.auth.services import list_identities, rename_member, sign_out_everywhere, unlink_identity
+from forum.auth.services import list_identities, sign_out_everywhere, unlink_identity
 from forum.errors import DomainError
 from forum.extensions import limiter
 from forum.forms import EmptyForm, submit_form
+from forum.policy.accounts import RESTRICTED_NOTE, may_change_name_or_interest
 from forum.privacy.services import get_active_consent
 
 bp = Blueprint("accounts", __name__)
@@ -24,7 +25,13 @@ def profile(name: str):
         posts = services.list_recent_posts(
             user, current_app.config["PROFILE_RECENT_POSTS"], viewer=current_user
         )
-    return render_template("accounts/profile.html", user=user, posts=posts)
+    return render_template(
+        "accounts/profile.html",
+        user=user,
+        posts=posts,
+        # Only what this viewer may read: a visitor's count leaves out members-only posts.
+        post_count=services.count_posts_readable_by(user, viewer=current_user),
+    )
 
 
 @bp.get("/guidelines")
@@ -45,6 +52,7 @@ def _settings_page(
         interest_form=interest_form
         or InterestForm(data={"interest": current_user.declared_interest or ""}),
         action_form=EmptyForm(),
+        restricted_note=None if may_change_name_or_interest(current_user) else RESTRICTED_NOTE,
         identities=identities,
         provider_titles=titles,
         linkable=[p for p in configured_providers() if p.name not in linked],
@@ -64,7 +72,7 @@ def rename():
     form = RenameForm()
     interval = timedelta(days=current_app.config["PSEUDONYM_CHANGE_DAYS"])
     user, status = submit_form(
-        form, lambda: rename_member(current_user, form.pseudonym.data, interval)
+        form, lambda: services.change_pseudonym(current_user, form.pseudonym.data, interval)
     )
     if user:
         flash(f"Your pseudonym is now {user.display_name}.", "success")

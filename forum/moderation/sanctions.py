@@ -10,11 +10,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from forum.accounts.models import User
-from forum.errors import DomainError, NotAllowed
+from forum.errors import Conflict, DomainError, NotAllowed
 from forum.extensions import db, utcnow
 from forum.moderation.log import log_action
 from forum.moderation.models import SANCTION_KINDS, Appeal, Sanction
 from forum.notifications.fanout import notify_member
+from forum.policy.moderation import appeal_refusal, sanction_refusal
 from forum.policy.viewer import check_can_participate, may_participate  # noqa: F401 (moved)
 
 TIMED = ("silence", "suspension")
@@ -67,17 +68,13 @@ def impose_sanction(
 ) -> Sanction:
     """Warn, silence, suspend or ban a member, with a reason and (for silence and
     suspension) an end time. Suspension and ban end the member's sessions at once."""
-    if not moderator.is_moderator:
-        raise NotAllowed("Only moderators can do that.")
     if kind not in SANCTION_KINDS:
         raise DomainError("Choose warning, silence, suspension or ban.", "kind")
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("Please give a reason; the member will see it.", "reason")
-    if member.id == moderator.id:
-        raise DomainError("You cannot sanction yourself.")
-    if member.is_moderator and moderator.role != "admin":
-        raise NotAllowed("Only an admin can sanction a moderator.")
+    if refusal := sanction_refusal(moderator, member):
+        raise NotAllowed(refusal)
     now = utcnow()
     if kind in TIMED:
         if ends_at is None or ends_at <= now:
@@ -150,14 +147,13 @@ def list_open_appeals() -> list[Appeal]:
 
 
 def decide_appeal(moderator: User, appeal: Appeal, decision: str, reason: str) -> None:
-    """Uphold or overturn, by a moderator other than the one who imposed the sanction."""
-    if not moderator.is_moderator:
-        raise NotAllowed("Only moderators can do that.")
+    """Uphold or overturn, by a moderator other than the one who imposed the sanction and
+    the member it is about."""
     sanction = db.session.get(Sanction, appeal.sanction_id)
-    if sanction.created_by_id == moderator.id:
-        raise NotAllowed("Another moderator must decide an appeal against your own sanction.")
+    if refusal := appeal_refusal(moderator, sanction):
+        raise NotAllowed(refusal)
     if appeal.decision is not None:
-        raise DomainError("This appeal was already decided.")
+        raise Conflict("This appeal was already decided.")
     if decision not in ("upheld", "overturned"):
         raise DomainError("Choose uphold or overturn.")
     now = utcnow()

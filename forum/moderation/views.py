@@ -19,7 +19,7 @@ from forum.accounts.models import User
 from forum.accounts.services import get_user_by_name, get_user_by_name_or_404
 from forum.auth.views import APPEAL_AS
 from forum.boards.services import list_boards
-from forum.errors import DomainError
+from forum.errors import DomainError, NotAllowed
 from forum.extensions import configured_limit, db, limiter, member_or_address
 from forum.forms import submit_form
 from forum.moderation import sanctions, services
@@ -34,6 +34,7 @@ from forum.moderation.forms import (
     SanctionForm,
 )
 from forum.moderation.models import Appeal, Sanction
+from forum.policy.moderation import appeal_refusal, sanction_refusal
 from forum.policy.threads import may_see_post
 from forum.threads.services import get_post_or_404, get_thread_or_404
 from forum.threads.views import post_url
@@ -53,9 +54,12 @@ def moderator_required(view):
 
 
 def _act(action, done: str) -> None:
-    """Run a moderator's button action; say what happened, or why it was refused."""
+    """Run a moderator's button action; say what happened, or why it was refused. A
+    decision the policy does not allow is the 403 page with its reason."""
     try:
         action()
+    except NotAllowed:
+        raise
     except DomainError as error:
         flash(error.message, "error")
     else:
@@ -125,11 +129,14 @@ def _sanctioned_member():
 @bp.get("/moderation")
 @moderator_required
 def queue():
+    appeals = sanctions.list_open_appeals()
     return render_template(
         "moderation/queue.html",
         items=services.list_queue(current_user),
         form=DecisionForm(),
-        appeals=sanctions.list_open_appeals(),
+        appeals=appeals,
+        # Who may not decide an appeal is told why instead of being shown its form.
+        appeal_refusals={a.id: appeal_refusal(current_user, a.sanction) for a in appeals},
     )
 
 
@@ -242,6 +249,7 @@ def member(name: str):
         member=member,
         history=sanctions.list_sanctions(member),
         form=form,
+        refusal=sanction_refusal(current_user, member),
     ), status
 
 

@@ -87,6 +87,9 @@ class Post(RowVersion, db.Model):
     moderation_reason: Mapped[str | None] = mapped_column(sa.String(500))
     # Who deleted it: the author ("deleted by its author") or a moderator.
     deleted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # When it was deleted: its author may undo their deletion for 14 days, after which
+    # the text is erased (forum/policy/moderation.py, forum/retention.py).
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     # Chosen by the form when it is shown, so a double submit creates one post.
     submission_key: Mapped[str | None] = mapped_column(sa.String(64))
 

@@ -426,6 +426,7 @@ def delete_post(actor: User, post: Post) -> None:
         raise NotAllowed("You can only delete your own posts.")
     post.state = "deleted"
     post.deleted_by_id = actor.id
+    post.deleted_at = utcnow()  # its author may undo it for 14 days (forum/threads/deletion.py)
     post.version = post.version + 1
     db.session.commit()
 

@@ -22,6 +22,7 @@ from forum.policy import threads as policy
 from forum.policy.viewer import check_can_participate
 from forum.safety.services import matches_crisis_phrase
 from forum.threads import services
+from forum.threads.deletion import undo_delete_post
 from forum.threads.forms import EditPostForm, ReplyForm, ThreadForm, VisibilityForm
 from forum.threads.presenters import present_posts
 from forum.threads.versions import thread_head_or_404
@@ -284,3 +285,17 @@ def delete(post_id: int):
     if not policy.may_delete_post(current_user, post):
         raise NotAllowed("You can only delete your own posts.")
     return render_template("threads/delete.html", post=post, form=form)
+
+
+@bp.post("/p/<int:post_id>/undelete")
+@login_required
+def undelete(post_id: int):
+    """The author brings back a post they deleted (forum/threads/deletion.py)."""
+    post = services.get_post_or_404(post_id)
+    if not policy.may_see_post(current_user, post):
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    undo_delete_post(current_user, post)
+    flash("Your post is back where it was.", "success")
+    return redirect(post_url(post))
