@@ -24,7 +24,7 @@ from forum.privacy.erasure import Erasure, erase_account
 from forum.reports.services import file_report
 from forum.threads.models import Post, Thread
 from forum.threads.services import create_thread, delete_post, reply_to_thread
-from tests.conftest import _empty_tables, base_config
+from tests.conftest import _detached, _empty_tables, base_config, login
 
 # Every kind of viewer. Suspended and banned members cannot sign in: they are visitors
 # whose refused sign-in leaves a session good for /settings/sanctions only.
@@ -47,15 +47,15 @@ _numbers = itertools.count(1)
 
 @dataclass
 class Cast:
-    """The people, by role, as (id, display_name) pairs: cheap to carry, never stale."""
+    """The people, by role: detached users, read after their sessions end."""
 
-    users: dict[str, tuple[int, str]]
+    users: dict[str, User]
 
     def name(self, key: str) -> str:
-        return self.users[key][1]
+        return self.users[key].display_name
 
     def id(self, key: str) -> int:
-        return self.users[key][0]
+        return self.users[key].id
 
 
 @dataclass
@@ -76,9 +76,9 @@ class World:
     name: str = ""  # the member a /u/<name> or /moderation/members/<name> address names
     # Viewers made for this case (cast key -> (id, name)), where a case changes its viewers
     # (a rename) or a viewer may own one thing only (an export).
-    people: dict[str, tuple[int, str]] = field(default_factory=dict)
+    people: dict[str, User] = field(default_factory=dict)
 
-    def person(self, cast: Cast, viewer: str) -> tuple[int, str]:
+    def person(self, cast: Cast, viewer: str) -> User:
         key = self.author if viewer == "author" else viewer
         return self.people.get(key) or cast.users[key]
 
@@ -127,17 +127,17 @@ def cast(matrix_app) -> Cast:
             "other_mod": _user("mx-other-mod", role="moderator"),
         }
         _sanction_cast(users, by=users["other_mod"])
-        return Cast({key: (user.id, user.display_name) for key, user in users.items()})
+        return Cast({key: _detached(user) for key, user in users.items()})
 
 
-def sign_in(client, name: str | None, locked_out: bool = False) -> None:
-    """Sign in as a person would; a locked-out member's refused sign-in leaves them an
-    appeal-only session. None: a visitor, who does not sign in."""
-    if name is None:
+def sign_in(client, user: User, locked_out: bool = False) -> None:
+    """Sign in as a person would. A suspended or banned member's sign-in is refused, and
+    leaves them a session that opens their sanctions page only."""
+    if not locked_out:
+        login(client, user)
         return
-    response = client.post("/login/dev", data={"pseudonym": name})
-    expected = 403 if locked_out else 302
-    assert response.status_code == expected, (name, response.get_data(as_text=True)[:300])
+    response = client.post("/login/dev", data={"pseudonym": user.display_name})
+    assert response.status_code == 403, response.get_data(as_text=True)[:300]
 
 
 class SignedIn:
@@ -146,18 +146,19 @@ class SignedIn:
 
     def __init__(self, app):
         self.app = app
-        self.cookies: dict[str, str] = {}
+        self.cookies: dict[int, str] = {}
 
-    def client(self, name: str | None, locked_out: bool = False):
+    def client(self, user: User | None, locked_out: bool = False):
+        """A client signed in as `user`; None: a visitor's."""
         client = self.app.test_client()
-        if name is None:
+        if user is None:
             return client
         cookie_name = self.app.config["SESSION_COOKIE_NAME"]
-        if name in self.cookies:
-            client.set_cookie(cookie_name, self.cookies[name])
+        if user.id in self.cookies:
+            client.set_cookie(cookie_name, self.cookies[user.id])
         else:
-            sign_in(client, name, locked_out)
-            self.cookies[name] = client.get_cookie(cookie_name).value
+            sign_in(client, user, locked_out)
+            self.cookies[user.id] = client.get_cookie(cookie_name).value
         return client
 
     def forget(self) -> None:
@@ -174,10 +175,12 @@ def signed_in(matrix_app) -> SignedIn:
 
 # A thread's states, for addresses that name a thread.
 THREAD_STATES = ("public", "members", "pending", "rejected", "locked", "moved")
+SILENCED_AUTHOR = "by_silenced"  # started (or written) by a member silenced since
 # A reply's states, for addresses that name a post ("opening_pending" is the first post of
 # a thread awaiting approval: its address must not lead to the thread's title).
 POST_STATES = (
     "public",
+    "by_silenced",  # written by a member silenced since
     "members",
     "pending",
     "rejected",
@@ -208,7 +211,7 @@ def build_world(app, cast: Cast, kind: str, state: str, own_cast: bool = False) 
     return world
 
 
-def _own_cast(number: int) -> dict[str, tuple[int, str]]:
+def _own_cast(number: int) -> dict[str, User]:
     users = {
         key: _user(f"mx-{number}-{key.replace('_', '-')}", role=role, aged=key != "new_member")
         for key, role in (
@@ -226,7 +229,7 @@ def _own_cast(number: int) -> dict[str, tuple[int, str]]:
     users["new_member"].post_count = 0
     db.session.commit()
     _sanction_cast(users, by=users["admin"])
-    return {key: (user.id, user.display_name) for key, user in users.items()}
+    return {key: _detached(user) for key, user in users.items()}
 
 
 def _sanction_cast(users: dict[str, User], by: User) -> None:
@@ -273,7 +276,7 @@ def _build(cast: Cast, kind: str, state: str, number: int) -> World:
     if kind == "export":
         # One export per member at a time: the author here is made for the case.
         owner = _user(f"mx-exporter-{number}")
-        world.people["author"] = (owner.id, owner.display_name)
+        world.people["author"] = _detached(owner)
         export = DataExport(user_id=owner.id, status="queued")
         db.session.add(export)
         db.session.commit()
@@ -315,12 +318,16 @@ def _build(cast: Cast, kind: str, state: str, number: int) -> World:
         world.body = f"My story {number}."
         return world
 
+    if state == "by_silenced":
+        # Written before its author was silenced.
+        opener = _user(f"mx-writer-{number}")
+        world.people["author"] = opener
     first = create_thread(opener, board, title, f"Opening post {number}.", visibility=visibility)
     thread = _get(Thread, first.thread_id)
     world.thread_id, world.slug = thread.id, thread.slug
     target = first
     if kind == "post" and state != "opening_pending":
-        replier = u["new_author"] if state in ("pending", "rejected") else u["author"]
+        replier = u["new_author"] if state in ("pending", "rejected") else opener
         world.body = f"Matrix reply {number} naming a clinic."
         target = reply_to_thread(replier, thread, world.body)
     else:
@@ -342,6 +349,10 @@ def _build(cast: Cast, kind: str, state: str, number: int) -> World:
         set_thread_flag(mod, thread, "lock", "Going in circles.")
     elif state == "moved":
         move_thread(mod, thread, _get(Board, other.id), "Better there.")
+    elif state == "by_silenced":
+        later = utcnow() + timedelta(days=7)
+        sanctions.impose_sanction(mod, opener, "silence", "Matrix silence.", later)
+        world.people["author"] = _detached(_get(User, opener.id))
     post = _get(Post, target.id)
     world.post_id, world.version = post.id, post.version
     if kind == "notification":

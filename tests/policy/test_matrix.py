@@ -32,6 +32,7 @@ from flask import url_for
 from tests.policy.conftest import (
     LOCKED_OUT,
     POST_STATES,
+    SILENCED_AUTHOR,
     THREAD_STATES,
     VIEWERS,
     World,
@@ -194,6 +195,10 @@ def edit(ok) -> Rule:
             return GONE
         if state in UNSEEN_POSTS:  # its author and moderators see it
             return ok if viewer in MODERATORS and state in HIDDEN_POSTS else 403
+        if viewer == "author" and state == SILENCED_AUTHOR:
+            # Silenced since: no edit form; an edit sent from one opened before is
+            # refused with the text kept.
+            return Kept(403) if ok == DONE else 403
         return ok if viewer == "author" or viewer in MODERATORS else 403
 
     return rule
@@ -361,7 +366,14 @@ REPORT_FORM = {
     "visibility": "public",
 }
 
-SOME_POST_STATES = ("public", "members", "hidden_mod", "deleted_author", "opening_pending")
+SOME_POST_STATES = (
+    "public",
+    "by_silenced",
+    "members",
+    "hidden_mod",
+    "deleted_author",
+    "opening_pending",
+)
 
 ROUTES: dict[str, Row] = {
     # -- reading, for everyone
@@ -395,7 +407,8 @@ ROUTES: dict[str, Row] = {
     "threads.change_visibility": Row(
         "thread",
         post=change_visibility,
-        states=("public", "members", "pending", "rejected", "locked"),
+        # A sanction does not stop a member making their own thread more private.
+        states=("public", "members", "pending", "rejected", "locked", SILENCED_AUTHOR),
         data=lambda world: {"visibility": "public" if world.state == "members" else "members"},
     ),
     "threads.create": Row("board", get=members(200), post=publishing(), data=lambda w: NEW_THREAD),
@@ -425,7 +438,7 @@ ROUTES: dict[str, Row] = {
         post_states=SOME_POST_STATES,
         data=lambda world: {
             "body": "Edited in the matrix.",
-            "title": world.title,
+            **({"title": world.title} if world.state == "opening_pending" else {}),
             "version": str(world.version),
             "reason": "Tidied.",
         },
@@ -575,6 +588,10 @@ HOLES: dict[tuple[str, str, str], str] = {
     ),
     ("moderation.my_sanctions", "POST", "by_moderator"): (
         "appealing someone else's sanction answers 403, not 404"
+    ),
+    ("threads.edit", "POST", SILENCED_AUTHOR): (
+        "an author silenced after opening the edit form sends it and gets a 403 error page: "
+        "the text they sent is lost"
     ),
     ("accounts.unlink", "POST", "none"): (
         "unlinking another member's sign-in method answers 403, not 404"
@@ -726,12 +743,12 @@ def test_matrix(matrix_app, cast, signed_in, endpoint, method, state):
     wrong = []
     for viewer in VIEWERS:
         expected = rule(viewer, state)
-        name = None if viewer == "visitor" else world.person(cast, viewer)[1]
-        client = signed_in.client(name, locked_out=viewer in LOCKED_OUT)
+        user = None if viewer == "visitor" else world.person(cast, viewer)
+        client = signed_in.client(user, locked_out=viewer in LOCKED_OUT)
         data = row.data(world) if row.data else {}
         path = _address(matrix_app, endpoint, row, world)
         response = client.open(path, method=method, data=data)
-        author = world.person(cast, "author")[1]
+        author = world.person(cast, "author").display_name
         problem = _check(client, response, expected, world, author, viewer, path, data)
         if problem is None and viewer not in ("author", *MODERATORS) and state in UNSEEN_POSTS:
             page = _page(response)
