@@ -91,19 +91,21 @@ def set_role(pseudonym: str, role: str) -> User:
     return user
 
 
-def list_recent_posts(user: User, limit: int, viewer: User | None = None) -> list[Post]:
+def list_recent_posts(
+    user: User, limit: int, viewer: User | None = None
+) -> tuple[list[Post], int]:
     """The member's latest posts that `viewer` may read (a visitor, without one: never in
-    members-only threads), with their threads and boards."""
-    return list(
-        db.session.scalars(
-            sa.select(Post)
-            .join(Post.thread)
-            .where(profile_posts_readable_by(viewer, user.id))
-            .options(joinedload(Post.thread).joinedload(Thread.board))
-            .order_by(Post.id.desc())
-            .limit(limit)
-        )
-    )
+    members-only threads), with their threads and boards; and how many such posts there
+    are in all, counted in the same statement (before its LIMIT)."""
+    rows = db.session.execute(
+        sa.select(Post, sa.func.count().over())
+        .join(Post.thread)
+        .where(profile_posts_readable_by(viewer, user.id))
+        .options(joinedload(Post.thread).joinedload(Thread.board))
+        .order_by(Post.id.desc())
+        .limit(limit)
+    ).all()
+    return [post for post, _ in rows], (rows[0][1] if rows else 0)
 
 
 def count_posts_readable_by(user: User, viewer: User | None = None) -> int:

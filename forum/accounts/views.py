@@ -19,19 +19,15 @@ bp = Blueprint("accounts", __name__)
 @bp.get("/u/<name>")
 def profile(name: str):
     user = services.get_user_by_name_or_404(name)
+    # Counts only what this viewer may read: a visitor's leaves out members-only posts.
     if user.hide_history and not current_user.is_authenticated:
         posts = None  # the member shows their history to signed-in members only
+        post_count = services.count_posts_readable_by(user, viewer=current_user)
     else:
-        posts = services.list_recent_posts(
+        posts, post_count = services.list_recent_posts(
             user, current_app.config["PROFILE_RECENT_POSTS"], viewer=current_user
         )
-    return render_template(
-        "accounts/profile.html",
-        user=user,
-        posts=posts,
-        # Only what this viewer may read: a visitor's count leaves out members-only posts.
-        post_count=services.count_posts_readable_by(user, viewer=current_user),
-    )
+    return render_template("accounts/profile.html", user=user, posts=posts, post_count=post_count)
 
 
 @bp.get("/guidelines")

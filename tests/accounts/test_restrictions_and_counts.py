@@ -120,7 +120,18 @@ def test_the_profile_page_stays_within_its_statement_budget(app, writer, count_q
     with count_queries() as statements:
         response = client.get("/u/counted-cora")
     assert response.status_code == 200
-    assert len(statements) <= 3, statements
+    assert len(statements) <= 2, statements  # the member, then their posts with the count
+
+
+def test_a_hidden_history_still_shows_a_visitor_the_public_count(app, writer, client):
+    with app.app_context():
+        db.session.get(User, writer.id).hide_history = True
+        db.session.commit()
+
+    response = client.get("/u/counted-cora")
+
+    assert _posts_shown(response) == "1"
+    assert "shows their recent posts to signed-in members only" in response.get_data(as_text=True)
 
 
 def test_counts_leave_out_threads_awaiting_approval(app, make_user, make_thread, client):
