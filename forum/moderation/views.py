@@ -34,7 +34,7 @@ from forum.moderation.forms import (
     SanctionForm,
 )
 from forum.moderation.models import Appeal, Sanction
-from forum.policy.moderation import appeal_refusal, sanction_refusal
+from forum.policy.moderation import appeal_refusal, may_appeal, sanction_refusal
 from forum.policy.threads import may_see_post
 from forum.threads.services import get_post_or_404, get_thread_or_404
 from forum.threads.views import post_url
@@ -101,8 +101,8 @@ def my_sanctions():
     status = 200
     if request.method == "POST":
         sanction = db.session.get(Sanction, request.args.get("sanction", type=int) or 0)
-        if sanction is None:
-            abort(404)
+        if sanction is None or not may_appeal(member, sanction):
+            abort(404)  # someone else's sanction is not there for them
         appealed, status = submit_form(
             form, lambda: sanctions.appeal_sanction(member, sanction, form.text.data)
         )

@@ -102,6 +102,12 @@ def may_undo_delete(viewer, post, now: datetime) -> bool:
     )
 
 
+def may_appeal(viewer, sanction) -> bool:
+    """The member a sanction is about appeals it (even while suspended or banned: that is
+    what appealing is for); to anyone else it is not there."""
+    return viewer is not None and sanction.user_id == viewer.id
+
+
 def appeal_refusal(viewer, sanction) -> str | None:
     """Why `viewer` may not decide the appeal against `sanction`, or None if they may: a
     moderator other than the one who imposed it and the member it is about decides it.

@@ -586,9 +586,6 @@ HOLES: dict[tuple[str, str, str], str] = {
     ("notifications.unwatch_thread", "POST", "rejected"): (
         "as for a thread awaiting approval: a 302 to an address carrying the title"
     ),
-    ("moderation.my_sanctions", "POST", "by_moderator"): (
-        "appealing someone else's sanction answers 403, not 404"
-    ),
     ("threads.edit", "POST", SILENCED_AUTHOR): (
         "an author silenced after opening the edit form sends it and gets a 403 error page: "
         "the text they sent is lost"

@@ -158,6 +158,13 @@ APPEAL_DECIDERS = {
 
 @pytest.mark.parametrize("which", SANCTIONS)
 @pytest.mark.parametrize("viewer", VIEWERS)
+def test_may_appeal(viewer, which):
+    expected = VIEWERS[viewer].id == SANCTIONS[which].user_id
+    assert policy.may_appeal(VIEWERS[viewer], SANCTIONS[which]) is expected
+
+
+@pytest.mark.parametrize("which", SANCTIONS)
+@pytest.mark.parametrize("viewer", VIEWERS)
 def test_may_decide_appeal(viewer, which):
     expected = viewer in APPEAL_DECIDERS[which]
     assert policy.may_decide_appeal(VIEWERS[viewer], SANCTIONS[which]) is expected
