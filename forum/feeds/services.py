@@ -21,7 +21,7 @@ OpeningPost = aliased(Post, name="opening_post")
 
 
 def _listed_threads(*entities) -> sa.Select:
-    """Public threads (forum/threads/visibility.py: approved, not members-only) whose
+    """Public threads (forum/policy/threads.py: approved, not members-only) whose
     opening post is public too: a thread whose first post was hidden or deleted is not
     offered to readers or crawlers (it has nothing to say for itself)."""
     return (

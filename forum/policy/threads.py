@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from forum.extensions import db
 from forum.policy.viewer import is_moderator, is_self, is_signed_in, may_participate
-from forum.threads.models import VISIBILITIES, Post, Thread
+from forum.threads.models import VISIBILITIES, Post, PostState, Thread
 
 PUBLIC, MEMBERS = VISIBILITIES
 
@@ -98,20 +98,22 @@ def may_see_post_body(viewer, post: Post) -> bool:
     (a placeholder keeps their place)."""
     if not may_read_posts(viewer, _thread(post)) or not may_see_post(viewer, post):
         return False
-    if post.state == "visible":
+    if post.state == PostState.VISIBLE:
         return True
-    return post.state in ("pending", "hidden") and _is_author_or_moderator(viewer, post)
+    return post.state in (PostState.PENDING, PostState.HIDDEN) and _is_author_or_moderator(
+        viewer, post
+    )
 
 
 def may_see_history(viewer, post: Post) -> bool:
     """A post's earlier versions, and its experience report's: for a visible post of a
     thread the viewer may read (a placeholder has no history to show)."""
-    return may_read_posts(viewer, _thread(post)) and post.state == "visible"
+    return may_read_posts(viewer, _thread(post)) and post.state == PostState.VISIBLE
 
 
 def may_quote(viewer, post: Post) -> bool:
     """Quote a visible post into a reply to its thread."""
-    return post.state == "visible" and may_reply(viewer, _thread(post))
+    return post.state == PostState.VISIBLE and may_reply(viewer, _thread(post))
 
 
 def may_edit_post(viewer, post: Post) -> bool:
@@ -120,8 +122,12 @@ def may_edit_post(viewer, post: Post) -> bool:
     if not may_see_post(viewer, post):
         return False
     if is_moderator(viewer):
-        return post.state in ("visible", "hidden")
-    return is_self(viewer, post.author_id) and post.state == "visible" and may_participate(viewer)
+        return post.state in (PostState.VISIBLE, PostState.HIDDEN)
+    return (
+        is_self(viewer, post.author_id)
+        and post.state == PostState.VISIBLE
+        and may_participate(viewer)
+    )
 
 
 def may_delete_post(viewer, post: Post) -> bool:
@@ -135,17 +141,9 @@ def may_flag_post(viewer, post: Post) -> bool:
     return (
         is_signed_in(viewer)
         and not is_self(viewer, post.author_id)
-        and post.state == "visible"
+        and post.state == PostState.VISIBLE
         and may_read_posts(viewer, _thread(post))
         and may_participate(viewer)
-    )
-
-
-def may_restore_post(viewer, post: Post) -> bool:
-    """Moderators bring back a post that was hidden or deleted after it had its place (a
-    rejected post never had one)."""
-    return (
-        is_moderator(viewer) and post.state in ("hidden", "deleted") and post.position is not None
     )
 
 
@@ -155,7 +153,7 @@ def may_add_report(viewer, post: Post) -> bool:
     return (
         is_self(viewer, post.author_id)
         and post.is_first
-        and post.state in ("visible", "pending")
+        and post.state in (PostState.VISIBLE, PostState.PENDING)
         and _thread(post).board.takes_reports
         and may_participate(viewer)
     )
@@ -165,7 +163,7 @@ def may_update_report(viewer, post: Post) -> bool:
     """Only its author updates a report, while its post is visible or waiting."""
     return (
         is_self(viewer, post.author_id)
-        and post.state in ("visible", "pending")
+        and post.state in (PostState.VISIBLE, PostState.PENDING)
         and may_participate(viewer)
     )
 
@@ -195,4 +193,4 @@ def threads_readable(signed_in: bool, thread=Thread) -> sa.ColumnElement[bool]:
 
 def post_is_public(post=Post) -> sa.ColumnElement[bool]:
     """Posts anyone who may read their thread may read: never pending, hidden or deleted."""
-    return post.state == "visible"
+    return post.state == PostState.VISIBLE.value

@@ -1,7 +1,7 @@
 """Full-text search over thread titles and post bodies, on SQLite FTS5 or PostgreSQL.
 
 One function, `search_posts`, whatever the backend; both return only what the viewer may
-read (forum/threads/visibility.py: visible posts in approved threads, members-only ones
+read (forum/policy/threads.py: visible posts in approved threads, members-only ones
 for signed-in members only), ranked by relevance or newest first, with an
 excerpt whose matching words are marked."""
 

@@ -4,10 +4,13 @@ the moderators see, and the actions offered. Building one costs no SQL: the page
 arrive with their authors, editors and reports loaded."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
+from forum.extensions import utcnow
 from forum.policy import threads as policy
+from forum.policy.moderation import may_restore_post, may_undo_delete
 from forum.policy.viewer import is_moderator, is_self
-from forum.threads.models import Post, Thread
+from forum.threads.models import Post, PostState, Thread
 
 
 @dataclass(frozen=True)
@@ -25,22 +28,23 @@ class PostView:
     delete: bool
     flag: bool
     restore: bool
+    undo_delete: bool  # its author takes back their deletion
     add_report: bool
     update_report: bool
 
     @property
     def has_actions(self) -> bool:
-        return self.quote or self.edit or self.delete or self.flag or self.restore
+        return any((self.quote, self.edit, self.delete, self.flag, self.restore, self.undo_delete))
 
 
 def _placeholder(post: Post) -> str:
-    if post.state == "deleted":
+    if post.state == PostState.DELETED:
         if post.deleted_by_author:
             return "Post deleted by its author"
         return "Post removed by a moderator"
-    if post.state == "pending":
+    if post.state == PostState.PENDING:
         return "Post awaiting moderator approval"
-    if post.state == "hidden" and post.moderation_reason:
+    if post.state == PostState.HIDDEN and post.moderation_reason:
         return "Post hidden by a moderator"
     return "Post hidden pending moderator review"
 
@@ -48,25 +52,25 @@ def _placeholder(post: Post) -> str:
 def _notice(post: Post) -> tuple[str | None, str | None]:
     """The note for the author and the moderators, and the moderator's reason if any."""
     reason = post.moderation_reason
-    if post.state == "pending":
+    if post.state == PostState.PENDING:
         return "Only you and the moderators see this post until a moderator approves it.", None
-    if post.state == "hidden" and not reason:
+    if post.state == PostState.HIDDEN and not reason:
         return (
             "Others see a placeholder: this post was flagged and waits for a moderator's review.",
             None,
         )
-    if post.state == "hidden":
+    if post.state == PostState.HIDDEN:
         return "Hidden by a moderator:", reason
-    if post.state == "visible" and reason:
+    if post.state == PostState.VISIBLE and reason:
         return "Edited by a moderator:", reason
-    if post.state == "deleted" and not post.deleted_by_author:
+    if post.state == PostState.DELETED and not post.deleted_by_author:
         if post.position is None:
             return "Not approved by a moderator:", reason
         return "Removed by a moderator:", reason
     return None, None
 
 
-def present_post(viewer, post: Post, thread: Thread) -> PostView:
+def present_post(viewer, post: Post, thread: Thread, now: datetime | None = None) -> PostView:
     """What `viewer` is shown of `post` on `thread`'s page."""
     shows_body = policy.may_see_post_body(viewer, post)
     notice, reason = (
@@ -83,7 +87,8 @@ def present_post(viewer, post: Post, thread: Thread) -> PostView:
         edit=policy.may_edit_post(viewer, post),
         delete=policy.may_delete_post(viewer, post),
         flag=policy.may_flag_post(viewer, post),
-        restore=policy.may_restore_post(viewer, post),
+        restore=may_restore_post(viewer, post),
+        undo_delete=may_undo_delete(viewer, post, now or utcnow()),
         add_report=(shows_body and post.report is None and policy.may_add_report(viewer, post)),
         update_report=(
             shows_body and post.report is not None and policy.may_update_report(viewer, post)
@@ -92,4 +97,5 @@ def present_post(viewer, post: Post, thread: Thread) -> PostView:
 
 
 def present_posts(viewer, posts: list[Post], thread: Thread) -> list[PostView]:
-    return [present_post(viewer, post, thread) for post in posts]
+    now = utcnow()
+    return [present_post(viewer, post, thread, now) for post in posts]
