@@ -105,6 +105,7 @@ def matrix_app(database_url):
     yield app
     with app.app_context():
         db.session.remove()
+        db.engine.dispose()
     _empty_tables(app)
 
 
@@ -175,6 +176,8 @@ def signed_in(matrix_app) -> SignedIn:
 
 # A thread's states, for addresses that name a thread.
 THREAD_STATES = ("public", "members", "pending", "rejected", "locked", "moved")
+# A public thread with one reply in a state of its own: what the thread's pages show of it.
+REPLY_STATES = ("reply_pending", "hidden_flags", "hidden_mod", "deleted_mod", "deleted_author")
 SILENCED_AUTHOR = "by_silenced"  # started (or written) by a member silenced since
 # A reply's states, for addresses that name a post ("opening_pending" is the first post of
 # a thread awaiting approval: its address must not lead to the thread's title).
@@ -192,7 +195,7 @@ POST_STATES = (
     "moved",
     "opening_pending",
 )
-NEW_AUTHOR_STATES = ("pending", "rejected", "opening_pending")
+NEW_AUTHOR_STATES = ("pending", "rejected", "opening_pending", "reply_pending")
 
 
 def _get(model, id_):
@@ -296,7 +299,9 @@ def _build(cast: Cast, kind: str, state: str, number: int) -> World:
 
     title = f"Matrix thread {number} about nerve blocks"
     world.title = title
-    new_thread = state == "opening_pending" or (kind == "thread" and state in NEW_AUTHOR_STATES)
+    new_thread = state == "opening_pending" or (
+        kind == "thread" and state in ("pending", "rejected")
+    )
     opener = u["new_author"] if new_thread else u["author"]
     visibility = "members" if state == "members" else "public"
     if kind in ("report", "opening"):
@@ -326,8 +331,8 @@ def _build(cast: Cast, kind: str, state: str, number: int) -> World:
     thread = _get(Thread, first.thread_id)
     world.thread_id, world.slug = thread.id, thread.slug
     target = first
-    if kind == "post" and state != "opening_pending":
-        replier = u["new_author"] if state in ("pending", "rejected") else opener
+    if (kind == "post" and state != "opening_pending") or state in REPLY_STATES:
+        replier = u["new_author"] if state in NEW_AUTHOR_STATES else opener
         world.body = f"Matrix reply {number} naming a clinic."
         target = reply_to_thread(replier, thread, world.body)
     else:

@@ -18,8 +18,15 @@ The rules, from the forum's policy:
   only approve or reject; nobody decides an appeal of a sanction they imposed or that is
   about them.
 
+Whatever the expected answer, _leak also searches it (page and redirect address) for what
+the viewer may not read: a hidden post's text, the title or author of what awaits approval.
+
 A hole (the forum does not yet do what the table says) is in HOLES: its case is a strict
-xfail, so closing the hole makes it fail until its entry is removed."""
+xfail, so closing the hole makes it fail until its entry is removed.
+
+Viewers, states and how objects are built: tests/policy/conftest.py. About 230 cases;
+run them with `make test PYTEST_ARGS="-q -p no:cacheprovider tests/policy/test_matrix.py"`,
+with FORUM_TEST_DATABASE_URL set for PostgreSQL."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +39,7 @@ from flask import url_for
 from tests.policy.conftest import (
     LOCKED_OUT,
     POST_STATES,
+    REPLY_STATES,
     SILENCED_AUTHOR,
     THREAD_STATES,
     VIEWERS,
@@ -67,6 +75,7 @@ MODERATORS = {"moderator", "sanctioned_mod", "admin"}
 # Post states in which the post is not shown to readers of its thread.
 UNSEEN_POSTS = {
     "pending",
+    "reply_pending",
     "rejected",
     "hidden_flags",
     "hidden_mod",
@@ -75,7 +84,7 @@ UNSEEN_POSTS = {
     "opening_pending",
 }
 HIDDEN_POSTS = {"hidden_flags", "hidden_mod"}
-NO_PLACE = {"pending", "rejected", "opening_pending"}
+NO_PLACE = {"pending", "rejected", "opening_pending", "reply_pending"}
 
 Rule = Callable[[str, str], object]  # (viewer, state) -> what must happen
 
@@ -169,7 +178,7 @@ def watch(viewer, state):
 
 
 def thread_feed(viewer, state):
-    return 200 if state in ("public", "locked", "moved") else GONE
+    return 200 if state in ("public", "locked", "moved", *REPLY_STATES) else GONE
 
 
 # -- post rules --------------------------------------------------------------------------------
@@ -389,14 +398,14 @@ ROUTES: dict[str, Row] = {
         "thread", get=everyone(200), states=("public",), values={"number": 1}
     ),
     "feeds.robots": Row("none", get=everyone(200)),
-    "feeds.thread": Row("thread", get=thread_feed, states=THREAD_STATES),
+    "feeds.thread": Row("thread", get=thread_feed, states=THREAD_STATES + REPLY_STATES),
     "reports.compare": Row("none", get=everyone(200)),
     "reports.outcomes": Row("board", get=everyone(200)),
     "reports.outcomes_json": Row("board", get=everyone(200)),
     "reports.outcomes_csv": Row("board", get=everyone(200)),
     "accounts.profile": Row("user", get=profile, states=("member", "moderator", "erased")),
     # -- threads
-    "threads.detail": Row("thread", get=thread_page, states=THREAD_STATES),
+    "threads.detail": Row("thread", get=thread_page, states=THREAD_STATES + REPLY_STATES),
     "threads.reply": Row(
         "thread",
         get=reply_form,
@@ -746,7 +755,7 @@ def _leak(response, path, world: World, author: str, viewer: str, kind: str, sta
     )
     if hidden_thread:
         secrets += [("the title", world.title), ("the title", world.slug)]
-    if hidden_thread or (kind == "post" and state in NO_PLACE):
+    if hidden_thread or (state in NO_PLACE and kind in ("post", "thread")):
         secrets.append(("its author", author))
     if not secrets:
         return None
