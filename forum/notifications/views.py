@@ -115,7 +115,7 @@ def watch_thread(thread_id: int):
 @bp.post("/t/<int:thread_id>/unwatch")
 @login_required
 def unwatch_thread(thread_id: int):
-    thread = get_thread_or_404(thread_id)
+    thread = _visible_thread(thread_id)
     services.unwatch_thread(current_user, thread)
     flash("You no longer watch this thread.", "success")
     return _back(_thread_url(thread))

@@ -116,18 +116,20 @@ def may_quote(viewer, post: Post) -> bool:
     return post.state == PostState.VISIBLE and may_reply(viewer, _thread(post))
 
 
-def may_edit_post(viewer, post: Post) -> bool:
-    """Authors who may publish edit their visible posts; moderators edit visible and
-    hidden posts (a deleted or waiting post is decided in the review queue, not edited)."""
+def is_editor_of(viewer, post: Post) -> bool:
+    """Whose post it is to edit, sanctions aside: its author while it is visible; the
+    moderators while it is visible or hidden (a deleted or waiting post is decided in the
+    review queue, not edited)."""
     if not may_see_post(viewer, post):
         return False
     if is_moderator(viewer):
         return post.state in (PostState.VISIBLE, PostState.HIDDEN)
-    return (
-        is_self(viewer, post.author_id)
-        and post.state == PostState.VISIBLE
-        and may_participate(viewer)
-    )
+    return is_self(viewer, post.author_id) and post.state == PostState.VISIBLE
+
+
+def may_edit_post(viewer, post: Post) -> bool:
+    """An editor of the post (is_editor_of) who may publish."""
+    return is_editor_of(viewer, post) and may_participate(viewer)
 
 
 def may_delete_post(viewer, post: Post) -> bool:

@@ -202,9 +202,12 @@ def edit(post_id: int):
     post = services.get_post_or_404(post_id)
     if not policy.may_see_post(current_user, post):
         abort(404)
-    if not policy.may_edit_post(current_user, post):
-        check_can_participate(current_user)  # if that is why, say so
+    if not policy.is_editor_of(current_user, post):
         raise NotAllowed("You can only edit your own posts.")
+    if request.method == "GET":
+        # A sanction says so at once; a form already sent comes back with its text and the
+        # sanction's message (the service refuses it).
+        check_can_participate(current_user)
     form = EditPostForm(
         data={"title": post.thread.title, "body": post.body_source, "version": post.version}
     )

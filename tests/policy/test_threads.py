@@ -68,6 +68,10 @@ RULES = {
         "post",
         _table({"author"} | STAFF, **{**NOT_VISIBLE, "hidden_flags": STAFF, "hidden_mod": STAFF}),
     ),
+    "is_editor_of": (
+        "post",
+        _table({"author"} | STAFF, **{**NOT_VISIBLE, "hidden_flags": STAFF, "hidden_mod": STAFF}),
+    ),
     "may_delete_post": ("post", _table({"author"}, **NOT_VISIBLE)),
     "may_flag_post": ("post", _table(PUBLISHERS - {"author"}, **NOT_VISIBLE)),
     "may_add_report": (
@@ -107,6 +111,6 @@ def test_the_table_covers_every_rule_on_threads_and_posts():
     rules = {
         name
         for name, rule in vars(policy).items()
-        if name.startswith("may_") and rule.__module__ == policy.__name__
+        if name.startswith(("may_", "is_editor")) and rule.__module__ == policy.__name__
     }
     assert rules == set(RULES)

@@ -234,3 +234,46 @@ def test_a_silenced_member_is_offered_no_edit_flag_or_quote(approving, cast):
     assert f"/p/{other_id}/flag" not in page
     assert "quote=" not in page
     assert "You cannot reply at the moment." in page
+
+
+@pytest.mark.parametrize("state", ["pending", "rejected"])
+def test_unwatching_a_thread_that_waits_names_nothing(approving, cast, state):
+    if state == "rejected":
+        _reject(approving, cast)
+    response = _client(approving, "regular").post(f"/t/{cast['thread']}/unwatch")
+    _names_nothing(response)
+
+
+def test_an_author_silenced_while_editing_keeps_their_text(approving, cast):
+    """The form comes back with the reason and the text sent, not an error page."""
+    with approving.app_context():
+        post = create_thread(
+            db.session.get(User, cast["member"]),
+            db.session.get(Board, cast["board"]),
+            "A thread to edit",
+            "First text.",
+            visibility="public",
+        )
+        post_id, version = post.id, post.version
+    client = _client(approving, "regular")
+    assert client.get(f"/p/{post_id}/edit").status_code == 200
+    with approving.app_context():
+        impose_sanction(
+            db.session.get(User, cast["moderator"]),
+            db.session.get(User, cast["member"]),
+            "silence",
+            "Cooling off.",
+            utcnow().replace(year=utcnow().year + 1),
+        )
+    response = client.post(
+        f"/p/{post_id}/edit",
+        data={"title": "A thread to edit", "body": "My careful new words.", "version": version},
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 403
+    assert "You are silenced until" in page
+    assert "My careful new words." in page
+    # Opening the form again says why at once.
+    again = client.get(f"/p/{post_id}/edit")
+    assert again.status_code == 403
+    assert "You are silenced until" in again.get_data(as_text=True)
