@@ -22,7 +22,7 @@ from forum.errors import Conflict, DomainError, NotAllowed
 from forum.extensions import configured_limit, limiter, member_or_address, utcnow
 from forum.forms import submit_form
 from forum.policy import threads as policy
-from forum.policy.viewer import check_can_participate
+from forum.policy.viewer import check_can_participate, may_participate
 from forum.reports import outcomes as stats
 from forum.reports import services
 from forum.reports.forms import OutcomeFilterForm, report_form
@@ -97,16 +97,30 @@ def create(slug: str):
     ), status
 
 
+def _refuse_unless(allowed: bool, message: str) -> None:
+    """Refuse a member the policy does not allow. One held back only by a sanction is told
+    why when opening the form; a form they already sent goes on to the service, which
+    refuses it with the reason and keeps their answers on the form."""
+    if allowed:
+        return
+    if request.method == "GET" or may_participate(current_user):
+        check_can_participate(current_user)
+        raise NotAllowed(message)
+
+
 @bp.route("/p/<int:post_id>/report/add", methods=["GET", "POST"])
 @login_required
 def add(post_id: int):
     """Attach a report to the first post of a thread the member started."""
     post = get_post_or_404(post_id)
+    if not policy.may_see_post(current_user, post):
+        abort(404)
     if post.report is not None:
         return redirect_to(post, "reports.edit")
-    if not policy.may_add_report(current_user, post):
-        check_can_participate(current_user)  # if that is why, say so
-        raise NotAllowed("Only the member who started a thread can add its experience report.")
+    _refuse_unless(
+        policy.may_add_report(current_user, post),
+        "Only the member who started a thread can add its experience report.",
+    )
     form, treatment, switched = _report_form(post.thread.board)
     report, status = _submit(
         form, switched, lambda: services.add_report(current_user, post, form.answers(treatment))
@@ -123,10 +137,13 @@ def add(post_id: int):
 def edit(post_id: int):
     """Update a report; the previous answers stay in its history."""
     post = services.get_report_post_or_404(post_id)
+    if not policy.may_see_post(current_user, post):
+        abort(404)
     report = post.report
-    if not policy.may_update_report(current_user, post):
-        check_can_participate(current_user)  # if that is why, say so
-        raise NotAllowed("Only its author can update an experience report.")
+    _refuse_unless(
+        policy.may_update_report(current_user, post),
+        "Only its author can update an experience report.",
+    )
     form, treatment, switched = _report_form(report.board)
     if request.method == "GET":
         form.fill(report)
