@@ -116,20 +116,18 @@ def may_quote(viewer, post: Post) -> bool:
     return post.state == PostState.VISIBLE and may_reply(viewer, _thread(post))
 
 
-def is_editor_of(viewer, post: Post) -> bool:
-    """Whose post it is to edit, sanctions aside: its author while it is visible; the
-    moderators while it is visible or hidden (a deleted or waiting post is decided in the
-    review queue, not edited)."""
+def may_edit_post(viewer, post: Post, *, sanctions_aside: bool = False) -> bool:
+    """Its author, while it is visible; the moderators, while it is visible or hidden (a
+    deleted or waiting post is decided in the review queue, not edited). Only if they may
+    publish, unless `sanctions_aside` (whose post it is to edit: a view lets a sanctioned
+    author's form reach the service, which refuses it with the reason and the text kept)."""
     if not may_see_post(viewer, post):
         return False
     if is_moderator(viewer):
-        return post.state in (PostState.VISIBLE, PostState.HIDDEN)
-    return is_self(viewer, post.author_id) and post.state == PostState.VISIBLE
-
-
-def may_edit_post(viewer, post: Post) -> bool:
-    """An editor of the post (is_editor_of) who may publish."""
-    return is_editor_of(viewer, post) and may_participate(viewer)
+        allowed = post.state in (PostState.VISIBLE, PostState.HIDDEN)
+    else:
+        allowed = is_self(viewer, post.author_id) and post.state == PostState.VISIBLE
+    return allowed and (sanctions_aside or may_participate(viewer))
 
 
 def may_delete_post(viewer, post: Post) -> bool:
@@ -149,24 +147,26 @@ def may_flag_post(viewer, post: Post) -> bool:
     )
 
 
-def may_add_report(viewer, post: Post) -> bool:
+def may_add_report(viewer, post: Post, *, sanctions_aside: bool = False) -> bool:
     """The member who started a thread on a treatment's board may attach one experience
-    report to its first post, while it is visible or waiting for approval."""
+    report to its first post, while it is visible or waiting for approval (and they may
+    publish, unless `sanctions_aside`: see may_edit_post)."""
     return (
         is_self(viewer, post.author_id)
         and post.is_first
         and post.state in (PostState.VISIBLE, PostState.PENDING)
         and _thread(post).board.takes_reports
-        and may_participate(viewer)
+        and (sanctions_aside or may_participate(viewer))
     )
 
 
-def may_update_report(viewer, post: Post) -> bool:
-    """Only its author updates a report, while its post is visible or waiting."""
+def may_update_report(viewer, post: Post, *, sanctions_aside: bool = False) -> bool:
+    """Only its author updates a report, while its post is visible or waiting (and they
+    may publish, unless `sanctions_aside`: see may_edit_post)."""
     return (
         is_self(viewer, post.author_id)
         and post.state in (PostState.VISIBLE, PostState.PENDING)
-        and may_participate(viewer)
+        and (sanctions_aside or may_participate(viewer))
     )
 
 

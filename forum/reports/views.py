@@ -22,7 +22,7 @@ from forum.errors import Conflict, DomainError, NotAllowed
 from forum.extensions import configured_limit, limiter, member_or_address, utcnow
 from forum.forms import submit_form
 from forum.policy import threads as policy
-from forum.policy.viewer import check_can_participate, may_participate
+from forum.policy.viewer import check_can_participate
 from forum.reports import outcomes as stats
 from forum.reports import services
 from forum.reports.forms import OutcomeFilterForm, report_form
@@ -97,15 +97,14 @@ def create(slug: str):
     ), status
 
 
-def _refuse_unless(allowed: bool, message: str) -> None:
+def _refuse_unless(rule, post, message: str) -> None:
     """Refuse a member the policy does not allow. One held back only by a sanction is told
     why when opening the form; a form they already sent goes on to the service, which
     refuses it with the reason and keeps their answers on the form."""
-    if allowed:
-        return
-    if request.method == "GET" or may_participate(current_user):
-        check_can_participate(current_user)
+    if not rule(current_user, post, sanctions_aside=True):
         raise NotAllowed(message)
+    if request.method == "GET":
+        check_can_participate(current_user)
 
 
 @bp.route("/p/<int:post_id>/report/add", methods=["GET", "POST"])
@@ -118,7 +117,8 @@ def add(post_id: int):
     if post.report is not None:
         return redirect_to(post, "reports.edit")
     _refuse_unless(
-        policy.may_add_report(current_user, post),
+        policy.may_add_report,
+        post,
         "Only the member who started a thread can add its experience report.",
     )
     form, treatment, switched = _report_form(post.thread.board)
@@ -141,7 +141,8 @@ def edit(post_id: int):
         abort(404)
     report = post.report
     _refuse_unless(
-        policy.may_update_report(current_user, post),
+        policy.may_update_report,
+        post,
         "Only its author can update an experience report.",
     )
     form, treatment, switched = _report_form(report.board)
@@ -227,20 +228,23 @@ def outcomes_json(slug: str):
 
     def render() -> str:
         [summary] = stats.summarise_boards([board], filters)
-        return current_app.json.dumps(
-            {
-                "treatment": {"slug": board.slug, "name": board.name},
-                "filters": filters.as_dict(),
-                "reports": summary.n,
-                "suppressed": summary.suppressed,
-                "minimum_reports": stats.MIN_N,
-                "note": stats.NOTE,
-                "licence": stats.LICENCE,
-                "licence_url": stats.LICENCE_URL,
-                "source": url_for("reports.outcomes", slug=board.slug, _external=True),
-                "cells": stats.cells(summary),
-            }
-        ) + "\n"  # as jsonify ends it
+        return (
+            current_app.json.dumps(
+                {
+                    "treatment": {"slug": board.slug, "name": board.name},
+                    "filters": filters.as_dict(),
+                    "reports": summary.n,
+                    "suppressed": summary.suppressed,
+                    "minimum_reports": stats.MIN_N,
+                    "note": stats.NOTE,
+                    "licence": stats.LICENCE,
+                    "licence_url": stats.LICENCE_URL,
+                    "source": url_for("reports.outcomes", slug=board.slug, _external=True),
+                    "cells": stats.cells(summary),
+                }
+            )
+            + "\n"
+        )  # as jsonify ends it
 
     response = for_visitors(render, lambda: outcomes_version([board]))
     response.content_type = "application/json"

@@ -202,7 +202,7 @@ def edit(post_id: int):
     post = services.get_post_or_404(post_id)
     if not policy.may_see_post(current_user, post):
         abort(404)
-    if not policy.is_editor_of(current_user, post):
+    if not policy.may_edit_post(current_user, post, sanctions_aside=True):
         raise NotAllowed("You can only edit your own posts.")
     if request.method == "GET":
         # A sanction says so at once; a form already sent comes back with its text and the

@@ -1,8 +1,11 @@
 """Every thread and post rule, as a table: for each state of a post (and its thread), the
 viewers the rule allows. Pure: plain model instances, no database, no HTTP."""
 
+from datetime import timedelta
+
 import pytest
 
+from forum.extensions import utcnow
 from forum.policy import threads as policy
 from tests.conftest import POLICY_STATES, POLICY_VIEWERS, policy_viewer, post_in_state
 
@@ -68,10 +71,6 @@ RULES = {
         "post",
         _table({"author"} | STAFF, **{**NOT_VISIBLE, "hidden_flags": STAFF, "hidden_mod": STAFF}),
     ),
-    "is_editor_of": (
-        "post",
-        _table({"author"} | STAFF, **{**NOT_VISIBLE, "hidden_flags": STAFF, "hidden_mod": STAFF}),
-    ),
     "may_delete_post": ("post", _table({"author"}, **NOT_VISIBLE)),
     "may_flag_post": ("post", _table(PUBLISHERS - {"author"}, **NOT_VISIBLE)),
     "may_add_report": (
@@ -98,6 +97,21 @@ CASES = [
 ]
 
 
+SANCTIONS_ASIDE = ("may_edit_post", "may_add_report", "may_update_report")
+
+
+@pytest.mark.parametrize("rule", SANCTIONS_ASIDE)
+@pytest.mark.parametrize("state", STATES)
+def test_sanctions_aside_says_whose_it_is(rule, state):
+    """Whose post (or report) it is does not change with a sanction; only publishing does."""
+    author = policy_viewer("author")
+    expected = getattr(policy, rule)(author, post_in_state(state))
+    author.silenced_until = utcnow() + timedelta(days=1)
+    post = post_in_state(state)
+    assert getattr(policy, rule)(author, post) is False
+    assert getattr(policy, rule)(author, post, sanctions_aside=True) is expected
+
+
 @pytest.mark.parametrize(("rule", "state", "viewer"), CASES)
 def test_rule(rule, state, viewer):
     about, table = RULES[rule]
@@ -111,6 +125,6 @@ def test_the_table_covers_every_rule_on_threads_and_posts():
     rules = {
         name
         for name, rule in vars(policy).items()
-        if name.startswith(("may_", "is_editor")) and rule.__module__ == policy.__name__
+        if name.startswith("may_") and rule.__module__ == policy.__name__
     }
     assert rules == set(RULES)
