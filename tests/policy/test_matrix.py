@@ -587,15 +587,7 @@ ROUTES: dict[str, Row] = {
 }
 
 # (endpoint, method, state) -> what the forum does instead, today. Strict xfail.
-REPORT_FORM_HOLE = (
-    "a silenced member who is not the thread's author gets the report form back (422) "
-    "instead of 403: on POST the authorship check is skipped for a sanctioned viewer"
-)
 HOLES: dict[tuple[str, str, str], str] = {
-    ("reports.add", "POST", "public"): REPORT_FORM_HOLE,
-    ("reports.add", "POST", "members"): REPORT_FORM_HOLE,
-    ("reports.edit", "POST", "public"): REPORT_FORM_HOLE,
-    ("reports.edit", "POST", "members"): REPORT_FORM_HOLE,
     ("accounts.unlink", "POST", "none"): (
         "unlinking another member's sign-in method answers 403, not 404"
     ),
