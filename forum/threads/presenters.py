@@ -9,7 +9,7 @@ from datetime import datetime
 from forum.extensions import utcnow
 from forum.policy import threads as policy
 from forum.policy.moderation import may_restore_post, may_undo_delete
-from forum.policy.viewer import is_moderator, is_self
+from forum.policy.viewer import is_moderator, is_self, is_signed_in
 from forum.threads.models import Post, PostState, Thread
 
 
@@ -94,6 +94,21 @@ def present_post(viewer, post: Post, thread: Thread, now: datetime | None = None
             shows_body and post.report is not None and policy.may_update_report(viewer, post)
         ),
     )
+
+
+def reply_offer(viewer, thread: Thread) -> str:
+    """What the reply box at the foot of a thread's last page holds: "form"; or why not:
+    "sign_in" (a visitor), "locked", "waiting" (the thread awaits a moderator's approval,
+    or was rejected), "sanctioned" (the viewer may not publish)."""
+    if policy.may_reply(viewer, thread):
+        return "form"
+    if thread.is_locked:
+        return "locked"
+    if not is_signed_in(viewer):
+        return "sign_in"
+    if thread.is_hidden:
+        return "waiting"
+    return "sanctioned"
 
 
 def present_posts(viewer, posts: list[Post], thread: Thread) -> list[PostView]:

@@ -19,12 +19,12 @@ from forum.forms import EmptyForm, submit_form
 from forum.moderation.services import moderator_edit
 from forum.pagination import page_of
 from forum.policy import threads as policy
-from forum.policy.viewer import check_can_participate
+from forum.policy.viewer import check_can_participate, is_moderator
 from forum.safety.services import matches_crisis_phrase
 from forum.threads import services
 from forum.threads.deletion import undo_delete_post
 from forum.threads.forms import EditPostForm, ReplyForm, ThreadForm, VisibilityForm
-from forum.threads.presenters import present_posts
+from forum.threads.presenters import present_posts, reply_offer
 from forum.threads.versions import thread_head_or_404
 
 bp = Blueprint("threads", __name__)
@@ -109,7 +109,8 @@ def detail(thread_id: int, slug: str | None = None):
             thread=loaded,
             page=page,
             posts=present_posts(current_user, page.items, loaded),
-            may_reply=policy.may_reply(current_user, loaded),
+            reply=reply_offer(current_user, loaded),
+            thread_tools=is_moderator(current_user),
             reply_form=ReplyForm() if not page.has_next else None,
             visibility_form=visibility_form,
             public=policy.is_public(thread),

@@ -3,7 +3,7 @@ decided in Python, so the template has nothing left to decide. Pure: no database
 
 import pytest
 
-from forum.threads.presenters import present_post
+from forum.threads.presenters import present_post, reply_offer
 from tests.conftest import POLICY_STATES, policy_viewer, post_in_state
 
 
@@ -99,3 +99,20 @@ def test_experience_report_links_for_the_author_of_the_opening_post_only():
 def test_the_original_poster_badge_marks_replies_only(state):
     view = _view("member", state)
     assert view.is_original_poster is (post_in_state(state).position != 1)
+
+
+@pytest.mark.parametrize(
+    ("viewer", "state", "offer"),
+    [
+        ("visitor", "public", "sign_in"),
+        ("member", "public", "form"),
+        ("member", "members", "form"),
+        ("silenced", "public", "sanctioned"),
+        ("member", "locked", "locked"),
+        ("moderator", "locked", "locked"),
+        ("author", "pending_thread", "waiting"),
+        ("moderator", "rejected_thread", "waiting"),
+    ],
+)
+def test_the_reply_box_says_why_there_is_no_form(viewer, state, offer):
+    assert reply_offer(policy_viewer(viewer), post_in_state(state).thread) == offer

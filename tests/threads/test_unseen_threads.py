@@ -277,3 +277,14 @@ def test_an_author_silenced_while_editing_keeps_their_text(approving, cast):
     again = client.get(f"/p/{post_id}/edit")
     assert again.status_code == 403
     assert "You are silenced until" in again.get_data(as_text=True)
+
+
+def test_the_author_of_a_thread_that_waits_is_not_told_they_are_sanctioned(approving, cast):
+    """Replies open once the thread is approved: that is what its author reads, not the
+    notice for silenced members."""
+    client = _client(approving, "newcomer")
+    page = client.get(f"/p/{cast['opening']}", follow_redirects=True).get_data(as_text=True)
+    assert TITLE in page
+    assert "You cannot reply at the moment" not in page
+    assert "Replies open once a moderator approves this thread." in page
+    assert f'action="/t/{cast["thread"]}/reply"' not in page
