@@ -21,7 +21,7 @@ from forum.notifications.fanout import mentionable_names, notify_new_post, notif
 from forum.notifications.services import auto_watch
 from forum.pagination import Page, check_page
 from forum.policy import threads as policy
-from forum.policy.viewer import check_can_participate, is_moderator, is_self
+from forum.policy.viewer import check_can_participate, is_moderator, is_self, is_signed_in
 from forum.reports.models import ExperienceReport
 from forum.safety.services import flag_for_care
 from forum.threads.models import VISIBILITIES, Post, PostRevision, Thread
@@ -87,7 +87,7 @@ def _page_of_posts(
     first = (page - 1) * per_page + 1
     shown = Post.position.between(first, first + per_page - 1)
     is_last = page * per_page >= thread.post_count
-    if is_last and viewer is not None and viewer.is_authenticated:
+    if is_last and is_signed_in(viewer):
         shown = sa.or_(shown, sa.and_(Post.position.is_(None), Post.author_id == viewer.id))
         query = query.order_by(Post.position.is_(None), Post.position, Post.id)
     else:
@@ -293,7 +293,7 @@ def approve_post(post: Post) -> None:
 
 def needs_approval(author: User) -> bool:
     """A new member's first posts wait for a moderator (moderators never do)."""
-    if author.is_moderator:
+    if is_moderator(author):
         return False
     return (author.post_count or 0) < current_app.config["NEW_MEMBER_APPROVAL_POSTS"]
 
@@ -330,7 +330,7 @@ def _render_for(author: User, body: str) -> str:
     from a member younger than a few days."""
     html = render_markdown(body, mentionable_names(body))
     config = current_app.config
-    if author.is_moderator or author.created_at is None:
+    if is_moderator(author) or author.created_at is None:
         return html
     if utcnow() - author.created_at < timedelta(days=config["NEW_MEMBER_DAYS"]):
         limit = config["NEW_MEMBER_LINK_LIMIT"]
