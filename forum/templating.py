@@ -9,7 +9,6 @@ from forum.caching import page_time
 from forum.extensions import utcnow
 from forum.links import absolute_url, post_url
 from forum.reports import vocab
-from forum.threads.services import can_delete_post, can_edit_post, can_reply
 
 
 def relative_time(moment: datetime, now: datetime | None = None) -> str:
@@ -47,9 +46,6 @@ def time_tag(moment: datetime | None) -> Markup:
 def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(time_tag, "time")
     app.add_template_filter(lambda n: f"{n:,}", "number")
-    app.add_template_global(can_edit_post)
-    app.add_template_global(can_delete_post)
-    app.add_template_global(can_reply)
     app.add_template_global(post_url)
     app.add_template_global(absolute_url)
     app.add_template_global(utcnow, "now")

@@ -20,6 +20,7 @@ from forum.accounts.models import User
 from forum.accounts.services import create_member
 from forum.auth.models import SecondFactor
 from forum.auth.second_factor import confirm_enrolment, start_enrolment
+from forum.auth.services import Visitor
 from forum.boards.models import Board
 from forum.extensions import db, utcnow
 from forum.threads.models import Post, Thread
@@ -313,3 +314,101 @@ def count_queries(app):
             sa.event.remove(engine, "before_cursor_execute", record)
 
     return counting
+
+
+# -- viewers and states for the policy's tables (plain objects, no database) --------------
+
+# Viewers, by key. "author" wrote the thread and the post the state is about.
+POLICY_VIEWERS = (
+    "visitor",
+    "anonymous",
+    "new_member",
+    "member",
+    "author",
+    "silenced",
+    "moderator",
+    "admin",
+)
+POLICY_AUTHOR_ID, POLICY_MODERATOR_ID = 3, 7
+
+# States of a post (and its thread).
+POLICY_STATES = (
+    "public",  # a visible reply in a public thread
+    "opening",  # the visible first post of a public thread
+    "members",  # a visible reply in a members-only thread
+    "locked",
+    "moved",  # a moderator moved the thread to another board
+    "pending_thread",  # the first post of a thread awaiting approval
+    "rejected_thread",  # the first post of a thread a moderator rejected
+    "pending_reply",  # a reply awaiting approval: no position yet
+    "rejected_reply",
+    "hidden_flags",  # hidden by members' flags, awaiting review
+    "hidden_mod",  # hidden by a moderator, with a reason
+    "deleted_mod",
+    "deleted_author",
+)
+
+
+def policy_viewer(key: str):
+    """A viewer of POLICY_VIEWERS: None, the anonymous Visitor, or a User."""
+    if key == "visitor":
+        return None
+    if key == "anonymous":
+        return Visitor()
+    ids = {"new_member": 1, "member": 2, "author": POLICY_AUTHOR_ID, "silenced": 4}
+    ids |= {"moderator": POLICY_MODERATOR_ID, "admin": 8}
+    role = key if key in ("moderator", "admin") else "member"
+    now = utcnow()
+    user = User(
+        id=ids[key], display_name=key, role=role, post_count=0 if key == "new_member" else 9
+    )
+    user.created_at = now if key == "new_member" else now - timedelta(days=90)
+    user.banned_at = user.suspended_until = None
+    user.silenced_until = now + timedelta(days=3) if key == "silenced" else None
+    return user
+
+
+def post_in_state(state: str) -> Post:
+    """A post (with its thread and board) in one of POLICY_STATES, by POLICY_AUTHOR_ID."""
+    board = Board(id=1, slug="rfa", name="RFA", family="injection")
+    thread = Thread(
+        id=10,
+        board_id=2 if state == "moved" else 1,
+        board=board,
+        author_id=POLICY_AUTHOR_ID,
+        title="A thread",
+        visibility="members" if state == "members" else "public",
+        is_hidden=state in ("pending_thread", "rejected_thread"),
+        is_locked=state == "locked",
+        is_pinned=False,
+        post_count=2,
+    )
+    post = Post(
+        id=100,
+        thread=thread,
+        thread_id=thread.id,
+        author_id=POLICY_AUTHOR_ID,
+        position=2,
+        state="visible",
+        body_html="<p>Text.</p>",
+        moderation_reason=None,
+        deleted_by_id=None,
+        report=None,
+    )
+    if state in ("opening", "pending_thread", "rejected_thread"):
+        post.position = 1
+    if state in ("pending_thread", "pending_reply"):
+        post.state = "pending"
+    if state in ("pending_reply", "rejected_reply"):
+        post.position = None
+    if state in ("rejected_thread", "rejected_reply", "deleted_mod"):
+        post.state, post.deleted_by_id = "deleted", POLICY_MODERATOR_ID
+        post.moderation_reason = "Not for this forum."
+    if state == "deleted_author":
+        post.state, post.deleted_by_id = "deleted", POLICY_AUTHOR_ID
+    post.deleted_at = utcnow() if post.state == "deleted" else None
+    if state == "hidden_flags":
+        post.state = "hidden"
+    if state == "hidden_mod":
+        post.state, post.moderation_reason = "hidden", "Private information."
+    return post

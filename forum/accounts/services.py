@@ -1,6 +1,7 @@
 """Members: pseudonyms, lookup and public profiles."""
 
 import re
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -11,9 +12,9 @@ from forum.content import find_references
 from forum.errors import DomainError
 from forum.extensions import db
 from forum.moderation_log import log_action
+from forum.policy.accounts import check_may_change_name_or_interest, profile_posts_readable_by
 from forum.privacy.services import record_consent
 from forum.threads.models import Post, Thread
-from forum.threads.visibility import post_is_public, thread_is_readable_by
 
 PSEUDONYM_MIN, PSEUDONYM_MAX = 3, 30
 INTEREST_MAX = 200
@@ -93,24 +94,46 @@ def set_role(pseudonym: str, role: str) -> User:
     return user
 
 
-def list_recent_posts(user: User, limit: int, viewer: User | None = None) -> list[Post]:
+def list_recent_posts(
+    user: User, limit: int, viewer: User | None = None
+) -> tuple[list[Post], int]:
     """The member's latest posts that `viewer` may read (a visitor, without one: never in
-    members-only threads), with their threads and boards."""
-    return list(
-        db.session.scalars(
-            sa.select(Post)
-            .join(Post.thread)
-            .where(Post.author_id == user.id, post_is_public(), thread_is_readable_by(viewer))
-            .options(joinedload(Post.thread).joinedload(Thread.board))
-            .order_by(Post.id.desc())
-            .limit(limit)
-        )
+    members-only threads), with their threads and boards; and how many such posts there
+    are in all, counted in the same statement (before its LIMIT)."""
+    rows = db.session.execute(
+        sa.select(Post, sa.func.count().over())
+        .join(Post.thread)
+        .where(profile_posts_readable_by(viewer, user.id))
+        .options(joinedload(Post.thread).joinedload(Thread.board))
+        .order_by(Post.id.desc())
+        .limit(limit)
+    ).all()
+    return [post for post, _ in rows], (rows[0][1] if rows else 0)
+
+
+def count_posts_readable_by(user: User, viewer: User | None = None) -> int:
+    """How many of the member's posts `viewer` may read: what their profile counts."""
+    return db.session.scalar(
+        sa.select(sa.func.count(Post.id))
+        .join(Post.thread)
+        .where(profile_posts_readable_by(viewer, user.id))
     )
+
+
+def change_pseudonym(user: User, pseudonym: str, min_interval: timedelta) -> User:
+    """Change the member's pseudonym (at most once per interval), unless a restriction
+    stops them publishing: the name is shown on every post they made."""
+    from forum.auth.services import rename_member  # auth imports this module: not at the top
+
+    check_may_change_name_or_interest(user)
+    return rename_member(user, pseudonym, min_interval)
 
 
 def declare_interest(user: User, text: str | None) -> User:
     """Declare (or, with empty text, withdraw) a tie to a clinic, device maker or drug
-    company; it is shown next to the member's pseudonym on every post."""
+    company; it is shown next to the member's pseudonym on every post, so a restriction
+    stops changing it as it stops posting."""
+    check_may_change_name_or_interest(user)
     text = " ".join((text or "").split())
     if len(text) > INTEREST_MAX:
         raise DomainError(

@@ -15,11 +15,12 @@ from flask_login import current_user, login_required, logout_user
 from forum.accounts import services
 from forum.accounts.forms import HistoryPrivacyForm, InterestForm, RenameForm
 from forum.auth.providers import configured_providers
-from forum.auth.services import list_identities, rename_member, sign_out_everywhere, unlink_identity
+from forum.auth.services import list_identities, sign_out_everywhere, unlink_identity
 from forum.auth.sessions import end_member_session, list_member_sessions
 from forum.errors import DomainError
 from forum.extensions import limiter, utcnow
 from forum.forms import EmptyForm, submit_form
+from forum.policy.accounts import RESTRICTED_NOTE, may_change_name_or_interest
 from forum.privacy.services import get_active_consent
 
 bp = Blueprint("accounts", __name__)
@@ -28,13 +29,15 @@ bp = Blueprint("accounts", __name__)
 @bp.get("/u/<name>")
 def profile(name: str):
     user = services.get_user_by_name_or_404(name)
+    # Counts only what this viewer may read: a visitor's leaves out members-only posts.
     if user.hide_history and not current_user.is_authenticated:
         posts = None  # the member shows their history to signed-in members only
+        post_count = services.count_posts_readable_by(user, viewer=current_user)
     else:
-        posts = services.list_recent_posts(
+        posts, post_count = services.list_recent_posts(
             user, current_app.config["PROFILE_RECENT_POSTS"], viewer=current_user
         )
-    return render_template("accounts/profile.html", user=user, posts=posts)
+    return render_template("accounts/profile.html", user=user, posts=posts, post_count=post_count)
 
 
 @bp.get("/guidelines")
@@ -55,6 +58,7 @@ def _settings_page(
         interest_form=interest_form
         or InterestForm(data={"interest": current_user.declared_interest or ""}),
         action_form=EmptyForm(),
+        restricted_note=None if may_change_name_or_interest(current_user) else RESTRICTED_NOTE,
         identities=identities,
         provider_titles=titles,
         linkable=[p for p in configured_providers() if p.name not in linked],
@@ -74,7 +78,7 @@ def rename():
     form = RenameForm()
     interval = timedelta(days=current_app.config["PSEUDONYM_CHANGE_DAYS"])
     user, status = submit_form(
-        form, lambda: rename_member(current_user, form.pseudonym.data, interval)
+        form, lambda: services.change_pseudonym(current_user, form.pseudonym.data, interval)
     )
     if user:
         flash(f"Your pseudonym is now {user.display_name}.", "success")

@@ -9,9 +9,9 @@ from sqlalchemy.orm import aliased, joinedload
 
 from forum.boards.models import Board
 from forum.extensions import db
+from forum.policy.threads import post_is_public, thread_is_public
 from forum.reports.models import ExperienceReport
 from forum.threads.models import Post, Thread, slugify
-from forum.threads.visibility import post_is_public, thread_is_public
 
 # Entries per feed: enough for a reader that polls now and then, small enough to stay cheap.
 FEED_LENGTH = 50
@@ -21,7 +21,7 @@ OpeningPost = aliased(Post, name="opening_post")
 
 
 def _listed_threads(*entities) -> sa.Select:
-    """Public threads (forum/threads/visibility.py: approved, not members-only) whose
+    """Public threads (forum/policy/threads.py: approved, not members-only) whose
     opening post is public too: a thread whose first post was hidden or deleted is not
     offered to readers or crawlers (it has nothing to say for itself)."""
     return (

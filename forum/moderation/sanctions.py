@@ -11,40 +11,19 @@ from sqlalchemy.orm import joinedload
 
 from forum.accounts.models import User
 from forum.auth.sessions import delete_member_sessions
-from forum.errors import DomainError, NotAllowed
+from forum.errors import Conflict, DomainError, NotAllowed
 from forum.extensions import db, utcnow
 from forum.moderation.models import SANCTION_KINDS, Appeal, Sanction
 from forum.moderation_log import log_action
 from forum.notifications.fanout import notify_member
+from forum.policy.moderation import appeal_refusal, sanction_refusal
+from forum.policy.viewer import check_can_participate, may_participate  # noqa: F401 (moved)
 
 TIMED = ("silence", "suspension")
 
 
 def _when(moment: datetime) -> str:
     return moment.strftime("%d %B %Y, %H:%M UTC")
-
-
-def check_can_participate(user: User, now: datetime | None = None) -> None:
-    """Silenced, suspended and banned members may read but not post, reply, edit or flag."""
-    now = now or utcnow()
-    if user.banned_at is not None:
-        raise NotAllowed("Your account is banned.")
-    if user.suspended_until and user.suspended_until > now:
-        raise NotAllowed(f"Your account is suspended until {_when(user.suspended_until)}.")
-    if user.silenced_until and user.silenced_until > now:
-        raise NotAllowed(
-            f"You are silenced until {_when(user.silenced_until)}: you can read, but not "
-            "post, reply, edit or flag."
-        )
-
-
-def may_participate(user: User, now: datetime | None = None) -> bool:
-    """For templates: whether to offer the reply, edit and flag buttons at all."""
-    try:
-        check_can_participate(user, now)
-    except NotAllowed:
-        return False
-    return True
 
 
 def is_locked_out(user: User, now: datetime | None = None) -> bool:
@@ -90,17 +69,13 @@ def impose_sanction(
 ) -> Sanction:
     """Warn, silence, suspend or ban a member, with a reason and (for silence and
     suspension) an end time. Suspension and ban end the member's sessions at once."""
-    if not moderator.is_moderator:
-        raise NotAllowed("Only moderators can do that.")
     if kind not in SANCTION_KINDS:
         raise DomainError("Choose warning, silence, suspension or ban.", "kind")
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("Please give a reason; the member will see it.", "reason")
-    if member.id == moderator.id:
-        raise DomainError("You cannot sanction yourself.")
-    if member.is_moderator and moderator.role != "admin":
-        raise NotAllowed("Only an admin can sanction a moderator.")
+    if refusal := sanction_refusal(moderator, member):
+        raise NotAllowed(refusal)
     now = utcnow()
     if kind in TIMED:
         if ends_at is None or ends_at <= now:
@@ -173,14 +148,13 @@ def list_open_appeals() -> list[Appeal]:
 
 
 def decide_appeal(moderator: User, appeal: Appeal, decision: str, reason: str) -> None:
-    """Uphold or overturn, by a moderator other than the one who imposed the sanction."""
-    if not moderator.is_moderator:
-        raise NotAllowed("Only moderators can do that.")
+    """Uphold or overturn, by a moderator other than the one who imposed the sanction and
+    the member it is about."""
     sanction = db.session.get(Sanction, appeal.sanction_id)
-    if sanction.created_by_id == moderator.id:
-        raise NotAllowed("Another moderator must decide an appeal against your own sanction.")
+    if refusal := appeal_refusal(moderator, sanction):
+        raise NotAllowed(refusal)
     if appeal.decision is not None:
-        raise DomainError("This appeal was already decided.")
+        raise Conflict("This appeal was already decided.")
     if decision not in ("upheld", "overturned"):
         raise DomainError("Choose uphold or overturn.")
     now = utcnow()

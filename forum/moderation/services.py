@@ -14,13 +14,24 @@ from forum.boards.models import Board
 from forum.errors import Conflict, DomainError, NotAllowed
 from forum.extensions import db, utcnow
 from forum.moderation.models import FLAG_REASONS, Flag, Sanction
-from forum.moderation.sanctions import check_can_participate
 from forum.moderation_log import ModerationAction, log_action
+from forum.policy.moderation import (
+    Decision,
+    deleted_by_author,
+    may_decide_on_post,
+    may_restore_post,
+    moderation_actions_for,
+)
+from forum.policy.viewer import check_can_participate
 from forum.signals import flags_decided, post_deleted, post_hidden, post_restored
 from forum.threads.models import Post, Thread
 from forum.threads.services import approve_post, clean_title, edit_post
 
-DECISIONS = {"keep": "declined", "hide": "upheld", "delete": "upheld"}
+# Each decision and what it makes of the post's open flags. Which decisions a post in
+# its state offers is the policy's (forum/policy/moderation.py): approve (keep) or reject
+# (delete) a waiting post; keep, hide or delete a published one; close the flags of one
+# already deleted.
+DECISIONS = {"keep": "declined", "hide": "upheld", "delete": "upheld", "close": "upheld"}
 
 
 def _require_moderator(user: User) -> None:
@@ -125,6 +136,8 @@ class QueueItem:
     post: Post
     flags: list[Flag] = field(default_factory=list)
     prior_sanctions: int = 0
+    # The buttons the post's state offers (forum/policy/moderation.py).
+    actions: tuple[Decision, ...] = ()
 
     @property
     def is_urgent(self) -> bool:
@@ -165,7 +178,12 @@ def list_queue(moderator: User, limit: int = 50) -> list[QueueItem]:
         ).all()
     )
     items = [
-        QueueItem(post, by_post.get(post.id, []), sanctions.get(post.author_id, 0))
+        QueueItem(
+            post,
+            by_post.get(post.id, []),
+            sanctions.get(post.author_id, 0),
+            moderation_actions_for(moderator, post),
+        )
         for post in posts
     ]
     items.sort(key=lambda item: (not item.is_urgent, item.since))
@@ -180,14 +198,17 @@ def decide_on_post(
     flag_ids: list[int],
     version: int | None = None,
 ) -> int:
-    """Keep, hide or delete a flagged post, or approve (keep) or reject (delete) one that
-    waits for approval; every open flag shown gets its outcome.
+    """Keep, hide or delete a flagged post, approve (keep) or reject (delete) one that
+    waits for approval, or close the flags of one already deleted; every open flag shown
+    gets its outcome. A decision the post's state does not offer is refused.
 
     `version` is the post as the moderator saw it: if another moderator decided first, this
     one is told who, instead of overwriting. Returns the number of flags decided."""
     _require_moderator(moderator)
     if decision not in DECISIONS:
         raise DomainError("Choose keep, hide or delete.")
+    if not may_decide_on_post(moderator, post, decision):
+        raise NotAllowed(_refusal(post))
     now = utcnow()
     reason = (reason or "").strip()
     claimed = db.session.execute(
@@ -213,7 +234,11 @@ def decide_on_post(
         db.session.rollback()
         raise Conflict(f"Already handled by {_last_moderator(post) or 'another moderator'}.")
     before = post.state
-    if decision == "keep" and post.state == "pending":
+    if decision == "close":
+        pass  # the post stays as its author or a moderator left it
+    elif decision == "keep" and (post.state == "pending" or post.position is None):
+        # Approving: a waiting post (or a reply hidden before it was approved) joins the
+        # thread and its counts.
         approve_post(post)
         post.moderation_reason = None
     elif decision == "keep":
@@ -225,6 +250,7 @@ def decide_on_post(
     else:
         post.state = "deleted"
         post.deleted_by_id = moderator.id
+        post.deleted_at = now
         post.moderation_reason = reason or "Removed by a moderator."
     log_action(
         moderator,
@@ -286,6 +312,18 @@ def moderator_edit(
     return edited
 
 
+def _refusal(post: Post) -> str:
+    """Why a decision the queue does not offer for this post was refused."""
+    if post.state == "pending" or post.position is None:
+        return "A post waiting for approval can only be approved or rejected."
+    if deleted_by_author(post):
+        return (
+            "This post was deleted by its author: only they can bring it back. "
+            "You can close its flags."
+        )
+    return "This post was removed: restore it, or close its flags."
+
+
 def _last_moderator(post: Post) -> str | None:
     """Who acted on this post last, for "already handled by …"."""
     return db.session.scalar(
@@ -298,16 +336,19 @@ def _last_moderator(post: Post) -> str | None:
 
 
 def restore_post(moderator: User, post: Post, reason: str = "") -> None:
-    """Bring back a post a moderator hid or deleted."""
+    """Bring back a post a moderator hid or deleted (never one its author deleted)."""
     _require_moderator(moderator)
-    if post.state not in ("hidden", "deleted"):
-        raise DomainError("This post is not hidden or deleted.")
-    if post.position is None:
+    if not may_restore_post(moderator, post):
+        if post.state not in ("hidden", "deleted"):
+            raise DomainError("This post is not hidden or deleted.")
+        if deleted_by_author(post):
+            raise NotAllowed("This post was deleted by its author: only they can bring it back.")
         raise DomainError("This post was never approved: it cannot be restored.")
     before = post.state
     post.state = "visible"
     post.moderation_reason = None
     post.deleted_by_id = None
+    post.deleted_at = None
     post.version = post.version + 1
     log_action(
         moderator,

@@ -19,7 +19,7 @@ from forum.accounts.models import User
 from forum.accounts.services import get_user_by_name, get_user_by_name_or_404
 from forum.auth.gate import second_factor_required
 from forum.boards.services import list_boards
-from forum.errors import DomainError
+from forum.errors import DomainError, NotAllowed
 from forum.extensions import configured_limit, db, limiter, member_or_address
 from forum.forms import id_arg, submit_form
 from forum.links import post_url
@@ -35,6 +35,8 @@ from forum.moderation.forms import (
     SanctionForm,
 )
 from forum.moderation.models import Appeal, Sanction
+from forum.policy.moderation import appeal_refusal, may_appeal, sanction_refusal
+from forum.policy.threads import may_see_post
 from forum.session_keys import APPEAL_AS
 from forum.threads.services import get_post_or_404, get_thread_or_404
 
@@ -53,9 +55,12 @@ def moderator_required(view):
 
 
 def _act(action, done: str) -> None:
-    """Run a moderator's button action; say what happened, or why it was refused."""
+    """Run a moderator's button action; say what happened, or why it was refused. A
+    decision the policy does not allow is the 403 page with its reason."""
     try:
         action()
+    except NotAllowed:
+        raise
     except DomainError as error:
         flash(error.message, "error")
     else:
@@ -70,6 +75,8 @@ def _act(action, done: str) -> None:
 @limiter.limit(configured_limit("RATELIMIT_FLAGS"), key_func=member_or_address, methods=["POST"])
 def flag(post_id: int):
     post = get_post_or_404(post_id)
+    if not may_see_post(current_user, post):
+        abort(404)
     form = FlagForm()
     flagged, status = submit_form(
         form, lambda: services.flag_post(current_user, post, form.reason.data, form.note.data)
@@ -95,8 +102,8 @@ def my_sanctions():
     status = 200
     if request.method == "POST":
         sanction = db.session.get(Sanction, id_arg("sanction") or 0)
-        if sanction is None:
-            abort(404)
+        if sanction is None or not may_appeal(member, sanction):
+            abort(404)  # someone else's sanction is not there for them
         appealed, status = submit_form(
             form, lambda: sanctions.appeal_sanction(member, sanction, form.text.data)
         )
@@ -124,11 +131,14 @@ def _sanctioned_member():
 @moderator_required
 @second_factor_required()
 def queue():
+    appeals = sanctions.list_open_appeals()
     return render_template(
         "moderation/queue.html",
         items=services.list_queue(current_user),
         form=DecisionForm(),
-        appeals=sanctions.list_open_appeals(),
+        appeals=appeals,
+        # Who may not decide an appeal is told why instead of being shown its form.
+        appeal_refusals={a.id: appeal_refusal(current_user, a.sanction) for a in appeals},
     )
 
 
@@ -246,6 +256,7 @@ def member(name: str):
         member=member,
         history=sanctions.list_sanctions(member),
         form=form,
+        refusal=sanction_refusal(current_user, member),
     ), status
 
 

@@ -25,7 +25,8 @@ from forum.forms import EmptyForm, page_arg
 from forum.links import post_url, safe_next
 from forum.notifications import services
 from forum.notifications.forms import AutoWatchForm, MarkAllReadForm
-from forum.threads.services import can_view_thread, get_thread_or_404
+from forum.policy.threads import may_see_thread
+from forum.threads.services import get_thread_or_404
 
 bp = Blueprint("notifications", __name__)
 
@@ -96,7 +97,7 @@ def _thread_url(thread) -> str:
 
 def _visible_thread(thread_id: int):
     thread = get_thread_or_404(thread_id)
-    if not can_view_thread(current_user, thread):
+    if not may_see_thread(current_user, thread):
         abort(404)
     return thread
 
@@ -113,7 +114,7 @@ def watch_thread(thread_id: int):
 @bp.post("/t/<int:thread_id>/unwatch")
 @login_required
 def unwatch_thread(thread_id: int):
-    thread = get_thread_or_404(thread_id)
+    thread = _visible_thread(thread_id)
     services.unwatch_thread(current_user, thread)
     flash("You no longer watch this thread.", "success")
     return _back(_thread_url(thread))

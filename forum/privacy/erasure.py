@@ -180,6 +180,11 @@ def _delete_posts(uid: int, own_posts) -> None:
         )
         .execution_options(synchronize_session=False)
     )
+    forget_blanked_words()
+
+
+def forget_blanked_words() -> None:
+    """After posts' text was blanked: make the search index forget their words too."""
     if db.session.get_bind().dialect.name == "sqlite":
         # The search triggers re-index the blanked posts, but FTS5 only marks old entries
         # deleted: the words stay in its segments until they are merged. Merge now, in
@@ -187,6 +192,7 @@ def _delete_posts(uid: int, own_posts) -> None:
         for table in (FTS_TABLE, RECENT_FTS_TABLE):  # our constant names, not input
             merge = f"INSERT INTO {table} ({table}) VALUES ('optimize')"  # nosec B608
             db.session.execute(sa.text(merge))
+    # PostgreSQL's triggers rebuilt the blanked posts' vectors and terms in their rows.
 
 
 def _erase_reports(uid: int, keep: bool) -> None:

@@ -12,7 +12,8 @@ from forum.accounts.models import User
 from forum.boards.models import Board
 from forum.errors import Conflict, DomainError, NotAllowed
 from forum.extensions import db, utcnow
-from forum.moderation.sanctions import check_can_participate
+from forum.policy import threads as policy
+from forum.policy.viewer import check_can_participate
 from forum.reports import vocab
 from forum.reports.models import ANSWER_FIELDS, ExperienceReport, ReportRevision
 from forum.threads.models import Post
@@ -89,30 +90,6 @@ def list_report_versions(report: ExperienceReport) -> list[ReportVersion]:
     return versions[::-1]
 
 
-# -- permissions -----------------------------------------------------------------------
-
-
-def can_add_report(user: User | None, post: Post) -> bool:
-    """The author of a thread may attach one report to its first post."""
-    return (
-        user is not None
-        and user.is_authenticated
-        and user.id == post.author_id
-        and post.is_first
-        and post.state in ("visible", "pending")
-        and post.thread.board.takes_reports
-    )
-
-
-def can_update_report(user: User | None, post: Post) -> bool:
-    return (
-        user is not None
-        and user.is_authenticated
-        and user.id == post.author_id
-        and post.state in ("visible", "pending")
-    )
-
-
 # -- writing ---------------------------------------------------------------------------
 
 
@@ -146,9 +123,9 @@ def file_report(
 
 def add_report(author: User, post: Post, answers: dict) -> ExperienceReport:
     """Attach a report to the first post of a thread the member started."""
-    if not can_add_report(author, post):
-        raise NotAllowed("Only the member who started a thread can add its experience report.")
     check_can_participate(author)
+    if not policy.may_add_report(author, post):
+        raise NotAllowed("Only the member who started a thread can add its experience report.")
     answers = clean_answers(answers)
     report = ExperienceReport(post_id=post.id, author_id=author.id, **answers)
     db.session.add(report)

@@ -22,12 +22,17 @@ from forum.errors import Conflict, DomainError, NotAllowed
 from forum.extensions import configured_limit, limiter, member_or_address, utcnow
 from forum.forms import submit_form
 from forum.links import absolute_url, post_url
+from forum.policy import threads as policy
+from forum.policy.viewer import check_can_participate
 from forum.reports import outcomes as stats
 from forum.reports import services
 from forum.reports.forms import OutcomeFilterForm, report_form
-from forum.threads.pages import after_writing_url, members_only_page, not_for_crawlers
+from forum.threads.pages import (
+    after_writing_url,
+    history_refused,
+    not_for_crawlers,
+)
 from forum.threads.services import get_post_or_404
-from forum.threads.visibility import may_read_posts
 
 bp = Blueprint("reports", __name__)
 
@@ -97,15 +102,30 @@ def create(slug: str):
     ), status
 
 
+def _refuse_unless(rule, post, message: str) -> None:
+    """Refuse a member the policy does not allow. One held back only by a sanction is told
+    why when opening the form; a form they already sent goes on to the service, which
+    refuses it with the reason and keeps their answers on the form."""
+    if not rule(current_user, post, sanctions_aside=True):
+        raise NotAllowed(message)
+    if request.method == "GET":
+        check_can_participate(current_user)
+
+
 @bp.route("/p/<int:post_id>/report/add", methods=["GET", "POST"])
 @login_required
 def add(post_id: int):
     """Attach a report to the first post of a thread the member started."""
     post = get_post_or_404(post_id)
+    if not policy.may_see_post(current_user, post):
+        abort(404)
     if post.report is not None:
         return redirect_to(post, "reports.edit")
-    if not services.can_add_report(current_user, post):
-        raise NotAllowed("Only the member who started a thread can add its experience report.")
+    _refuse_unless(
+        policy.may_add_report,
+        post,
+        "Only the member who started a thread can add its experience report.",
+    )
     form, treatment, switched = _report_form(post.thread.board)
     report, status = _submit(
         form, switched, lambda: services.add_report(current_user, post, form.answers(treatment))
@@ -122,9 +142,14 @@ def add(post_id: int):
 def edit(post_id: int):
     """Update a report; the previous answers stay in its history."""
     post = services.get_report_post_or_404(post_id)
+    if not policy.may_see_post(current_user, post):
+        abort(404)
     report = post.report
-    if not services.can_update_report(current_user, post):
-        raise NotAllowed("Only its author can update an experience report.")
+    _refuse_unless(
+        policy.may_update_report,
+        post,
+        "Only its author can update an experience report.",
+    )
     form, treatment, switched = _report_form(report.board)
     if request.method == "GET":
         form.fill(report)
@@ -148,10 +173,8 @@ def edit(post_id: int):
 @bp.get("/p/<int:post_id>/report/history")
 def history(post_id: int):
     post = services.get_report_post_or_404(post_id)
-    if post.state != "visible":
-        raise NotAllowed("The history of this report is not shown.")
-    if not may_read_posts(current_user, post.thread):
-        return members_only_page(post.thread)
+    if (response := history_refused(post, "report")) is not None:
+        return response
     return not_for_crawlers(
         make_response(
             render_template(
@@ -210,20 +233,23 @@ def outcomes_json(slug: str):
 
     def render() -> str:
         [summary] = stats.summarise_boards([board], filters)
-        return current_app.json.dumps(
-            {
-                "treatment": {"slug": board.slug, "name": board.name},
-                "filters": filters.as_dict(),
-                "reports": summary.n,
-                "suppressed": summary.suppressed,
-                "minimum_reports": stats.MIN_N,
-                "note": stats.NOTE,
-                "licence": stats.LICENCE,
-                "licence_url": stats.LICENCE_URL,
-                "source": absolute_url("reports.outcomes", slug=board.slug),
-                "cells": stats.cells(summary),
-            }
-        ) + "\n"  # as jsonify ends it
+        return (
+            current_app.json.dumps(
+                {
+                    "treatment": {"slug": board.slug, "name": board.name},
+                    "filters": filters.as_dict(),
+                    "reports": summary.n,
+                    "suppressed": summary.suppressed,
+                    "minimum_reports": stats.MIN_N,
+                    "note": stats.NOTE,
+                    "licence": stats.LICENCE,
+                    "licence_url": stats.LICENCE_URL,
+                    "source": absolute_url("reports.outcomes", slug=board.slug),
+                    "cells": stats.cells(summary),
+                }
+            )
+            + "\n"
+        )  # as jsonify ends it
 
     response = for_visitors(render, lambda: outcomes_version([board]))
     response.content_type = "application/json"

@@ -1,7 +1,7 @@
 """Full-text search over thread titles and post bodies, on SQLite FTS5 or PostgreSQL.
 
 One function, `search_posts`, whatever the backend; both return only what the viewer may
-read (forum/threads/visibility.py: visible posts in approved threads, members-only ones
+read (forum/policy/threads.py: visible posts in approved threads, members-only ones
 for signed-in members only), ranked by relevance or newest first, with an
 excerpt whose matching words are marked."""
 
@@ -19,15 +19,11 @@ from sqlalchemy.orm import aliased, joinedload, load_only
 from forum.accounts.models import User
 from forum.boards.models import Board
 from forum.extensions import db
+from forum.policy.threads import post_is_public, thread_is_readable_by, threads_readable
+from forum.policy.viewer import is_signed_in
 from forum.search.query import SearchQuery, parse_query
 from forum.search.schema import FTS_TABLE, RECENT_FTS_TABLE
 from forum.threads.models import Post, Thread
-from forum.threads.visibility import (
-    is_signed_in,
-    post_is_public,
-    thread_is_readable_by,
-    threads_readable,
-)
 
 SORTS = ("relevance", "newest")
 # Control characters that never occur in a post (posts are stored without them): they

@@ -1,6 +1,7 @@
 import re
 import unicodedata
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -13,8 +14,20 @@ from forum.extensions import RowVersion, UTCDateTime, db, utcnow
 if TYPE_CHECKING:
     from forum.reports.models import ExperienceReport
 
-POST_STATES = ("visible", "pending", "hidden", "deleted")
-# Who may read a thread's posts: anyone, or signed-in members only (forum/threads/visibility.py).
+
+class PostState(StrEnum):
+    """A post's states (who sees what of each: forum/policy/threads.py). The CHECK
+    constraint on posts.state is made from them."""
+
+    VISIBLE = "visible"
+    PENDING = "pending"  # a new member's, until a moderator approves it
+    HIDDEN = "hidden"  # by members' flags pending review, or by a moderator with a reason
+    DELETED = "deleted"  # by its author, or by a moderator (removed, or rejected)
+
+
+POST_STATES = tuple(PostState)
+_POST_STATES_SQL = ", ".join(f"'{state}'" for state in PostState)
+# Who may read a thread's posts: anyone, or signed-in members only (forum/policy/threads.py).
 VISIBILITIES = ("public", "members")
 
 
@@ -34,7 +47,7 @@ class Thread(RowVersion, db.Model):
     is_locked: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     is_hidden: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Chosen by the author when starting the thread: no default, since saying on a public
-    # page that one has a condition is itself health data (see forum/threads/visibility.py).
+    # page that one has a condition is itself health data (see forum/policy/threads.py).
     visibility: Mapped[str] = mapped_column(sa.String(16))
 
     board: Mapped[Board] = relationship(lazy="raise")
@@ -80,13 +93,16 @@ class Post(RowVersion, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     edited_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    state: Mapped[str] = mapped_column(sa.String(16), default="visible")
+    state: Mapped[str] = mapped_column(sa.String(16), default=PostState.VISIBLE.value)
     # Optimistic locking: an edit names the version it started from.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
     # Why a moderator hid, deleted or edited the post: shown to its author.
     moderation_reason: Mapped[str | None] = mapped_column(sa.String(500))
     # Who deleted it: the author ("deleted by its author") or a moderator.
     deleted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # When it was deleted: its author may undo their deletion for 14 days, after which
+    # the text is erased (forum/policy/moderation.py, forum/retention.py).
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     # Chosen by the form when it is shown, so a double submit creates one post.
     submission_key: Mapped[str | None] = mapped_column(sa.String(64))
 
@@ -98,13 +114,13 @@ class Post(RowVersion, db.Model):
 
     @property
     def deleted_by_author(self) -> bool:
-        return self.state == "deleted" and self.deleted_by_id in (None, self.author_id)
+        return self.state == PostState.DELETED and self.deleted_by_id in (None, self.author_id)
 
     __table_args__ = (
         sa.UniqueConstraint("thread_id", "position"),
         sa.UniqueConstraint("author_id", "submission_key"),
         sa.Index("ix_posts_author_recent", "author_id", "id"),
-        sa.CheckConstraint("state IN ('visible', 'pending', 'hidden', 'deleted')", name="state"),
+        sa.CheckConstraint(f"state IN ({_POST_STATES_SQL})", name="state"),
     )
 
     @property
@@ -113,7 +129,7 @@ class Post(RowVersion, db.Model):
 
     @property
     def is_visible(self) -> bool:
-        return self.state == "visible"
+        return self.state == PostState.VISIBLE
 
     def __repr__(self) -> str:
         return f"<Post {self.id} in thread {self.thread_id}>"

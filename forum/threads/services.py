@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from forum.accounts.models import User
 from forum.accounts.services import mentionable_names
@@ -15,9 +16,10 @@ from forum.boards.models import Board
 from forum.content import clean_text, quote_markdown, render_markdown
 from forum.errors import Conflict, DomainError, NotAllowed
 from forum.extensions import UTCDateTime, db, first_or_404, utcnow
-from forum.moderation.sanctions import check_can_participate, may_participate
 from forum.moderation_log import log_action
 from forum.pagination import Page, check_page
+from forum.policy import threads as policy
+from forum.policy.viewer import check_can_participate, is_moderator, is_self, is_signed_in
 from forum.reports.models import ExperienceReport
 from forum.signals import post_approved, post_created, post_deleted, post_edited
 from forum.threads.models import VISIBILITIES, Post, PostRevision, Thread
@@ -70,6 +72,8 @@ def list_posts(thread: Thread, page: int, per_page: int, viewer: User | None = N
         defer(Post.body_source),
     )
     posts = db.session.scalars(_page_of_posts(query, thread, page, per_page, viewer)).all()
+    for post in posts:  # the policy asks a post about its thread: this one, no query
+        set_committed_value(post, "thread", thread)
     return Page(list(posts), page, per_page, thread.post_count)
 
 
@@ -81,7 +85,7 @@ def _page_of_posts(
     first = (page - 1) * per_page + 1
     shown = Post.position.between(first, first + per_page - 1)
     is_last = page * per_page >= thread.post_count
-    if is_last and viewer is not None and viewer.is_authenticated:
+    if is_last and is_signed_in(viewer):
         shown = sa.or_(shown, sa.and_(Post.position.is_(None), Post.author_id == viewer.id))
         query = query.order_by(Post.position.is_(None), Post.position, Post.id)
     else:
@@ -99,15 +103,6 @@ def _posts_with_context() -> sa.Select:
         joinedload(Post.author),
         joinedload(Post.edited_by),
         joinedload(Post.report).joinedload(ExperienceReport.board),
-    )
-
-
-def can_view_thread(user: User | None, thread: Thread) -> bool:
-    """A thread whose first post waits for approval is seen by its author and moderators."""
-    if not thread.is_hidden:
-        return True
-    return bool(
-        user and user.is_authenticated and (user.is_moderator or user.id == thread.author_id)
     )
 
 
@@ -134,11 +129,7 @@ def list_versions(post: Post, viewer: User | None = None) -> list[Version]:
 
     Text a moderator edited out (private information, say) is withheld from everyone but
     its author and the moderators."""
-    may_see_all = bool(
-        viewer is not None
-        and viewer.is_authenticated
-        and (viewer.is_moderator or viewer.id == post.author_id)
-    )
+    may_see_all = is_moderator(viewer) or is_self(viewer, post.author_id)
     revisions = db.session.scalars(
         sa.select(PostRevision)
         .where(PostRevision.post_id == post.id)
@@ -167,51 +158,11 @@ def list_versions(post: Post, viewer: User | None = None) -> list[Version]:
     return versions[::-1]
 
 
-def quote_post(post: Post, post_url: str) -> str:
-    """Markdown that quotes a visible post, for pre-filling a reply."""
-    if not post.is_visible:
+def quote_post(viewer: User, post: Post, post_url: str) -> str:
+    """Markdown that quotes a visible post, for pre-filling a reply to its thread."""
+    if not policy.may_quote(viewer, post):
         raise DomainError("That post cannot be quoted.")
     return quote_markdown(post.body_source, post.author.display_name, post_url)
-
-
-# -- permissions (pure: also used by templates to decide which buttons to show) ------
-
-
-def can_reply(user: User | None, thread: Thread) -> bool:
-    return (
-        user is not None
-        and user.is_authenticated
-        and not thread.is_locked
-        and may_participate(user)
-    )
-
-
-def can_edit_post(user: User | None, post: Post) -> bool:
-    """Authors edit and delete their visible posts; moderators can edit any post."""
-    if user is None or not user.is_authenticated:
-        return False
-    if user.is_moderator:
-        return post.state in ("visible", "hidden")
-    return post.author_id == user.id and post.state == "visible"
-
-
-def can_delete_post(user: User | None, post: Post) -> bool:
-    return (
-        user is not None
-        and user.is_authenticated
-        and post.author_id == user.id
-        and post.state == "visible"
-    )
-
-
-def can_change_visibility(user: User | None, thread: Thread) -> bool:
-    """The author decides who reads their thread; moderators may too (and are logged).
-    A sanction does not stop a member making their own thread more private."""
-    return (
-        user is not None
-        and user.is_authenticated
-        and (user.id == thread.author_id or user.is_moderator)
-    )
 
 
 # -- writing ---------------------------------------------------------------------------
@@ -294,6 +245,9 @@ def reply_to_thread(
         return existing
     if thread.is_locked:
         raise NotAllowed("This thread is locked: it takes no new replies.")
+    if not policy.may_reply(author, thread):
+        # Waiting for approval, rejected, or not readable: the view answered 404 already.
+        raise NotAllowed("This thread takes no replies.")
     now = utcnow()
     post = Post(
         thread_id=thread.id,
@@ -336,7 +290,7 @@ def approve_post(post: Post) -> None:
 
 def needs_approval(author: User) -> bool:
     """A new member's first posts wait for a moderator (moderators never do)."""
-    if author.is_moderator:
+    if is_moderator(author):
         return False
     return (author.post_count or 0) < current_app.config["NEW_MEMBER_APPROVAL_POSTS"]
 
@@ -348,8 +302,8 @@ def _append(
     # One UPDATE both checks the lock and claims the next position: concurrent replies
     # queue on the thread's row, so positions never collide.
     conditions = [Thread.id == thread_id]
-    if check_lock:
-        conditions.append(~Thread.is_locked)
+    if check_lock:  # and, as the lock, that the thread was not sent back for approval
+        conditions.extend([~Thread.is_locked, ~Thread.is_hidden])
     position = db.session.scalar(
         sa.update(Thread)
         .where(*conditions)
@@ -373,7 +327,7 @@ def _render_for(author: User, body: str) -> str:
     from a member younger than a few days."""
     html = render_markdown(body, mentionable_names(body))
     config = current_app.config
-    if author.is_moderator or author.created_at is None:
+    if is_moderator(author) or author.created_at is None:
         return html
     if utcnow() - author.created_at < timedelta(days=config["NEW_MEMBER_DAYS"]):
         limit = config["NEW_MEMBER_LINK_LIMIT"]
@@ -401,9 +355,9 @@ def edit_post(
 
     `version` is the one the editor started from; if the post changed since, the edit is
     refused rather than silently overwriting. `title` renames the thread (first post only)."""
-    if not can_edit_post(editor, post):
-        raise NotAllowed("You can only edit your own posts.")
     check_can_participate(editor)
+    if not policy.may_edit_post(editor, post):
+        raise NotAllowed("You can only edit your own posts.")
     if version != post.version:
         raise Conflict(
             "This post was changed since you opened it. Your text is below; "
@@ -443,7 +397,7 @@ def set_thread_visibility(actor: User, thread: Thread, visibility: str) -> Threa
     """Make a thread public or members-only. Feeds, the sitemap and search follow at once
     (they ask on every request). A moderator changing someone else's thread is logged;
     an author's own choice is theirs alone and is not."""
-    if not can_change_visibility(actor, thread):
+    if not policy.may_change_visibility(actor, thread):
         raise NotAllowed("Only the member who started this thread can change who reads it.")
     visibility = clean_visibility(visibility)
     if visibility == thread.visibility:
@@ -464,10 +418,11 @@ def set_thread_visibility(actor: User, thread: Thread, visibility: str) -> Threa
 
 def delete_post(actor: User, post: Post) -> None:
     """Soft-delete the member's own post; it keeps its place as a placeholder."""
-    if not can_delete_post(actor, post):
+    if not policy.may_delete_post(actor, post):
         raise NotAllowed("You can only delete your own posts.")
     post.state = "deleted"
     post.deleted_by_id = actor.id
+    post.deleted_at = utcnow()  # its author may undo it for 14 days (forum/threads/deletion.py)
     post.version = post.version + 1
     post_deleted.send(post, actor=actor, reason=None)
     db.session.commit()

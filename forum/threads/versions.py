@@ -32,7 +32,7 @@ LAST_POSITION = 2**31 - 1
 @dataclass(frozen=True)
 class ThreadHead:
     """What decides who may have a page of a thread (the columns threads.visibility and
-    can_view_thread read), and the row versions of that page for a visitor: the thread,
+    may_see_thread read), and the row versions of that page for a visitor: the thread,
     its board and author, then each post with its author, last editor, experience report
     and the report's board (the rows threads.services.list_posts loads for a visitor,
     tested to stay the same)."""
@@ -53,7 +53,7 @@ class ThreadHead:
 def thread_head_or_404(thread_id: int, page: int, per_page: int) -> ThreadHead:
     """A thread's ThreadHead for page `page`, from one statement; 404 for no such thread
     or page. Whether the reader may have the page is the caller's to decide from it
-    (can_view_thread, may_read_posts): reading the versions of a page that is then not
+    (may_see_thread, may_read_posts): reading the versions of a page that is then not
     shown costs less than a statement of its own would."""
     if not 1 <= page <= LAST_POSITION // per_page:
         raise NotFound("There is no such page.")  # before it overflows a bound integer

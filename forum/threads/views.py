@@ -20,11 +20,19 @@ from forum.extensions import configured_limit, limiter, member_or_address
 from forum.forms import EmptyForm, id_arg, page_arg, submit_form
 from forum.links import post_url
 from forum.moderation.services import moderator_edit
+from forum.policy import threads as policy
+from forum.policy.viewer import check_can_participate, is_moderator
 from forum.threads import services
+from forum.threads.deletion import undo_delete_post
 from forum.threads.forms import EditPostForm, ReplyForm, ThreadForm, VisibilityForm
-from forum.threads.pages import after_writing_url, members_only_page, not_for_crawlers
+from forum.threads.pages import (
+    after_writing_url,
+    history_refused,
+    members_only_page,
+    not_for_crawlers,
+)
+from forum.threads.presenters import present_posts, reply_offer
 from forum.threads.versions import thread_head_or_404
-from forum.threads.visibility import is_public, may_read_posts
 
 bp = Blueprint("threads", __name__)
 
@@ -42,7 +50,7 @@ def detail(thread_id: int, slug: str | None = None):
         thread = thread_head_or_404(thread_id, number, per_page)
     else:
         thread = services.get_thread_or_404(thread_id)
-    if not services.can_view_thread(current_user, thread):
+    if not policy.may_see_thread(current_user, thread):
         abort(404)
     if slug != thread.slug:
         return redirect(
@@ -53,10 +61,10 @@ def detail(thread_id: int, slug: str | None = None):
     def loaded_thread():  # the thread with its board and author, for the templates
         return services.get_thread_or_404(thread_id) if from_head else thread
 
-    if not may_read_posts(current_user, thread):
+    if not policy.may_read_posts(current_user, thread):
         return members_only_page(loaded_thread())
     visibility_form = None
-    if services.can_change_visibility(current_user, thread):
+    if policy.may_change_visibility(current_user, thread):
         # The button offers the other choice.
         other = "public" if thread.is_members_only else "members"
         visibility_form = VisibilityForm(data={"visibility": other})
@@ -64,17 +72,19 @@ def detail(thread_id: int, slug: str | None = None):
     def render() -> str:
         loaded = loaded_thread()
         page = services.list_posts(loaded, number, per_page, viewer=current_user)
+        reply = reply_offer(current_user, loaded)
         return render_template(
             "threads/detail.html",
             thread=loaded,
             page=page,
+            posts=present_posts(current_user, page.items, loaded),
+            reply=reply,
+            thread_tools=is_moderator(current_user),
             # Only for who may reply: building it starts a session (its CSRF token), and a
             # visitor's page sets no cookie.
-            reply_form=ReplyForm()
-            if not page.has_next and services.can_reply(current_user, loaded)
-            else None,
+            reply_form=ReplyForm() if not page.has_next and reply == "form" else None,
             visibility_form=visibility_form,
-            public=is_public(thread),
+            public=policy.is_public(thread),
         )
 
     response = for_visitors(render, lambda: (per_page, thread.versions))
@@ -85,6 +95,8 @@ def detail(thread_id: int, slug: str | None = None):
 @login_required
 def change_visibility(thread_id: int):
     thread = services.get_thread_or_404(thread_id)
+    if not policy.may_see_thread(current_user, thread):
+        abort(404)
     form = VisibilityForm()
     if not form.validate_on_submit():
         abort(400)
@@ -103,7 +115,12 @@ def change_visibility(thread_id: int):
 
 @bp.get("/p/<int:post_id>")
 def permalink(post_id: int):
-    return redirect(post_url(services.get_post_or_404(post_id)))
+    post = services.get_post_or_404(post_id)
+    # A post with a place in a thread the viewer may see leads there (as a placeholder at
+    # worst: it names nothing the thread's page does not); anything else is not there.
+    if not policy.may_see_post(current_user, post):
+        abort(404)
+    return redirect(post_url(post))
 
 
 @bp.route("/b/<slug>/new", methods=["GET", "POST"])
@@ -134,6 +151,8 @@ def create(slug: str):
 @limiter.limit(configured_limit("RATELIMIT_POSTS"), key_func=member_or_address, methods=["POST"])
 def reply(thread_id: int):
     thread = services.get_thread_or_404(thread_id)
+    if not policy.may_read_posts(current_user, thread):
+        abort(404)
     form = ReplyForm()
     post, status = submit_form(
         form,
@@ -148,9 +167,13 @@ def reply(thread_id: int):
             quoted = services.get_post_or_404(quote_id)
         except NotFound:
             quoted = None  # a stale or made-up link still opens the reply form, unquoted
-        if quoted is not None and quoted.thread_id == thread.id and quoted.is_visible:
+        if (
+            quoted is not None
+            and quoted.thread_id == thread.id
+            and policy.may_quote(current_user, quoted)
+        ):
             form.body.data = services.quote_post(
-                quoted, url_for("threads.permalink", post_id=quoted.id)
+                current_user, quoted, url_for("threads.permalink", post_id=quoted.id)
             )
     return render_template("threads/reply.html", thread=thread, form=form), status
 
@@ -159,10 +182,16 @@ def reply(thread_id: int):
 @login_required
 def edit(post_id: int):
     post = services.get_post_or_404(post_id)
-    if not services.can_edit_post(current_user, post):
+    if not policy.may_see_post(current_user, post):
+        abort(404)
+    if not policy.may_edit_post(current_user, post, sanctions_aside=True):
         raise NotAllowed("You can only edit your own posts.")
     if current_user.id != post.author_id and (gate := second_factor_gate()):
         return gate  # editing someone else's post is moderation
+    if request.method == "GET":
+        # A sanction says so at once; a form already sent comes back with its text and the
+        # sanction's message (the service refuses it).
+        check_can_participate(current_user)
     form = EditPostForm(
         data={"title": post.thread.title, "body": post.body_source, "version": post.version}
     )
@@ -203,10 +232,8 @@ def edit(post_id: int):
 @bp.get("/p/<int:post_id>/history")
 def history(post_id: int):
     post = services.get_post_or_404(post_id)
-    if post.state != "visible":
-        raise NotAllowed("The history of this post is not shown.")
-    if not may_read_posts(current_user, post.thread):
-        return members_only_page(post.thread)
+    if (response := history_refused(post, "post")) is not None:
+        return response
     return not_for_crawlers(
         make_response(
             render_template(
@@ -219,14 +246,31 @@ def history(post_id: int):
     )
 
 
+
 @bp.route("/p/<int:post_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete(post_id: int):
     post = services.get_post_or_404(post_id)
+    if not policy.may_see_post(current_user, post):
+        abort(404)
     form = EmptyForm()
     if form.validate_on_submit():
         services.delete_post(current_user, post)
         return redirect(post_url(post))
-    if not services.can_delete_post(current_user, post):
+    if not policy.may_delete_post(current_user, post):
         raise NotAllowed("You can only delete your own posts.")
     return render_template("threads/delete.html", post=post, form=form)
+
+
+@bp.post("/p/<int:post_id>/undelete")
+@login_required
+def undelete(post_id: int):
+    """The author brings back a post they deleted (forum/threads/deletion.py)."""
+    post = services.get_post_or_404(post_id)
+    if not policy.may_see_post(current_user, post):
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    undo_delete_post(current_user, post)
+    flash("Your post is back where it was.", "success")
+    return redirect(post_url(post))

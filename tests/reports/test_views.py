@@ -590,6 +590,38 @@ def test_a_report_cannot_be_added_to_a_reply(app, client, treatment, member, sta
     assert _count(app, ExperienceReport) == 0
 
 
+@pytest.mark.parametrize("target", ["add", "update"])
+def test_a_member_silenced_while_filling_a_report_keeps_the_answers(
+    app, client, treatment, member, filed, started, target
+):
+    """Silenced between opening the form and sending it: the form comes back with the
+    answers and the reason, not an error page; opening it again says why at once."""
+    url = f"/p/{started}/report/add" if target == "add" else f"/p/{filed}/report/edit"
+    login(client, member)
+    assert client.get(url).status_code == 200
+    with app.app_context():
+        db.session.execute(
+            sa.update(User)
+            .where(User.id == member.id)
+            .values(silenced_until=utcnow() + timedelta(days=2))
+        )
+        db.session.commit()
+    before = _reports(app)
+
+    response = client.post(
+        url, data=_report_only(form_data(treatment, pain_best="2", percent_relief="90"))
+    )
+
+    page = _page(response)
+    assert response.status_code == 403
+    assert "You are silenced until" in page.text
+    assert (page.value("pain_best"), page.value("percent_relief")) == ("2", "90")
+    assert _reports(app) == before
+    again = client.get(url)
+    assert again.status_code == 403
+    assert "You are silenced until" in _html(again)
+
+
 # -- who may do what -------------------------------------------------------------------
 
 

@@ -1,0 +1,15 @@
+"""Who may see what and do what: the one place every such rule is written.
+
+Views, services, presenters and SQL listings all ask here; nothing else decides. One module
+per kind of thing, after Discourse's Guardian and Mastodon's policies:
+
+- viewer.py      who the viewer is (visitor, member, moderator, admin) and whether they may
+                 publish at all (silenced, suspended, banned)
+- threads.py     boards' threads and their posts, in every state: see, read, reply, quote,
+                 edit, delete, flag, see a body or a history, change who reads, add or
+                 update a report; and the same rules as SQL for lists (search, feeds,
+                 profiles). A thread page's presenter (forum/threads/presenters.py) asks
+                 these for each post, so templates decide nothing.
+- moderation.py  moderators' decisions: approve, reject, hide, keep, restore, sanction, appeals
+- accounts.py    profiles and what their counts may show, pseudonym and interest changes
+"""

@@ -1,0 +1,116 @@
+"""What a thread page shows of each post, decided in Python (forum/policy/threads.py) so the
+template only renders it: author or placeholder, body or not, the notice its author and
+the moderators see, and the actions offered. Building one costs no SQL: the page's posts
+arrive with their authors, editors and reports loaded."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from forum.extensions import utcnow
+from forum.policy import threads as policy
+from forum.policy.moderation import may_restore_post, may_undo_delete
+from forum.policy.viewer import is_moderator, is_self, is_signed_in
+from forum.threads.models import Post, PostState, Thread
+
+
+@dataclass(frozen=True)
+class PostView:
+    post: Post
+    # Shown instead of the author and the body when the viewer may not see them.
+    placeholder: str | None
+    shows_body: bool  # the author's name, the body, the report card, the edit history
+    is_original_poster: bool  # a reply by the member who started the thread
+    # For its author and the moderators: why the post is not (or not as written) public.
+    notice: str | None
+    notice_reason: str | None  # the moderator's reason, after the notice
+    quote: bool
+    edit: bool
+    delete: bool
+    flag: bool
+    restore: bool
+    undo_delete: bool  # its author takes back their deletion
+    add_report: bool
+    update_report: bool
+
+    @property
+    def has_actions(self) -> bool:
+        return any((self.quote, self.edit, self.delete, self.flag, self.restore, self.undo_delete))
+
+
+def _placeholder(post: Post) -> str:
+    if post.state == PostState.DELETED:
+        if post.deleted_by_author:
+            return "Post deleted by its author"
+        return "Post removed by a moderator"
+    if post.state == PostState.PENDING:
+        return "Post awaiting moderator approval"
+    if post.state == PostState.HIDDEN and post.moderation_reason:
+        return "Post hidden by a moderator"
+    return "Post hidden pending moderator review"
+
+
+def _notice(post: Post) -> tuple[str | None, str | None]:
+    """The note for the author and the moderators, and the moderator's reason if any."""
+    reason = post.moderation_reason
+    if post.state == PostState.PENDING:
+        return "Only you and the moderators see this post until a moderator approves it.", None
+    if post.state == PostState.HIDDEN and not reason:
+        return (
+            "Others see a placeholder: this post was flagged and waits for a moderator's review.",
+            None,
+        )
+    if post.state == PostState.HIDDEN:
+        return "Hidden by a moderator:", reason
+    if post.state == PostState.VISIBLE and reason:
+        return "Edited by a moderator:", reason
+    if post.state == PostState.DELETED and not post.deleted_by_author:
+        if post.position is None:
+            return "Not approved by a moderator:", reason
+        return "Removed by a moderator:", reason
+    return None, None
+
+
+def present_post(viewer, post: Post, thread: Thread, now: datetime | None = None) -> PostView:
+    """What `viewer` is shown of `post` on `thread`'s page."""
+    shows_body = policy.may_see_post_body(viewer, post)
+    notice, reason = (
+        _notice(post) if is_self(viewer, post.author_id) or is_moderator(viewer) else (None, None)
+    )
+    return PostView(
+        post=post,
+        placeholder=None if shows_body else _placeholder(post),
+        shows_body=shows_body,
+        is_original_poster=post.author_id == thread.author_id and not post.is_first,
+        notice=notice,
+        notice_reason=reason,
+        quote=policy.may_quote(viewer, post),
+        edit=policy.may_edit_post(viewer, post),
+        delete=policy.may_delete_post(viewer, post),
+        flag=policy.may_flag_post(viewer, post),
+        restore=may_restore_post(viewer, post),
+        undo_delete=may_undo_delete(viewer, post, now or utcnow()),
+        add_report=(shows_body and post.report is None and policy.may_add_report(viewer, post)),
+        update_report=(
+            shows_body and post.report is not None and policy.may_update_report(viewer, post)
+        ),
+    )
+
+
+def reply_offer(viewer, thread: Thread) -> str:
+    """What the reply box at the foot of a thread's last page holds: "form"; or why not:
+    "sign_in" (a visitor), "locked", "waiting" (the thread awaits a moderator's approval,
+    or was rejected), "sanctioned" (the viewer may not publish)."""
+    if policy.may_reply(viewer, thread):
+        return "form"
+    if thread.is_locked:
+        return "locked"
+    if not is_signed_in(viewer):
+        return "sign_in"
+    if thread.is_hidden:
+        return "waiting"
+    return "sanctioned"
+
+
+def present_posts(viewer, posts: list[Post], thread: Thread) -> list[PostView]:
+    now = utcnow()
+    return [present_post(viewer, post, thread, now) for post in posts]
