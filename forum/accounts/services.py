@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 from forum.accounts.models import ROLES, User
 from forum.content import find_references
 from forum.errors import DomainError
-from forum.extensions import db
+from forum.extensions import db, utcnow
 from forum.moderation_log import log_action
 from forum.policy.accounts import check_may_change_name_or_interest, profile_posts_readable_by
 from forum.privacy.services import record_consent
@@ -121,12 +121,25 @@ def count_posts_readable_by(user: User, viewer: User | None = None) -> int:
 
 
 def change_pseudonym(user: User, pseudonym: str, min_interval: timedelta) -> User:
-    """Change the member's pseudonym (at most once per interval), unless a restriction
-    stops them publishing: the name is shown on every post they made."""
-    from forum.auth.services import rename_member  # auth imports this module: not at the top
-
+    """Change the member's pseudonym, at most once per interval, unless a restriction stops
+    them publishing: the name is shown on every post they made."""
     check_may_change_name_or_interest(user)
-    return rename_member(user, pseudonym, min_interval)
+    name = validate_pseudonym(pseudonym)
+    now = utcnow()
+    if user.renamed_at and now - user.renamed_at < min_interval:
+        days = max(1, (min_interval - (now - user.renamed_at)).days)
+        raise DomainError(
+            f"You changed your pseudonym recently; you can change it again in {days} "
+            f"day{'s' if days != 1 else ''}.",
+            "pseudonym",
+        )
+    if name == user.display_name:
+        return user
+    user.display_name = name
+    user.display_name_key = pseudonym_key(name)
+    user.renamed_at = now
+    commit_pseudonym()
+    return user
 
 
 def declare_interest(user: User, text: str | None) -> User:

@@ -6,7 +6,6 @@ Nothing here touches the request or the session: views pass in what the provider
 import hashlib
 import hmac
 from dataclasses import asdict, dataclass
-from datetime import timedelta
 
 import sqlalchemy as sa
 from flask_login import AnonymousUserMixin
@@ -14,7 +13,6 @@ from sqlalchemy.exc import IntegrityError
 
 from forum.accounts.models import User
 from forum.accounts.services import (
-    commit_pseudonym,
     create_member,
     get_user_by_name,
     pseudonym_key,
@@ -181,25 +179,6 @@ def sign_out_everywhere(user: User) -> None:
     delete_member_sessions(user.id)
     db.session.commit()
 
-
-def rename_member(user: User, pseudonym: str, min_interval: timedelta) -> User:
-    """Change the member's pseudonym, at most once per interval."""
-    name = validate_pseudonym(pseudonym)
-    now = utcnow()
-    if user.renamed_at and now - user.renamed_at < min_interval:
-        days = max(1, (min_interval - (now - user.renamed_at)).days)
-        raise DomainError(
-            f"You changed your pseudonym recently; you can change it again in {days} "
-            f"day{'s' if days != 1 else ''}.",
-            "pseudonym",
-        )
-    if name == user.display_name:
-        return user
-    user.display_name = name
-    user.display_name_key = pseudonym_key(name)
-    user.renamed_at = now
-    commit_pseudonym()
-    return user
 
 
 def sign_in_dev(pseudonym: str) -> User:
