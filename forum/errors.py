@@ -37,6 +37,12 @@ class Conflict(DomainError):
     status_code = 409
 
 
+class NotVisible(DomainError):
+    """Something the viewer may not see: the page answers 404 and names nothing."""
+
+    status_code = 404
+
+
 ERROR_TITLES = {
     400: "Bad request",
     403: "Not allowed",

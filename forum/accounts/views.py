@@ -15,9 +15,10 @@ from flask_login import current_user, login_required, logout_user
 from forum.accounts import services
 from forum.accounts.forms import HistoryPrivacyForm, InterestForm, RenameForm
 from forum.auth.providers import configured_providers
+from forum.auth.second_factor import needs_second_factor
 from forum.auth.services import list_identities, sign_out_everywhere, unlink_identity
 from forum.auth.sessions import end_member_session, list_member_sessions
-from forum.errors import DomainError
+from forum.errors import DomainError, NotVisible
 from forum.extensions import limiter, utcnow
 from forum.forms import EmptyForm, submit_form
 from forum.policy.accounts import RESTRICTED_NOTE, may_change_name_or_interest
@@ -60,6 +61,7 @@ def _settings_page(
         action_form=EmptyForm(),
         restricted_note=None if may_change_name_or_interest(current_user) else RESTRICTED_NOTE,
         identities=identities,
+        second_factor=needs_second_factor(current_user),
         provider_titles=titles,
         linkable=[p for p in configured_providers() if p.name not in linked],
     ), status
@@ -126,6 +128,8 @@ def history_privacy():
 def unlink(identity_id: int):
     try:
         unlink_identity(current_user, identity_id)
+    except NotVisible:
+        abort(404)  # another member's: not there for this one
     except DomainError as error:
         flash(error.message, "error")
         return _settings_page(

@@ -62,3 +62,25 @@ def _page_to_come_back_to() -> str:
     if request.url_rule is not None and "GET" in (request.url_rule.methods or ()):
         return request.path
     return url_for("moderation.queue")
+
+
+# Pages a moderator without a factor may still open: signing in and out, setting the factor
+# up, and the crisis helplines, which nothing may stand in front of.
+_OPEN_WITHOUT_FACTOR = ("auth.", "safety.", "static")
+
+
+def enrolment_first():
+    """Before every page: a moderator or admin who has no second factor yet (a member just
+    promoted, say) is sent to set one up at their next page, not only at their next
+    moderation page. A GET only, so a form being sent is never lost on the way."""
+    if request.method not in ("GET", "HEAD") or not factor.needs_second_factor(current_user):
+        return None
+    endpoint = request.endpoint or ""
+    if endpoint.startswith(_OPEN_WITHOUT_FACTOR) or session.get(SECOND_FACTOR_AT) is not None:
+        return None
+    if factor.has_second_factor(current_user):
+        return None
+    flash("Moderators and admins set up a second factor before anything else.", "info")
+    query = request.query_string.decode("utf-8", "replace")
+    back = request.path + (f"?{query}" if query else "")
+    return redirect(url_for("auth.enrol_second_factor", next=back))

@@ -20,7 +20,7 @@ from forum.accounts.services import (
 )
 from forum.auth.models import Identity
 from forum.auth.sessions import delete_member_sessions, find_session_user
-from forum.errors import Conflict, DomainError, NotAllowed
+from forum.errors import Conflict, DomainError, NotAllowed, NotVisible
 from forum.extensions import db, utcnow
 from forum.moderation.sanctions import is_locked_out, refuse_locked_out
 from forum.privacy.services import record_consent
@@ -167,7 +167,7 @@ def unlink_identity(user: User, identity_id: int) -> None:
     identities = list_identities(user)
     target = next((i for i in identities if i.id == identity_id), None)
     if target is None:
-        raise NotAllowed("That sign-in method is not yours.")
+        raise NotVisible("There is no such sign-in method.")
     if len(identities) == 1:
         raise DomainError("This is your only way to sign in: link another before removing it.")
     db.session.delete(target)

@@ -18,6 +18,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from forum.auth import oauth_flow
 from forum.auth import second_factor as factor
 from forum.auth.forms import DevLoginForm, OnboardingForm, SecondFactorForm
+from forum.auth.gate import enrolment_first
 from forum.auth.providers import configured_providers, get_provider_or_404
 from forum.auth.services import (
     ProviderIdentity,
@@ -45,6 +46,7 @@ from forum.security import log_security_event
 from forum.session_keys import APPEAL_AS, SECOND_FACTOR_AT, SIGNED_IN_AT
 
 bp = Blueprint("auth", __name__)
+bp.before_app_request(enrolment_first)
 
 INTENT = "sign_in_intent"  # what to do when the provider sends the person back
 PENDING = "pending_identity"  # a new identity waiting for onboarding

@@ -394,6 +394,30 @@ def test_a_member_promoted_to_moderator_is_asked_to_set_it_up_at_the_next_reques
     assert response.location == f"{ENROL}?next=/moderation"
 
 
+def test_a_promoted_member_sets_it_up_before_any_other_page_but_keeps_help_and_forms(
+    app, client, member, make_board, make_thread
+):
+    thread = make_thread(title="Ablation, six months on", author=member)
+    login(client, member)
+    with app.app_context():
+        result = app.test_cli_runner().invoke(
+            args=["forum", "set-role", member.display_name, "moderator"]
+        )
+    assert result.exit_code == 0, result.output
+
+    home = client.get("/")
+    assert home.status_code == 302
+    assert home.location == f"{ENROL}?next=/"
+    reading = client.get(f"/t/{thread.id}")
+    assert reading.location == f"{ENROL}?next=/t/{thread.id}"
+    # The helplines are never behind it, nor the set-up page itself.
+    assert client.get("/help").status_code == 200
+    assert client.get(ENROL).status_code == 200
+    # A form already being sent is not thrown away on the way to the set-up page.
+    replied = client.post(f"/t/{thread.id}/reply", data={"body": "Still here, still sore."})
+    assert replied.status_code != 302 or not replied.location.startswith(ENROL)
+
+
 def test_an_admin_resets_a_lost_factor_from_the_command_line(app, client, moderator):
     login(client, moderator)
     assert client.get("/moderation").status_code == 200
@@ -457,3 +481,13 @@ def test_erasing_the_account_deletes_the_factor_and_its_codes(app, moderator):
         )
         assert db.session.scalar(sa.select(sa.func.count()).select_from(SecondFactor)) == 0
         assert db.session.scalar(sa.select(sa.func.count()).select_from(RecoveryCode)) == 0
+
+
+def test_settings_lead_moderators_to_their_factor_and_members_nowhere(
+    app, client, member, moderator
+):
+    login(client, moderator)
+    assert f'href="{ENROL}"' in client.get("/settings").get_data(as_text=True)
+    client.post("/logout")
+    login(client, member)
+    assert ENROL not in client.get("/settings").get_data(as_text=True)

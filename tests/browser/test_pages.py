@@ -40,6 +40,7 @@ PAGES = [
     ("compare", None, "/outcomes"),
     ("search", None, "/search?q=rhizotomy"),
     ("settings", MEMBER, "/settings"),
+    ("sessions", MEMBER, "/settings/sessions"),
     ("notifications", MEMBER, "/notifications"),
     ("notification-settings", MEMBER, "/settings/notifications"),
     ("email-settings", MEMBER, "/settings/email"),

@@ -587,11 +587,7 @@ ROUTES: dict[str, Row] = {
 }
 
 # (endpoint, method, state) -> what the forum does instead, today. Strict xfail.
-HOLES: dict[tuple[str, str, str], str] = {
-    ("accounts.unlink", "POST", "none"): (
-        "unlinking another member's sign-in method answers 403, not 404"
-    ),
-}
+HOLES: dict[tuple[str, str, str], str] = {}
 
 
 def _cases():
