@@ -14,6 +14,7 @@ from forum import create_app
 from forum.accounts.models import User
 from forum.accounts.services import create_member
 from forum.auth.models import Identity
+from forum.auth.sessions import open_session
 from forum.boards.models import Board
 from forum.export.models import DataExport
 from forum.extensions import db, utcnow
@@ -295,6 +296,12 @@ def _build(cast: Cast, kind: str, state: str, number: int) -> World:
         db.session.add(identity)
         db.session.commit()
         world.ids["identity"] = identity.id
+        return world
+    if kind == "session":
+        # The author's other device (a phone, say), which they may sign out from here.
+        _token, device = open_session(u["author"], False, "Firefox on Android", None)
+        db.session.commit()
+        world.ids["session"] = device.id
         return world
 
     title = f"Matrix thread {number} about nerve blocks"

@@ -331,6 +331,12 @@ def own_sanctions(viewer, state):
     return LOGIN if viewer == "visitor" else 200
 
 
+def second_factor_page(viewer, state):
+    if viewer in VISITORS:
+        return LOGIN
+    return 200 if viewer in MODERATORS else GONE
+
+
 def owners_only(ok) -> Rule:
     def rule(viewer, state):
         if viewer in VISITORS:
@@ -549,6 +555,19 @@ ROUTES: dict[str, Row] = {
     "accounts.history_privacy": Row("none", post=members(DONE)),
     "accounts.unlink": Row("identity", post=owners_only(REFUSED)),  # never the last way in
     "accounts.sign_out_all": Row("none", post=members(To("/login"))),
+    "accounts.sessions": Row("none", get=members(200)),
+    "accounts.sign_out_session": Row("session", post=owners_only(DONE)),
+    # A moderator's second factor: the pages exist for moderators and admins only.
+    "auth.second_factor": Row(
+        "none",
+        get=second_factor_page,
+        not_requested={"POST": "a code typed by a person: tests/auth/test_second_factor.py"},
+    ),
+    "auth.enrol_second_factor": Row(
+        "none",
+        get=second_factor_page,
+        not_requested={"POST": "a code typed by a person: tests/auth/test_second_factor.py"},
+    ),
     "notifications.index": Row("none", get=members(200)),
     "notifications.settings": Row(
         "none", get=members(200), post=members(DONE), data=text("auto_watch", "y")
@@ -655,7 +674,7 @@ def _address(app, endpoint: str, row: Row, world: World) -> str:
         values["slug"] = world.board
     elif row.kind == "user":
         values["name"] = world.name
-    elif row.kind in ("appeal", "export", "notification", "identity"):
+    elif row.kind in ("appeal", "export", "notification", "identity", "session"):
         values[f"{row.kind}_id"] = world.ids[row.kind]
     with app.test_request_context():
         path = url_for(endpoint, **values)
