@@ -10,6 +10,8 @@ from flask_login import current_user
 from forum.auth import second_factor as factor
 from forum.session_keys import SECOND_FACTOR_AT
 
+SET_UP_FIRST = "Moderators and admins set up a second factor before any moderation."
+
 
 def second_factor_required(fresh: bool = False):
     """For moderation views, under the check that the person is a moderator: a moderator
@@ -41,7 +43,7 @@ def second_factor_gate(fresh: bool = False, back: str | None = None):
         return None
     back = back or _page_to_come_back_to()
     if typed_at is None and not factor.has_second_factor(current_user):
-        flash("Moderators and admins set up a second factor before any moderation.", "info")
+        flash(SET_UP_FIRST, "info")
         return redirect(url_for("auth.enrol_second_factor", next=back))
     if typed_at is None:
         flash("Type the code from your authenticator app to moderate.", "info")
@@ -80,7 +82,7 @@ def enrolment_first():
         return None
     if factor.has_second_factor(current_user):
         return None
-    flash("Moderators and admins set up a second factor before anything else.", "info")
+    flash(SET_UP_FIRST, "info")
     query = request.query_string.decode("utf-8", "replace")
     back = request.path + (f"?{query}" if query else "")
     return redirect(url_for("auth.enrol_second_factor", next=back))

@@ -145,7 +145,11 @@ def test_editing_someone_elses_post_is_moderation_editing_ones_own_is_not(
     with app.app_context():
         assert db.session.get(Post, first_post_id(app, others)).body_source == "First post."
 
+    # Once the factor is set up, editing one's own post asks for no code; someone else's does.
+    enrol(app, moderator)
     assert client.get(f"/p/{first_post_id(app, own)}/edit").status_code == 200
+    asked = client.get(f"/p/{first_post_id(app, others)}/edit")
+    assert asked.location.startswith(f"{VERIFY}?next=/p/")
 
 
 def test_changing_who_reads_someone_elses_thread_is_moderation(app, client, moderator, make_thread):
