@@ -152,10 +152,11 @@ def sign_out_all():
 @bp.get("/settings/sessions")
 @login_required
 def sessions():
+    this_session_id = current_user.member_session.id
     return render_template(
         "accounts/sessions.html",
-        sessions=list_member_sessions(current_user, utcnow()),
-        this_session_id=current_user.member_session.id,
+        sessions=list_member_sessions(current_user, utcnow(), this_session_id),
+        this_session_id=this_session_id,
         action_form=EmptyForm(),
     )
 

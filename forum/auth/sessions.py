@@ -113,15 +113,17 @@ def delete_member_sessions(user_id: int) -> None:
     db.session.execute(sa.delete(MemberSession).where(MemberSession.user_id == user_id))
 
 
-def list_member_sessions(user: User, now: datetime) -> list[MemberSession]:
-    """The member's live sessions, the most recently used first."""
-    return list(
-        db.session.scalars(
-            sa.select(MemberSession)
-            .where(MemberSession.user_id == user.id, live(now))
-            .order_by(MemberSession.last_seen_at.desc(), MemberSession.id.desc())
-        )
+def list_member_sessions(
+    user: User, now: datetime, current_id: int | None = None
+) -> list[MemberSession]:
+    """The member's live sessions: the one they are using first (so "this device" is where
+    they look first), then the most recently used."""
+    rows = db.session.scalars(
+        sa.select(MemberSession)
+        .where(MemberSession.user_id == user.id, live(now))
+        .order_by(MemberSession.last_seen_at.desc(), MemberSession.id.desc())
     )
+    return sorted(rows, key=lambda row: row.id != current_id)
 
 
 def purge_sessions(now: datetime) -> int:

@@ -185,6 +185,8 @@ def test_the_page_lists_the_members_devices_and_marks_this_one(app, member, make
     assert page.count("this device</span>") == 1
     mine = re.search(r"Firefox on Android</strong> <span class=\"badge\">this device", page)
     assert mine is not None
+    # This device comes first, though the phone signed in later.
+    assert page.index("this device</span>") < page.index("Safari on iOS")
     assert 'href="/settings/sessions"' in laptop.get("/settings").get_data(as_text=True)
 
 
