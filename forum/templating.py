@@ -8,6 +8,8 @@ from markupsafe import Markup
 from forum.caching import page_time
 from forum.extensions import utcnow
 from forum.links import absolute_url, post_url
+from forum.policy.threads import may_read_posts
+from forum.policy.viewer import is_moderator
 from forum.reports import vocab
 
 
@@ -46,6 +48,9 @@ def time_tag(moment: datetime | None) -> Markup:
 def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(time_tag, "time")
     app.add_template_filter(lambda n: f"{n:,}", "number")
+    # Templates that must choose what to show ask the policy, never a rule of their own.
+    app.add_template_global(may_read_posts)
+    app.add_template_global(is_moderator)
     app.add_template_global(post_url)
     app.add_template_global(absolute_url)
     app.add_template_global(utcnow, "now")
