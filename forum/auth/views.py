@@ -219,6 +219,13 @@ def note_seen(response):
 # -- the second factor of moderators and admins (forum/auth/second_factor.py) --------------
 
 
+def _second_factor_page_or_404() -> str:
+    """The second-factor pages exist for moderators and admins only; where to go after."""
+    if not factor.needs_second_factor(current_user):
+        abort(404)
+    return safe_next(request.args.get("next"))
+
+
 def _second_factor_failed(form: SecondFactorForm, status: int) -> None:
     """Log the refusal and never show the typed code again."""
     reason = " ".join(form.code.errors) or "refused"
@@ -232,9 +239,7 @@ def _second_factor_failed(form: SecondFactorForm, status: int) -> None:
     configured_limit("RATELIMIT_SECOND_FACTOR"), key_func=member_or_address, methods=["POST"]
 )
 def second_factor():
-    if not factor.needs_second_factor(current_user):
-        abort(404)
-    next_url = safe_next(request.args.get("next"))
+    next_url = _second_factor_page_or_404()
     if not factor.has_second_factor(current_user):
         return redirect(url_for("auth.enrol_second_factor", next=next_url))
     form = SecondFactorForm()
@@ -266,9 +271,7 @@ def second_factor():
     configured_limit("RATELIMIT_SECOND_FACTOR"), key_func=member_or_address, methods=["POST"]
 )
 def enrol_second_factor():
-    if not factor.needs_second_factor(current_user):
-        abort(404)
-    next_url = safe_next(request.args.get("next"))
+    next_url = _second_factor_page_or_404()
     if factor.has_second_factor(current_user):
         return render_template(
             "auth/second_factor_enrolled.html",
