@@ -73,7 +73,8 @@ class Notification(db.Model):
     __table_args__ = (
         sa.CheckConstraint(
             "kind IN ('reply', 'thread', 'mention', 'quote', 'flag_decided', 'post_hidden', "
-            "'post_restored', 'sanction', 'appeal_decided')",
+            "'post_restored', 'sanction', 'appeal_decided', 'followup', 'report_excluded', "
+            "'exclusion_decided')",
             name="kind",
         ),
         # The header's unread count and the list page: one index on (member, unread, newest).

@@ -89,6 +89,10 @@ class ExperienceReport(RowVersion, db.Model):
     would_recommend: Mapped[str | None] = mapped_column(sa.String(8))
     has_conflict: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     conflict_disclosure: Mapped[str | None] = mapped_column(sa.String(300))
+    # Follow-up: how many of the "Is it still working?" reminders (followups.py) were sent,
+    # and whether the member turned them off for this report.
+    followups_sent: Mapped[int] = mapped_column(default=0, server_default="0")
+    reminders_off: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     board: Mapped[Board] = relationship(lazy="raise")
 
@@ -122,3 +126,59 @@ class ReportRevision(db.Model):
     report_id: Mapped[int] = mapped_column(sa.ForeignKey("experience_reports.id"), index=True)
     answers: Mapped[dict] = mapped_column(sa.JSON)
     written_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ReportExclusion(db.Model):
+    """A moderator's decision to leave a report out of its treatment's figures (a burst of
+    new accounts, a copied story, an undeclared tie), with its reason, and the author's
+    appeal of it, decided by another moderator. The report is excluded while its latest
+    exclusion stands: not yet appealed, appealed and undecided, or upheld."""
+
+    __tablename__ = "report_exclusions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(sa.ForeignKey("experience_reports.id"), index=True)
+    moderator_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(sa.String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    appeal_text: Mapped[str | None] = mapped_column(sa.String(2000))
+    appealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision: Mapped[str | None] = mapped_column(sa.String(16))  # upheld | overturned
+    decision_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        sa.CheckConstraint("decision IN ('upheld', 'overturned')", name="decision"),
+    )
+
+    @property
+    def stands(self) -> bool:
+        return self.decision != "overturned"
+
+
+class OutcomeRelease(db.Model):
+    """A treatment's published outcome figures, as made at one moment (releases.py).
+
+    Every page, file and headline reads the latest release, never the reports themselves,
+    so figures move only when at least RELEASE_CHANGES reports changed at once: one new
+    report can never be read off the difference between two versions of a page."""
+
+    __tablename__ = "outcome_releases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    board_id: Mapped[int] = mapped_column(sa.ForeignKey("boards.id"))
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Reports counted: all that count, those whose authors declared no tie among them.
+    reports: Mapped[int]
+    # Every published view's figures (outcomes.py), as plain JSON.
+    figures: Mapped[dict] = mapped_column(sa.JSON)
+    # {report id: version} of the reports counted: what the next release is compared with.
+    snapshot: Mapped[dict] = mapped_column(sa.JSON, deferred=True)
+    # Kept current between releases: reports added, changed or removed since this release,
+    # and reports not yet counted (waiting for approval or for their author's first week).
+    pending: Mapped[int] = mapped_column(default=0, server_default="0")
+    waiting: Mapped[int] = mapped_column(default=0, server_default="0")
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (sa.Index("ix_outcome_releases_board_latest", "board_id", "id"),)
