@@ -14,13 +14,12 @@ from forum.errors import Conflict, DomainError, NotAllowed
 from forum.extensions import db, utcnow
 from forum.policy import threads as policy
 from forum.policy.viewer import check_can_participate
-from forum.reports import vocab
+from forum.reports import releases, vocab
 from forum.reports.models import ANSWER_FIELDS, ExperienceReport, ReportRevision
 from forum.threads.models import Post
 from forum.threads.services import create_thread, get_post_or_404
 
 DISCLOSURE_MAX = 300
-
 
 
 # -- reading ---------------------------------------------------------------------------
@@ -118,6 +117,7 @@ def file_report(
         return post
     db.session.add(ExperienceReport(post_id=post.id, author_id=author.id, **answers))
     db.session.commit()
+    releases.refresh_boards({answers["board_id"]})
     return get_post_or_404(post.id)
 
 
@@ -134,6 +134,7 @@ def add_report(author: User, post: Post, answers: dict) -> ExperienceReport:
     except IntegrityError:
         db.session.rollback()
         raise Conflict("This thread already has an experience report; update it instead.") from None
+    releases.refresh_boards({report.board_id})
     return report
 
 
@@ -151,6 +152,7 @@ def update_report(
             "the current report before saving again."
         )
     answers = clean_answers(answers)
+    boards = {report.board_id, answers["board_id"]}
     db.session.add(
         ReportRevision(
             report_id=report.id,
@@ -163,6 +165,7 @@ def update_report(
     report.updated_at = utcnow()
     report.version = report.version + 1
     db.session.commit()
+    releases.refresh_boards(boards)
     return report
 
 

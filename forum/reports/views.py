@@ -19,13 +19,13 @@ from forum.boards.models import Board
 from forum.boards.services import get_board_or_404
 from forum.caching import for_visitors
 from forum.errors import Conflict, DomainError, NotAllowed
-from forum.extensions import configured_limit, limiter, member_or_address, utcnow
+from forum.extensions import configured_limit, limiter, member_or_address
 from forum.forms import submit_form
 from forum.links import absolute_url, post_url
 from forum.policy import threads as policy
 from forum.policy.viewer import check_can_participate
 from forum.reports import outcomes as stats
-from forum.reports import services
+from forum.reports import releases, services
 from forum.reports.forms import OutcomeFilterForm, report_form
 from forum.threads.pages import (
     after_writing_url,
@@ -206,74 +206,101 @@ def outcomes(slug: str):
     board = _treatment_or_404(slug)
     form = OutcomeFilterForm(request.args)
     if not form.validate():
-        return render_template("reports/outcomes.html", board=board, form=form, outcomes=None), 400
+        return render_template(
+            "reports/outcomes.html", board=board, form=form, release=None, outcomes=None
+        ), 400
     filters = form.filters()
+    release = releases.current_release(board)
 
     def render() -> str:
-        [summary] = stats.summarise_boards([board], filters)
-        return render_template("reports/outcomes.html", board=board, form=form, outcomes=summary)
+        return render_template(
+            "reports/outcomes.html",
+            board=board,
+            form=form,
+            release=release,
+            outcomes=release.view(filters),
+        )
 
-    return for_visitors(render, lambda: outcomes_version([board]))
+    return for_visitors(render, lambda: (board.row_version, outcomes_version([release])))
 
 
-def outcomes_version(boards: list[Board]) -> tuple:
-    """What summaries of these boards' outcomes are made from, for visitors' ETags (the
-    filters are in the address): a board's row version counts every change to its reports
-    (migration 0014), and the date moves "within the last year" on."""
-    return tuple(board.row_version for board in boards), utcnow().date()
+def outcomes_version(published: list) -> tuple:
+    """What pages built from these releases depend on, for visitors' ETags (the filters
+    are in the address)."""
+    return tuple(release.version for release in published)
+
+
+def _open_data(slug: str):
+    """The board, its release and the filters asked for, or an error response."""
+    board = _treatment_or_404(slug)
+    form = OutcomeFilterForm(request.args)
+    if not form.validate():
+        return board, None, None, form.first_error()
+    return board, releases.current_release(board), form.filters(), None
+
+
+WITHHELD_VIEW = (
+    "These filters are withheld in the current release: the reports they select, or the "
+    "rest, number fewer than 5, or they differ from another published view by fewer than 5."
+)
 
 
 @bp.get("/b/<slug>/outcomes.json")
 def outcomes_json(slug: str):
-    board = _treatment_or_404(slug)
-    form = OutcomeFilterForm(request.args)
-    if not form.validate():
-        return jsonify(error=form.first_error()), 400
-    filters = form.filters()
+    board, release, filters, error = _open_data(slug)
+    if error:
+        return jsonify(error=error), 400
 
     def render() -> str:
-        [summary] = stats.summarise_boards([board], filters)
-        return (
-            current_app.json.dumps(
-                {
-                    "treatment": {"slug": board.slug, "name": board.name},
-                    "filters": filters.as_dict(),
-                    "reports": summary.n,
-                    "suppressed": summary.suppressed,
-                    "minimum_reports": stats.MIN_N,
-                    "note": stats.NOTE,
-                    "licence": stats.LICENCE,
-                    "licence_url": stats.LICENCE_URL,
-                    "source": absolute_url("reports.outcomes", slug=board.slug),
-                    "cells": stats.cells(summary),
-                }
-            )
-            + "\n"
-        )  # as jsonify ends it
+        summary = release.view(filters)
+        with_ties = release.with_ties if not filters.active else None
+        body = {
+            "treatment": {"slug": board.slug, "name": board.name},
+            "filters": filters.as_dict(),
+            "release": {
+                "made_at": release.made_at.isoformat() if release.made_at else None,
+                "pending_changes": release.pending,
+                "waiting_reports": release.waiting,
+            },
+            "withheld": summary is None,
+            "reports": None if summary is None else summary.n,
+            "suppressed": summary is None or summary.suppressed,
+            "minimum_reports": stats.MIN_N,
+            "note": WITHHELD_VIEW if summary is None else stats.NOTE,
+            "licence": stats.LICENCE,
+            "licence_url": stats.LICENCE_URL,
+            "source": absolute_url("reports.outcomes", slug=board.slug),
+            "cells": [] if summary is None else stats.cells(summary),
+        }
+        if not filters.active:
+            # Reports whose authors declared a tie to the treatment are left out above.
+            body["declared_ties"] = {
+                "reports": release.ties,
+                "cells_including_them": None if with_ties is None else stats.cells(with_ties),
+            }
+        return current_app.json.dumps(body) + "\n"  # as jsonify ends it
 
-    response = for_visitors(render, lambda: outcomes_version([board]))
+    response = for_visitors(render, lambda: outcomes_version([release]))
     response.content_type = "application/json"
     return response
 
 
 @bp.get("/b/<slug>/outcomes.csv")
 def outcomes_csv(slug: str):
-    board = _treatment_or_404(slug)
-    form = OutcomeFilterForm(request.args)
-    if not form.validate():
-        return form.first_error(), 400, {"Content-Type": "text/plain; charset=utf-8"}
-    filters = form.filters()
+    board, release, filters, error = _open_data(slug)
+    if error:
+        return error, 400, {"Content-Type": "text/plain; charset=utf-8"}
 
     def render() -> str:
-        [summary] = stats.summarise_boards([board], filters)
+        summary = release.view(filters)
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=stats.CELL_FIELDS, lineterminator="\n")
         writer.writeheader()
-        for cell in stats.cells(summary):
+        for cell in [] if summary is None else stats.cells(summary):
             writer.writerow({**cell, "suppressed": str(cell["suppressed"]).lower()})
         return buffer.getvalue()
 
-    response = for_visitors(render, lambda: outcomes_version([board]))
+    response = for_visitors(render, lambda: outcomes_version([release]))
     response.content_type = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = (
         f'attachment; filename="firsthand-{board.slug}-outcomes.csv"'
@@ -299,10 +326,17 @@ def compare():
     if not form.validate():
         return render_template("reports/compare.html", **context), 400
     filters = form.filters()
+    published = releases.current_releases(chosen)
 
     def render() -> str:
-        summaries = stats.summarise_boards(chosen, filters)
+        summaries = [(board, published[board.id].view(filters)) for board in chosen]
         return render_template("reports/compare.html", **{**context, "summaries": summaries})
 
     # The picker names every treatment.
-    return for_visitors(render, lambda: outcomes_version(treatments))
+    return for_visitors(
+        render,
+        lambda: (
+            tuple(board.row_version for board in treatments),
+            outcomes_version(list(published.values())),
+        ),
+    )

@@ -1,8 +1,10 @@
 """Fixtures for experience reports: treatment boards and reports filed through the service."""
 
 import itertools
+from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from forum.boards.models import Board
 from forum.extensions import db
@@ -89,3 +91,21 @@ def file(app, make_user):
             return post.id
 
     return make
+
+
+def publish(app, *treatments) -> None:
+    """Make the treatments' figures public now, as the periodic job would once the reports'
+    authors are a week old: every member's account is aged, then a release is made even
+    if fewer than 5 reports changed since the last one."""
+    from forum.accounts.models import User
+    from forum.extensions import utcnow
+    from forum.reports.releases import MIN_ACCOUNT_AGE, refresh_boards
+
+    with app.app_context():
+        db.session.execute(
+            sa.update(User)
+            .where(User.created_at > utcnow() - MIN_ACCOUNT_AGE)
+            .values(created_at=utcnow() - MIN_ACCOUNT_AGE - timedelta(days=1))
+        )
+        db.session.commit()
+        refresh_boards([t.id for t in treatments], force=True)
