@@ -120,6 +120,18 @@ def purge_expired_command():
     click.echo(purge_expired(utcnow()).line())
 
 
+@forum_cli.command("release-outcomes")
+@with_appcontext
+def release_outcomes_command():
+    """Bring every treatment's published outcome figures up to date: a new release where
+    at least 5 counted reports changed (run it hourly; reports also count as members'
+    accounts come of age and posts are approved)."""
+    from forum.reports.releases import refresh_all
+
+    released = refresh_all()
+    click.echo(f"Outcome releases: {len(released)} new.")
+
+
 @forum_cli.command("build-exports")
 @with_appcontext  # also under app.test_cli_runner(), which skips FlaskGroup's context
 def build_exports_command():

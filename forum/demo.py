@@ -2,13 +2,15 @@
 "demo-" and every demo post says it is demo content, so nobody mistakes it for a patient."""
 
 import random
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
+from forum.accounts.models import User
 from forum.accounts.services import create_member, get_user_by_name
 from forum.boards.models import Board
-from forum.extensions import db
+from forum.extensions import db, utcnow
+from forum.reports.releases import refresh_boards
 from forum.reports.services import file_report
 from forum.threads.models import Thread
 from forum.threads.services import create_thread, reply_to_thread
@@ -156,4 +158,14 @@ def seed_demo() -> int:
                 visibility="public",
             )
             added += 1
+    # Demo members joined long ago, so their reports count at once (a new member's count
+    # after a week) and the outcomes pages show a release straight away.
+    demo_ids = [m.id for m in members.values()]
+    db.session.execute(
+        sa.update(User)
+        .where(User.id.in_(demo_ids))
+        .values(created_at=utcnow() - timedelta(days=400))
+    )
+    db.session.commit()
+    refresh_boards([board.id for board in boards.values()], force=True)
     return added

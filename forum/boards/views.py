@@ -3,6 +3,7 @@ from flask import Blueprint, current_app, render_template
 from forum.boards import services
 from forum.caching import for_visitors
 from forum.forms import page_arg
+from forum.reports import releases
 from forum.threads.services import list_threads
 from forum.threads.versions import board_page_versions, list_boards_versions
 
@@ -11,10 +12,18 @@ bp = Blueprint("boards", __name__)
 
 @bp.get("/")
 def index():
-    return for_visitors(
-        lambda: render_template("boards/index.html", categories=services.list_boards_by_category()),
-        list_boards_versions,
-    )
+    def render() -> str:
+        categories = services.list_boards_by_category()
+        treatments = [board for _, boards in categories for board in boards if board.takes_reports]
+        published = releases.current_releases(treatments)
+        return render_template(
+            "boards/index.html",
+            categories=categories,
+            headlines={board_id: release.headline for board_id, release in published.items()},
+        )
+
+    # A new release touches its board's row, so the boards' versions cover the headlines.
+    return for_visitors(render, list_boards_versions)
 
 
 @bp.get("/b/<slug>")
@@ -25,7 +34,8 @@ def detail(slug: str):
     def render() -> str:
         board = services.get_board_or_404(slug)
         page = list_threads(board, number, per_page)
-        return render_template("boards/detail.html", board=board, page=page)
+        headline = releases.current_release(board).headline if board.takes_reports else None
+        return render_template("boards/detail.html", board=board, page=page, headline=headline)
 
     # A visitor's versions say 404 for no such board or page before anything is loaded.
     return for_visitors(render, lambda: (per_page, board_page_versions(slug, number, per_page)))

@@ -10,7 +10,7 @@ from sqlalchemy.orm import aliased, joinedload
 from forum.boards.models import Board
 from forum.extensions import db
 from forum.policy.threads import post_is_public, thread_is_public
-from forum.reports.models import ExperienceReport
+from forum.reports.models import OutcomeRelease
 from forum.threads.models import Post, Thread, slugify
 
 # Entries per feed: enough for a reader that polls now and then, small enough to stay cheap.
@@ -119,14 +119,11 @@ def list_sitemap_file(number: int, per_file: int) -> list[SitemapItem]:
 
 def _fixed_items() -> list[SitemapItem]:
     """The home page, every board, and the outcomes page of each treatment board, with when
-    each last changed: one statement, with the latest public report per board."""
+    each last changed: one statement, with the latest release of each board's outcomes."""
+    # An outcomes page changes when its treatment's figures are released anew.
     reported = (
-        sa.select(
-            sa.func.max(sa.func.coalesce(ExperienceReport.updated_at, ExperienceReport.created_at))
-        )
-        .join(Post, Post.id == ExperienceReport.post_id)
-        .join(Thread, Thread.id == Post.thread_id)
-        .where(ExperienceReport.board_id == Board.id, post_is_public(), thread_is_public())
+        sa.select(sa.func.max(OutcomeRelease.made_at))
+        .where(OutcomeRelease.board_id == Board.id)
         .correlate(Board)
         .scalar_subquery()
         .label("reports_changed_at")

@@ -245,6 +245,12 @@ def refresh_boards(board_ids, now: datetime | None = None, force: bool = False) 
             released.append(board_id)
         elif (release.pending, release.waiting) != (changes, waiting[board_id]):
             release.pending, release.waiting, release.checked_at = changes, waiting[board_id], now
+    if released:
+        # Board and home pages show each treatment's headline: their cached copies depend
+        # on the board's row version.
+        db.session.execute(
+            sa.update(Board).where(Board.id.in_(released)).values(row_version=Board.row_version + 1)
+        )
     db.session.commit()
     return released
 
