@@ -1,13 +1,16 @@
-"""How long a board's outcomes take to summarise and render with many reports.
+"""How long a board's outcomes release takes to make, and its pages to read, with many
+reports.
 
     .venv/bin/python bench/outcomes.py                      # 10,000 reports, SQLite
     .venv/bin/python bench/outcomes.py --reports 50000
     .venv/bin/python bench/outcomes.py --database-url postgresql://postgres@127.0.0.1/bench
 
 Builds a fresh database (a temporary SQLite file unless a URL is given; a PostgreSQL
-database is emptied first), bulk-inserts visible reports on one board, then times the
-summary alone and the whole outcomes page, JSON and CSV through the app, and prints the
-figures with the SQL statements each page ran. Not a test: it prints, it does not judge.
+database is emptied first), bulk-inserts visible reports on one board by members who
+joined a year ago, then times making a release (loading the reports, every view's
+figures, storing them) and the outcomes page, JSON and CSV through the app, with the
+rendered-page cache on and off, and prints the figures with the SQL statements each page
+ran. Not a test: it prints, it does not judge.
 """
 
 import argparse
@@ -19,13 +22,18 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project
 
+from datetime import timedelta  # noqa: E402
+
 from bench.common import benchmark_app, build_timed, count_statements, report, timed  # noqa: E402
 from forum.accounts.models import User  # noqa: E402
 from forum.boards.models import Board  # noqa: E402
 from forum.boards.services import seed_boards  # noqa: E402
 from forum.extensions import db, utcnow  # noqa: E402
-from forum.reports.models import ExperienceReport  # noqa: E402
-from forum.reports.outcomes import summarise_boards  # noqa: E402
+from forum.reports.models import (
+    ExperienceReport,  # noqa: E402
+    OutcomeRelease,  # noqa: E402
+)
+from forum.reports.releases import refresh_boards  # noqa: E402
 from forum.reports.vocab import FAMILY_SIDE_EFFECTS, STOP_REASONS  # noqa: E402
 from forum.threads.models import Post, Thread  # noqa: E402
 
@@ -41,7 +49,12 @@ def build(reports: int) -> None:
     db.session.execute(
         sa.insert(User),
         [
-            {"display_name": f"bench{n}", "display_name_key": f"bench{n}", "role": "member"}
+            {
+                "display_name": f"bench{n}",
+                "display_name_key": f"bench{n}",
+                "role": "member",
+                "created_at": now - timedelta(days=365),  # past the first week: reports count
+            }
             for n in range(members)
         ],
     )
@@ -114,6 +127,14 @@ def build(reports: int) -> None:
         db.session.commit()
 
 
+def make_release(board_id: int) -> None:
+    """A new release from scratch: the current one is dropped first, so each run does all
+    the work (the first release of a board is always made)."""
+    db.session.execute(sa.delete(OutcomeRelease).where(OutcomeRelease.board_id == board_id))
+    db.session.commit()
+    refresh_boards([board_id])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reports", type=int, default=10_000)
@@ -124,18 +145,30 @@ def main() -> None:
         build_timed(app, build, args.reports, "reports")
         with app.app_context():
             board = db.session.scalar(sa.select(Board).where(Board.slug == BOARD))
-            report("summary only", timed(lambda: summarise_boards([board]), args.runs))
+            other = db.session.scalar(sa.select(Board.id).where(Board.slug == "epidural-steroid"))
+            refresh_boards([other])
+            report("make a release", timed(lambda: make_release(board.id), max(3, args.runs // 4)))
+            # What every write to a report adds when no release is due.
+            report("check for changes", timed(lambda: refresh_boards([board.id]), args.runs))
             db.session.remove()
-        client = app.test_client()
-        for name, path in {
+        pages = {
             "outcomes page": f"/b/{BOARD}/outcomes",
             "outcomes page, filtered": f"/b/{BOARD}/outcomes?since=3&episode=repeat",
             "outcomes.json": f"/b/{BOARD}/outcomes.json",
             "outcomes.csv": f"/b/{BOARD}/outcomes.csv",
             "compare (2 boards)": f"/outcomes?boards={BOARD},epidural-steroid",
-        }.items():
-            statements = count_statements(app, lambda path=path: client.get(path))
-            report(name, timed(lambda path=path: client.get(path), args.runs), statements)
+        }
+        client = app.test_client()
+        for cache in ("on", "off"):
+            if cache == "off":
+                app.extensions["forum.rendered_pages"] = None
+            for name, path in pages.items():
+                statements = count_statements(app, lambda path=path: client.get(path))
+                report(
+                    f"{name} (rendered-page cache {cache})",
+                    timed(lambda path=path: client.get(path), args.runs),
+                    statements,
+                )
 
 
 if __name__ == "__main__":

@@ -560,33 +560,31 @@ def follow_up(rows: Sequence, today: date) -> list[FollowUp]:
     """At 3, 6, 12 and 24 months after the procedure (or the filing, without a date): of
     the reports that old, how many say how things stood by then, because their relief had
     ended or because they were written or updated at least that long after."""
+    now = today.year * 12 + today.month - 1
+    spans = []  # (months since the start, months from the start to the last answer)
+    for row in rows:
+        start = _month_index(row.procedure_year, row.procedure_month, row.created_at)
+        answered = row.updated_at or row.created_at
+        known = 10**6 if not row.relief_ongoing else answered.year * 12 + answered.month - 1 - start
+        spans.append((now - start, known))
     points = []
     for months in FOLLOW_UP_MONTHS:
-        due = followed = 0
-        for row in rows:
-            start = _start_month(row)
-            now_index = today.year * 12 + today.month - 1
-            if now_index - start < months:
-                continue
-            due += 1
-            answered = row.updated_at or row.created_at
-            answered_index = answered.year * 12 + answered.month - 1
-            if not row.relief_ongoing or answered_index - start >= months:
-                followed += 1
-        safe = due >= MIN_N and is_safe(followed) and is_safe(due - followed)
+        due = [known for age, known in spans if age >= months]
+        followed = sum(1 for known in due if known >= months)
+        safe = len(due) >= MIN_N and is_safe(followed) and is_safe(len(due) - followed)
         label = (
             f"{months} months"
             if months < 12
             else f"{months // 12} year{'s' if months > 12 else ''}"
         )
-        points.append(FollowUp(label, months, followed if safe else None, due))
+        points.append(FollowUp(label, months, followed if safe else None, len(due)))
     return points
 
 
-def _start_month(row) -> int:
-    if row.procedure_year is not None:
-        return row.procedure_year * 12 + row.procedure_month - 1
-    return row.created_at.year * 12 + row.created_at.month - 1
+def _month_index(year: int | None, month: int | None, filed) -> int:
+    if year is not None:
+        return year * 12 + month - 1
+    return filed.year * 12 + filed.month - 1
 
 
 _SEVERITY_BAND = {None: "none", "severe": "severe"}  # mild and moderate together

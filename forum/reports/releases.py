@@ -158,9 +158,9 @@ def _nothing_yet(board: Board) -> Release:
 # -- making -----------------------------------------------------------------------------
 
 
-def _report_rows(board_ids: list[int], now: datetime):
-    """Every report on these boards that counts or waits, with whether it counts: one
-    statement."""
+def _report_rows(board_ids: list[int], now: datetime, columns):
+    """Every report on these boards that counts or waits: `columns` of each, and whether
+    it counts. One statement."""
     standing = (
         sa.select(ReportExclusion.id)
         .where(
@@ -179,7 +179,7 @@ def _report_rows(board_ids: list[int], now: datetime):
         sa.or_(Post.state == PostState.PENDING, sa.and_(Post.state == PostState.VISIBLE, ~of_age)),
     )
     query = (
-        sa.select(ExperienceReport, sa.and_(shown, of_age).label("counts"))
+        sa.select(*columns, sa.and_(shown, of_age).label("counts"))
         .outerjoin(Post, Post.id == ExperienceReport.post_id)
         .outerjoin(Thread, Thread.id == Post.thread_id)
         .outerjoin(User, User.id == ExperienceReport.author_id)
@@ -216,35 +216,45 @@ def refresh_boards(board_ids, now: datetime | None = None, force: bool = False) 
             .options(undefer(OutcomeRelease.snapshot))
         )
     }
-    counted: dict[int, list] = {board_id: [] for board_id in boards}
+    # First only what tells a change: most refreshes end here, at a few milliseconds.
+    snapshots: dict[int, dict] = {board_id: {} for board_id in boards}
     waiting: dict[int, int] = dict.fromkeys(boards, 0)
-    for report, counts in _report_rows(list(boards), now):
-        if counts:
-            counted[report.board_id].append(report)
+    marks = (ExperienceReport.id, ExperienceReport.board_id, ExperienceReport.version)
+    for report in _report_rows(list(boards), now, marks):
+        if report.counts:
+            snapshots[report.board_id][str(report.id)] = report.version
         else:
             waiting[report.board_id] += 1
-    released = []
-    for board_id, board in boards.items():
-        reports = counted[board_id]
-        snapshot = {str(r.id): r.version for r in reports}
+    due = []
+    for board_id in boards:
         release = latest.get(board_id)
-        changes = _changes(release.snapshot if release else {}, snapshot)
+        changes = _changes(release.snapshot if release else {}, snapshots[board_id])
         if release is None or changes >= RELEASE_CHANGES or (force and changes):
-            db.session.add(
-                OutcomeRelease(
-                    board_id=board_id,
-                    made_at=now,
-                    reports=sum(1 for r in reports if not r.has_conflict),
-                    figures=make_figures(board, reports, now.date()),
-                    snapshot=snapshot,
-                    pending=0,
-                    waiting=waiting[board_id],
-                    checked_at=now,
-                )
-            )
-            released.append(board_id)
+            due.append(board_id)
         elif (release.pending, release.waiting) != (changes, waiting[board_id]):
             release.pending, release.waiting, release.checked_at = changes, waiting[board_id], now
+    # Then every answer of the reports of the boards due a release, as plain rows (not
+    # entities: thousands of them).
+    counted: dict[int, list] = {board_id: [] for board_id in due}
+    if due:
+        for report in _report_rows(due, now, ExperienceReport.__table__.c):
+            if report.counts:
+                counted[report.board_id].append(report)
+    for board_id in due:
+        reports = counted[board_id]
+        db.session.add(
+            OutcomeRelease(
+                board_id=board_id,
+                made_at=now,
+                reports=sum(1 for r in reports if not r.has_conflict),
+                figures=make_figures(boards[board_id], reports, now.date()),
+                snapshot={str(r.id): r.version for r in reports},
+                pending=0,
+                waiting=waiting[board_id],
+                checked_at=now,
+            )
+        )
+    released = due
     if released:
         # Board and home pages show each treatment's headline: their cached copies depend
         # on the board's row version.
