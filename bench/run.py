@@ -251,7 +251,6 @@ def database_pids() -> list[int]:
             continue
     return pids
 
-
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
 
 

@@ -10,7 +10,6 @@ every count and every rest of a total is 0 or at least 5."""
 import csv
 import io
 import itertools
-import json
 import re
 from datetime import timedelta
 
@@ -26,7 +25,7 @@ from forum.reports.releases import MIN_ACCOUNT_AGE, RELEASE_CHANGES, refresh_all
 from forum.reports.services import update_report
 from forum.threads.models import Post
 from forum.threads.services import delete_post
-from tests.reports.conftest import answers, publish
+from tests.reports.conftest import publish
 
 FILTERS = [
     {},
