@@ -43,7 +43,7 @@ WEEKS_LOW, WEEKS_HIGH = vocab.RANGES["relief_weeks"]
 
 
 def milestone_label(months: int) -> str:
-    """"3 months", "1 year", "2 years": what a reminder says of the time gone by."""
+    """ "3 months", "1 year", "2 years": what a reminder says of the time gone by."""
     if months % 12 == 0:
         years = months // 12
         return f"{years} year{'s' if years != 1 else ''}"
@@ -60,7 +60,9 @@ class FollowupRun:
     taken: int = 0
 
     def line(self) -> str:
-        return f"Follow-ups: {self.reminded} reminders sent, {self.taken} already sent by another run."
+        return (
+            f"Follow-ups: {self.reminded} reminders sent, {self.taken} already sent by another run."
+        )
 
 
 def _reachable(now: datetime) -> sa.ColumnElement[bool]:

@@ -222,7 +222,7 @@ class OutcomeFilterForm(Form):
 
 
 class FollowupForm(ForumForm):
-    """"Is it still working?" in one step (forum/reports/followups.py)."""
+    """The one-step answer to "Is it still working?" (forum/reports/followups.py)."""
 
     choice = RadioField(
         "Is it still working?",
@@ -236,8 +236,7 @@ class FollowupForm(ForumForm):
             NumberRange(
                 followups.WEEKS_LOW,
                 followups.WEEKS_HIGH,
-                f"Please give a whole number from {followups.WEEKS_LOW} to "
-                f"{followups.WEEKS_HIGH}.",
+                f"Please give a whole number from {followups.WEEKS_LOW} to {followups.WEEKS_HIGH}.",
             ),
         ],
         widget=NumberInput(min=followups.WEEKS_LOW, max=followups.WEEKS_HIGH),

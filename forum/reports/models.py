@@ -140,9 +140,7 @@ class ExperienceReport(RowVersion, db.Model):
             start = month_number(self.procedure_year, self.procedure_month)
             current = month_number(now.year, now.month)
             return sum(1 for months in FOLLOWUP_MONTHS if start + months <= current)
-        return sum(
-            1 for months in FOLLOWUP_MONTHS if self.created_at <= months_before(now, months)
-        )
+        return sum(1 for months in FOLLOWUP_MONTHS if self.created_at <= months_before(now, months))
 
     @property
     def pain_reduction(self) -> float | None:

@@ -25,8 +25,8 @@ from forum.forms import submit_form
 from forum.links import absolute_url, post_url, safe_next
 from forum.policy import threads as policy
 from forum.policy.viewer import check_can_participate
-from forum.reports import outcomes as stats
 from forum.reports import followups, services
+from forum.reports import outcomes as stats
 from forum.reports.forms import FollowupForm, OutcomeFilterForm, RemindersForm, report_form
 from forum.threads.pages import (
     after_writing_url,
@@ -174,7 +174,7 @@ def edit(post_id: int):
 @bp.route("/p/<int:post_id>/report/followup", methods=["GET", "POST"])
 @login_required
 def followup(post_id: int):
-    """"Is it still working?" answered in one step: a new version of the report."""
+    """ "Is it still working?" answered in one step: a new version of the report."""
     post = services.get_report_post_or_404(post_id)
     if not policy.may_see_post(current_user, post):
         abort(404)

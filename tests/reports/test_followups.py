@@ -103,9 +103,7 @@ def test_months_before_keeps_the_day_or_takes_the_months_last():
     assert months_before(at(2024, 2, 15), 24) == at(2022, 2, 15)
 
 
-def test_reminded_at_3_6_12_and_24_months_after_the_procedure_month_once_each(
-    app, report_of
-):
+def test_reminded_at_3_6_12_and_24_months_after_the_procedure_month_once_each(app, report_of):
     post_id = report_of(procedure_year=2024, procedure_month=1)
 
     for now, expected in [
