@@ -132,6 +132,17 @@ def release_outcomes_command():
     click.echo(f"Outcome releases: {len(released)} new.")
 
 
+@forum_cli.command("send-followups")
+@with_appcontext  # also under app.test_cli_runner(), which skips FlaskGroup's context
+def send_followups_command():
+    """Ask members whose relief was still going on whether it still is, at 3, 6, 12 and 24
+    months (run it daily; send-mail mails the reminders to those who chose e-mail)."""
+    from forum.extensions import utcnow
+    from forum.reports.followups import send_followups
+
+    click.echo(send_followups(utcnow()).line())
+
+
 @forum_cli.command("build-exports")
 @with_appcontext  # also under app.test_cli_runner(), which skips FlaskGroup's context
 def build_exports_command():

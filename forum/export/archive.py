@@ -240,6 +240,10 @@ def _reports(uid: int, boards: dict) -> list[dict]:
             "updated_at": iso(report.updated_at),
             "answers": report.answers(),
             "labels": answer_labels(report.answers(), boards),
+            # The "Is it still working?" reminders: how many were sent, and whether the
+            # member turned them off for this report.
+            "followups_sent": report.followups_sent,
+            "reminders_off": report.reminders_off,
             # The answers before each update, oldest first.
             "revisions": [
                 {

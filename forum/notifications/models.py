@@ -20,6 +20,7 @@ NOTIFICATION_KINDS = (
     "post_restored",  # a moderator restored your post
     "sanction",  # a warning, silence, suspension or ban
     "appeal_decided",  # your appeal was decided
+    "followup",  # "Is it still working?": a report whose relief was going on
 )
 EMAIL_FREQUENCIES = ("instant", "daily", "none")
 

@@ -69,6 +69,9 @@ def describe(notification: Notification) -> str:
             return _with_reason(f"{moderator} restored your post in {title}", reason)
         case "sanction":
             return _with_reason(_sanction_sentence(moderator, outcome), reason)
+        case "followup":
+            since = f"{n.text} on: " if n.text else ""
+            return f"Is it still working? {since}answer in one step for your report in {title}"
         case "appeal_decided":
             verdict = "lifted the sanction" if outcome == "overturned" else "kept the sanction"
             return _with_reason(f"{moderator} decided your appeal and {verdict}", reason)
@@ -88,6 +91,8 @@ def _sanction_sentence(actor: str, outcome: str) -> str:
 
 # About the member's account rather than a post: they open a settings page.
 ACCOUNT_KINDS = ("flag_decided", "sanction", "appeal_decided")
+# Those that open a page of their own, not the post's place in its thread.
+OWN_PAGE_KINDS = (*ACCOUNT_KINDS, "followup")
 
 
 def target_path(notification: Notification) -> str:
@@ -98,6 +103,8 @@ def target_path(notification: Notification) -> str:
             return "/settings/flags"
         case "sanction" | "appeal_decided":
             return "/settings/sanctions"
+        case "followup" if n.post_id is not None:
+            return f"/p/{n.post_id}/report/followup"  # the one-step answer
     if n.post_id is not None:
         return f"/p/{n.post_id}"
     if n.thread_id is not None:

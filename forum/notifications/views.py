@@ -187,7 +187,7 @@ def index():
 @login_required
 def follow(notification_id: int):
     notification = services.open_notification(current_user, notification_id)
-    if notification.post is not None and notification.kind not in services.ACCOUNT_KINDS:
+    if notification.post is not None and notification.kind not in services.OWN_PAGE_KINDS:
         return redirect(post_url(notification.post))
     return redirect(services.target_path(notification))
 

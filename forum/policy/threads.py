@@ -170,6 +170,13 @@ def may_update_report(viewer, post: Post, *, sanctions_aside: bool = False) -> b
     )
 
 
+def may_follow_up_report(viewer, post: Post, *, sanctions_aside: bool = False) -> bool:
+    """Answering "Is it still working?" (and turning its reminders off) is updating the
+    report: its author, as may_update_report says. Turning reminders off publishes
+    nothing, so a view asks it with `sanctions_aside`."""
+    return may_update_report(viewer, post, sanctions_aside=sanctions_aside)
+
+
 # -- lists, in SQL ---------------------------------------------------------------------
 
 

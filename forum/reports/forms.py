@@ -14,7 +14,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget, NumberInput
 
 from forum.forms import FITS_COLUMN, ForumForm, SubmitOnceForm
-from forum.reports import vocab
+from forum.reports import followups, vocab
 from forum.reports.models import ANSWER_FIELDS
 from forum.reports.outcomes import EPISODES, SINCE_YEARS, Filters
 from forum.reports.services import DISCLOSURE_MAX
@@ -219,3 +219,38 @@ class OutcomeFilterForm(Form):
 
     def first_error(self) -> str:
         return next(iter(self.errors.values()))[0]
+
+
+class FollowupForm(ForumForm):
+    """The one-step answer to "Is it still working?" (forum/reports/followups.py)."""
+
+    choice = RadioField(
+        "Is it still working?",
+        choices=[SelectChoice(code, label) for code, label in followups.CHOICES.items()],
+        invalid_choice_message="Please choose one of the three answers.",
+    )
+    week = IntegerField(
+        "Around which week? (for the last two answers, 0 to 520)",
+        validators=[
+            Optional(),
+            NumberRange(
+                followups.WEEKS_LOW,
+                followups.WEEKS_HIGH,
+                f"Please give a whole number from {followups.WEEKS_LOW} to {followups.WEEKS_HIGH}.",
+            ),
+        ],
+        widget=NumberInput(min=followups.WEEKS_LOW, max=followups.WEEKS_HIGH),
+    )
+    version = IntegerField(widget=HiddenInput(), validators=[Optional(), FITS_COLUMN])
+
+
+class RemindersForm(ForumForm):
+    """The switch of a report's follow-up reminders: the state it asks for, so sending it
+    twice changes nothing."""
+
+    reminders = RadioField(
+        "Reminders",
+        choices=[SelectChoice("on", "On"), SelectChoice("off", "Off")],
+        invalid_choice_message="Choose whether the reminders are on or off.",
+    )
+    next = HiddenField()

@@ -1,4 +1,5 @@
-from datetime import datetime
+import calendar
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -35,6 +36,25 @@ ANSWER_FIELDS = (
     "has_conflict",
     "conflict_disclosure",
 )
+
+
+# "Is it still working?": the months after the procedure (the first day of its month, or
+# the day the report was filed when it gives no date) at which a member whose relief is
+# still going on is asked (forum/reports/followups.py).
+FOLLOWUP_MONTHS = (3, 6, 12, 24)
+
+
+def month_number(year: int, month: int) -> int:
+    """Months since year 0: two dates' difference in calendar months."""
+    return year * 12 + month - 1
+
+
+def months_before(moment: datetime, months: int) -> datetime:
+    """The same day and time `months` calendar months earlier (the month's last day when it
+    is shorter: 31 May less three months is 28 or 29 February)."""
+    year, month = divmod(month_number(moment.year, moment.month) - months, 12)
+    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)
 
 
 def _range_checks() -> list[sa.CheckConstraint]:
@@ -105,6 +125,22 @@ class ExperienceReport(RowVersion, db.Model):
 
     def answers(self) -> dict:
         return {name: getattr(self, name) for name in ANSWER_FIELDS}
+
+    @property
+    def followup_start(self) -> date:
+        """What follow-ups count from: the first day of the procedure's month, or the day
+        the report was filed when it gives no date."""
+        if self.procedure_year is not None and self.procedure_month is not None:
+            return date(self.procedure_year, self.procedure_month, 1)
+        return self.created_at.date()
+
+    def milestones_passed(self, now: datetime) -> int:
+        """How many of FOLLOWUP_MONTHS have passed by `now` (the job's SQL asks the same)."""
+        if self.procedure_year is not None and self.procedure_month is not None:
+            start = month_number(self.procedure_year, self.procedure_month)
+            current = month_number(now.year, now.month)
+            return sum(1 for months in FOLLOWUP_MONTHS if start + months <= current)
+        return sum(1 for months in FOLLOWUP_MONTHS if self.created_at <= months_before(now, months))
 
     @property
     def pain_reduction(self) -> float | None:

@@ -143,6 +143,16 @@ def update_report(
 ) -> ExperienceReport:
     """Replace a report's answers (e.g. "the relief wore off at seven months"), keeping
     the previous answers as a revision. `version` is the one the member started from."""
+    check_report_update(author, report, version)
+    boards = revise_report(report, answers)
+    db.session.commit()
+    releases.refresh_boards(boards)
+    return report
+
+
+def check_report_update(author: User, report: ExperienceReport, version: int) -> None:
+    """Refuse an update by anyone but the report's author, by a member who may not publish,
+    or from a version of the report that is no longer current."""
     if report.author_id != author.id:
         raise NotAllowed("Only its author can update an experience report.")
     check_can_participate(author)
@@ -151,6 +161,13 @@ def update_report(
             "This report was updated since you opened it. Your answers are below; check "
             "the current report before saving again."
         )
+
+
+def revise_report(report: ExperienceReport, answers: dict) -> set[int]:
+    """The core of every update (the full form, a follow-up's answer): check the answers,
+    keep the current ones as a revision, write the new ones and move the version on. In
+    the caller's transaction, after check_report_update. Returns the treatments whose
+    outcomes to refresh once it is committed (releases.refresh_boards)."""
     answers = clean_answers(answers)
     boards = {report.board_id, answers["board_id"]}
     db.session.add(
@@ -164,9 +181,7 @@ def update_report(
         setattr(report, name, value)
     report.updated_at = utcnow()
     report.version = report.version + 1
-    db.session.commit()
-    releases.refresh_boards(boards)
-    return report
+    return boards
 
 
 def _has_report(post_id: int) -> bool:

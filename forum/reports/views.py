@@ -5,6 +5,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    flash,
     jsonify,
     make_response,
     redirect,
@@ -21,12 +22,13 @@ from forum.caching import for_visitors
 from forum.errors import Conflict, DomainError, NotAllowed
 from forum.extensions import configured_limit, limiter, member_or_address
 from forum.forms import submit_form
-from forum.links import absolute_url, post_url
+from forum.links import absolute_url, post_url, safe_next
 from forum.policy import threads as policy
 from forum.policy.viewer import check_can_participate
+from forum.reports import followups, services
 from forum.reports import outcomes as stats
-from forum.reports import releases, services
-from forum.reports.forms import OutcomeFilterForm, report_form
+from forum.reports import releases
+from forum.reports.forms import FollowupForm, OutcomeFilterForm, RemindersForm, report_form
 from forum.threads.pages import (
     after_writing_url,
     history_refused,
@@ -168,6 +170,70 @@ def edit(post_id: int):
     return render_template(
         "reports/edit.html", post=post, form=form, treatment=treatment, adding=False
     ), status
+
+
+@bp.route("/p/<int:post_id>/report/followup", methods=["GET", "POST"])
+@login_required
+def followup(post_id: int):
+    """ "Is it still working?" answered in one step: a new version of the report."""
+    post = services.get_report_post_or_404(post_id)
+    if not policy.may_see_post(current_user, post):
+        abort(404)
+    report = post.report
+    _refuse_unless(
+        policy.may_follow_up_report,
+        post,
+        "Only its author can answer for an experience report.",
+    )
+    form = FollowupForm()
+    if request.method == "GET":
+        form.version.data = report.version
+    answered, status = submit_form(
+        form,
+        lambda: followups.answer_followup(
+            current_user, report, form.choice.data, form.week.data, form.version.data
+        ),
+    )
+    if answered:
+        if form.choice.data == followups.HAD_IT_AGAIN:
+            flash("Your report is updated. Now tell how the new episode went.", "success")
+            return redirect(url_for("reports.followup", post_id=post.id, answered="again"))
+        flash("Thank you: your report is updated.", "success")
+        return redirect_to(post)
+    if status == Conflict.status_code:
+        # The page shows the report as it is now; answering again starts from it.
+        form.version.data, form.version.raw_data = report.version, None
+    return render_template(
+        "reports/followup.html",
+        post=post,
+        report=report,
+        form=form,
+        weeks_so_far=followups.weeks_since_start(report, utcnow()),
+        had_it_again=request.args.get("answered") == "again",
+    ), status
+
+
+@bp.post("/p/<int:post_id>/report/reminders")
+@login_required
+def reminders(post_id: int):
+    """Turn a report's follow-up reminders on or off (its author, whatever a sanction)."""
+    post = services.get_report_post_or_404(post_id)
+    if not policy.may_see_post(current_user, post):
+        abort(404)
+    if not policy.may_follow_up_report(current_user, post, sanctions_aside=True):
+        raise NotAllowed("Only its author can change a report's reminders.")
+    form = RemindersForm()
+    if not form.validate_on_submit():
+        abort(400, "Choose whether the reminders are on or off.")
+    on = form.reminders.data == "on"
+    followups.set_followup_reminders(current_user, post.report, on)
+    flash(
+        "Reminders are on: you will be asked whether it is still working."
+        if on
+        else "No more reminders for this report. You can still update it at any time.",
+        "success",
+    )
+    return redirect(safe_next(form.next.data) if form.next.data else post_url(post))
 
 
 @bp.get("/p/<int:post_id>/report/history")

@@ -31,6 +31,11 @@ class PostView:
     undo_delete: bool  # its author takes back their deletion
     add_report: bool
     update_report: bool
+    # For the report's author: "Is it still working? Answer in one step" (a reminder is
+    # due or was sent and the relief is still going on), and the reminders' switch (None:
+    # not shown; True: they are on, the switch turns them off).
+    follow_up: bool = False
+    reminders: bool | None = None
 
     @property
     def has_actions(self) -> bool:
@@ -70,9 +75,27 @@ def _notice(post: Post) -> tuple[str | None, str | None]:
     return None, None
 
 
+def _follow_up(viewer, post: Post, shows_body: bool, now: datetime) -> tuple[bool, bool | None]:
+    """The report author's follow-up links: (the one-step answer, the reminders' switch)."""
+    report = post.report if shows_body else None
+    if report is None or not (report.relief_ongoing or report.reminders_off):
+        return False, None
+    if not policy.may_follow_up_report(viewer, post, sanctions_aside=True):
+        return False, None
+    answer = (
+        report.relief_ongoing
+        and not report.reminders_off
+        and (report.followups_sent > 0 or report.milestones_passed(now) > 0)
+        and policy.may_follow_up_report(viewer, post)
+    )
+    return answer, not report.reminders_off
+
+
 def present_post(viewer, post: Post, thread: Thread, now: datetime | None = None) -> PostView:
     """What `viewer` is shown of `post` on `thread`'s page."""
+    now = now or utcnow()
     shows_body = policy.may_see_post_body(viewer, post)
+    follow_up, reminders = _follow_up(viewer, post, shows_body, now)
     notice, reason = (
         _notice(post) if is_self(viewer, post.author_id) or is_moderator(viewer) else (None, None)
     )
@@ -88,11 +111,13 @@ def present_post(viewer, post: Post, thread: Thread, now: datetime | None = None
         delete=policy.may_delete_post(viewer, post),
         flag=policy.may_flag_post(viewer, post),
         restore=may_restore_post(viewer, post),
-        undo_delete=may_undo_delete(viewer, post, now or utcnow()),
+        undo_delete=may_undo_delete(viewer, post, now),
         add_report=(shows_body and post.report is None and policy.may_add_report(viewer, post)),
         update_report=(
             shows_body and post.report is not None and policy.may_update_report(viewer, post)
         ),
+        follow_up=follow_up,
+        reminders=reminders,
     )
 
 

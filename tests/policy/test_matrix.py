@@ -513,6 +513,18 @@ ROUTES: dict[str, Row] = {
         states=("public", "members"),
     ),
     "reports.history": Row("report", get=report_history, states=("public", "members")),
+    "reports.followup": Row(
+        "report",
+        get=authors_only(200),
+        post=authors_only(422),  # no answer chosen: refused for its fields, not for who asks
+        states=("public", "members"),
+    ),
+    "reports.reminders": Row(
+        "report",
+        post=authors_only(DONE),
+        states=("public", "members"),
+        data=text("reminders", "off"),
+    ),
     # -- boards
     "notifications.watch_board": Row("board", post=members(DONE)),
     "notifications.unwatch_board": Row("board", post=members(DONE)),

@@ -87,6 +87,14 @@ RULES = {
             **{s: NOBODY for s in STATES if s.startswith(("rejected", "hidden", "deleted"))},
         ),
     ),
+    # Answering "Is it still working?" is updating the report: the same rows.
+    "may_follow_up_report": (
+        "post",
+        _table(
+            {"author"},
+            **{s: NOBODY for s in STATES if s.startswith(("rejected", "hidden", "deleted"))},
+        ),
+    ),
 }
 
 CASES = [
@@ -97,7 +105,12 @@ CASES = [
 ]
 
 
-SANCTIONS_ASIDE = ("may_edit_post", "may_add_report", "may_update_report")
+SANCTIONS_ASIDE = (
+    "may_edit_post",
+    "may_add_report",
+    "may_update_report",
+    "may_follow_up_report",
+)
 
 
 @pytest.mark.parametrize("rule", SANCTIONS_ASIDE)
