@@ -20,14 +20,13 @@ from forum.boards.models import Board
 from forum.boards.services import get_board_or_404
 from forum.caching import for_visitors
 from forum.errors import Conflict, DomainError, NotAllowed
-from forum.extensions import configured_limit, limiter, member_or_address
+from forum.extensions import configured_limit, limiter, member_or_address, utcnow
 from forum.forms import submit_form
 from forum.links import absolute_url, post_url, safe_next
 from forum.policy import threads as policy
 from forum.policy.viewer import check_can_participate
-from forum.reports import followups, services
+from forum.reports import followups, releases, services
 from forum.reports import outcomes as stats
-from forum.reports import releases
 from forum.reports.forms import FollowupForm, OutcomeFilterForm, RemindersForm, report_form
 from forum.threads.pages import (
     after_writing_url,
