@@ -130,9 +130,7 @@ def test_a_member_without_reports_has_no_path(client, member, make_thread):
     assert "Treatment path" not in client.get("/u/patient-pat").get_data(as_text=True)
 
 
-def test_a_members_only_report_is_for_members(
-    app, client, member, make_user, treatments, report
-):
+def test_a_members_only_report_is_for_members(app, client, member, make_user, treatments, report):
     report(member, treatments["rfa"], visibility="members")
     report(member, treatments["esi"])
 
