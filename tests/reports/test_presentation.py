@@ -94,7 +94,8 @@ def test_bars_are_html_as_wide_as_their_share(client, six):
 
     assert "<svg" not in chart and "<text" not in chart
     bars = re.findall(
-        r'<span class="bar-label">([^<]+)</span>\s*<span class="bar-track">((?:<span [^>]+></span>)?)</span>\s*'
+        r'<span class="bar-label">([^<]+)</span>\s*'
+        r'<span class="bar-track">((?:<span [^>]+></span>)?)</span>\s*'
         r'<span class="bar-value">(.*?)</span>\s*</div>',
         chart,
         re.S,
