@@ -188,7 +188,9 @@ def _refuse_writes_outside_a_transaction(conn, cursor, statement, *args):
     # loudly instead, before writing anything.
     if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
         if statement.lstrip()[:6].upper().startswith(WRITES):
-            raise RuntimeError("A read-only request tried to write: mark its view @writes_on_get.")
+            raise RuntimeError(
+                "A read-only request tried to write: mark its view @writes_on_get."
+            )
 
 
 def request_writes() -> bool:

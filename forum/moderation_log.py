@@ -33,7 +33,9 @@ class ModerationAction(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     actor: Mapped["User | None"] = relationship(foreign_keys=[actor_id], lazy="raise")
-    subject_user: Mapped["User | None"] = relationship(foreign_keys=[subject_user_id], lazy="raise")
+    subject_user: Mapped["User | None"] = relationship(
+        foreign_keys=[subject_user_id], lazy="raise"
+    )
 
 
 class Target(Protocol):

@@ -77,7 +77,9 @@ def test_an_edit_reaches_mentions_and_safety_through_post_edited(app, make_user,
         post = db.session.get(Post, post_id)
         edit_post(db.session.get(User, writer.id), post, f"@reader {CRISIS}", post.version)
 
-    assert [(post, kw["editor"], kw["title"]) for post, kw in sent] == [(post_id, writer.id, None)]
+    assert [(post, kw["editor"], kw["title"]) for post, kw in sent] == [
+        (post_id, writer.id, None)
+    ]
     assert "mention" in kinds_of(app, reader)
     assert _urgent_flags(app, post_id) == 1
 
@@ -99,7 +101,9 @@ def test_approval_reaches_watchers_through_post_approved(make_app, make_user, ma
     assert kinds_of(app, reader) == ["reply"]
 
 
-def test_moderation_decisions_reach_the_author_and_flaggers(app, make_user, make_thread, moderator):
+def test_moderation_decisions_reach_the_author_and_flaggers(
+    app, make_user, make_thread, moderator
+):
     author, flagger = make_user("author"), make_user("flagger")
     age_accounts(app, flagger)
     thread = make_thread()
@@ -131,7 +135,9 @@ def test_moderation_decisions_reach_the_author_and_flaggers(app, make_user, make
     ]
 
 
-def test_an_author_deleting_their_post_announces_it_and_is_not_told(app, make_user, make_thread):
+def test_an_author_deleting_their_post_announces_it_and_is_not_told(
+    app, make_user, make_thread
+):
     author = make_user("author")
     post_id = _reply(app, author, make_thread(), "Never mind.")
 

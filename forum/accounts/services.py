@@ -97,7 +97,9 @@ def set_role(pseudonym: str, role: str) -> User:
     return user
 
 
-def list_recent_posts(user: User, limit: int, viewer: User | None = None) -> tuple[list[Post], int]:
+def list_recent_posts(
+    user: User, limit: int, viewer: User | None = None
+) -> tuple[list[Post], int]:
     """The member's latest posts that `viewer` may read (a visitor, without one: never in
     members-only threads), with their threads and boards; and how many such posts there
     are in all, counted in the same statement (before its LIMIT)."""

@@ -110,7 +110,9 @@ def interests():
             "success",
         )
         return redirect(url_for("accounts.settings", _anchor="interest-heading"))
-    return _settings_page(RenameForm(data={"pseudonym": current_user.display_name}), status, form)
+    return _settings_page(
+        RenameForm(data={"pseudonym": current_user.display_name}), status, form
+    )
 
 
 @bp.post("/settings/history")

@@ -33,6 +33,7 @@ class Identity(db.Model):
         return f"<Identity {self.provider} for user {self.user_id}>"
 
 
+
 class MemberSession(db.Model):
     """A device a member is signed in on. The cookie carries a random token; only its
     SHA-256 digest is kept, so a copy of this table signs no one in. Deleting the row signs

@@ -3,6 +3,7 @@
 Authlib keeps state, nonce and the PKCE verifier in the session between the two halves,
 so this module belongs to the HTTP layer; the services get a ProviderIdentity."""
 
+
 import requests
 from authlib.integrations.base_client import OAuthError
 from flask import current_app, url_for

@@ -180,6 +180,7 @@ def sign_out_everywhere(user: User) -> None:
     db.session.commit()
 
 
+
 def sign_in_dev(pseudonym: str) -> User:
     """The member with this pseudonym, created on first use (development sign-in only).
     A member it creates has consented, as onboarding would have asked."""

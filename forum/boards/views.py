@@ -12,7 +12,9 @@ bp = Blueprint("boards", __name__)
 @bp.get("/")
 def index():
     return for_visitors(
-        lambda: render_template("boards/index.html", categories=services.list_boards_by_category()),
+        lambda: render_template(
+            "boards/index.html", categories=services.list_boards_by_category()
+        ),
         list_boards_versions,
     )
 

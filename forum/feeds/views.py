@@ -85,7 +85,10 @@ def thread(thread_id: int):
 def sitemap():
     site = services.get_sitemap(_urls_per_file())
     if site.items is None:
-        files = [absolute_url("feeds.sitemap_file", number=n) for n in range(1, site.files + 1)]
+        files = [
+            absolute_url("feeds.sitemap_file", number=n)
+            for n in range(1, site.files + 1)
+        ]
         return _xml(render_template("feeds/sitemap_index.xml", files=files))
     return _urlset(site.items)
 
@@ -154,7 +157,10 @@ def _atom(title, subtitle, page_url, entries, fallback_updated=NEVER):
 
 
 def _urlset(items):
-    urls = [(absolute_url(item.endpoint, **item.values), _w3c_date(item.lastmod)) for item in items]
+    urls = [
+        (absolute_url(item.endpoint, **item.values), _w3c_date(item.lastmod))
+        for item in items
+    ]
     return _xml(render_template("feeds/sitemap.xml", urls=urls))
 
 

@@ -2,6 +2,7 @@
 transaction of the post (or decision) that causes it, as single INSERT ... SELECT
 statements: a thread with a thousand watchers costs one statement, not a thousand."""
 
+
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 

@@ -119,7 +119,9 @@ def _subscribe(user_id: int, thread_id: int | None = None, board_id: int | None 
 
 
 def _unsubscribe(user_id: int, target: sa.ColumnElement[bool]) -> None:
-    db.session.execute(sa.delete(Subscription).where(Subscription.user_id == user_id, target))
+    db.session.execute(
+        sa.delete(Subscription).where(Subscription.user_id == user_id, target)
+    )
 
 
 def watch_thread(user: User, thread: Thread) -> None:

@@ -170,7 +170,9 @@ def settings():
 @bp.get("/notifications")
 @login_required
 def index():
-    page = services.list_notifications(current_user, page_arg(), PER_PAGE)
+    page = services.list_notifications(
+        current_user, page_arg(), PER_PAGE
+    )
     newest = max((n.updated_at for n in page.items if n.read_at is None), default=None)
     return render_template(
         "notifications/index.html",

@@ -148,7 +148,9 @@ class ReportExclusion(db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    __table_args__ = (sa.CheckConstraint("decision IN ('upheld', 'overturned')", name="decision"),)
+    __table_args__ = (
+        sa.CheckConstraint("decision IN ('upheld', 'overturned')", name="decision"),
+    )
 
     @property
     def stands(self) -> bool:

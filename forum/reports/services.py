@@ -22,6 +22,7 @@ from forum.threads.services import create_thread, get_post_or_404
 DISCLOSURE_MAX = 300
 
 
+
 # -- reading ---------------------------------------------------------------------------
 
 

@@ -53,8 +53,8 @@ def test_a_forged_host_never_reaches_a_body(make_app, site):
 def test_feed_ids_are_under_the_base_url(make_app, site):
     board, thread = site
     app = make_app(BASE_URL=BASE + "/")
-    body = (
-        app.test_client().get(f"/t/{thread.id}.atom", headers={"Host": EVIL}).get_data(as_text=True)
+    body = app.test_client().get(f"/t/{thread.id}.atom", headers={"Host": EVIL}).get_data(
+        as_text=True
     )
     assert f"<id>{BASE}/t/{thread.id}.atom</id>" in body
     assert f'href="{BASE}/t/{thread.id}/{slugify(thread.title)}#p' in body

@@ -369,7 +369,9 @@ def test_a_shorter_silence_does_not_shorten_a_longer_one(app_ctx, moderator, fre
 
 
 def sessions_of(member: User) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).where(MemberSession.user_id == member.id))
+    return db.session.scalar(
+        sa.select(sa.func.count()).where(MemberSession.user_id == member.id)
+    )
 
 
 def test_suspension_locks_out_and_revokes_sessions(app_ctx, moderator, fred):

@@ -23,9 +23,8 @@ def test_concurrent_replies_all_land_with_distinct_positions(app, make_user, mak
         client = app.test_client()
         login(client, writer)
         return [
-            client.post(
-                f"/t/{thread.id}/reply", data={"body": f"{writer.display_name} #{n}"}
-            ).status_code
+            client.post(f"/t/{thread.id}/reply", data={"body": f"{writer.display_name} #{n}"})
+            .status_code
             for n in range(REPLIES_EACH)
         ]
 
@@ -37,7 +36,9 @@ def test_concurrent_replies_all_land_with_distinct_positions(app, make_user, mak
         positions = db.session.scalars(
             sa.select(Post.position).where(Post.thread_id == thread.id).order_by(Post.position)
         ).all()
-        post_count = db.session.scalar(sa.select(Thread.post_count).where(Thread.id == thread.id))
+        post_count = db.session.scalar(
+            sa.select(Thread.post_count).where(Thread.id == thread.id)
+        )
     expected = WRITERS * REPLIES_EACH + 1
     assert positions == list(range(1, expected + 1))
     assert post_count == expected
