@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from forum.accounts.models import ROLES, User
 from forum.content import find_references
@@ -14,11 +14,14 @@ from forum.extensions import db, utcnow
 from forum.moderation_log import log_action
 from forum.policy.accounts import check_may_change_name_or_interest, profile_posts_readable_by
 from forum.privacy.services import record_consent
+from forum.reports.models import ExperienceReport
 from forum.threads.models import Post, Thread
 
 PSEUDONYM_MIN, PSEUDONYM_MAX = 3, 30
 INTEREST_MAX = 200
 _PSEUDONYM = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9])?")
+# A profile's treatment path lists at most this many reports (a member files a few).
+TREATMENT_PATH_MAX = 100
 # Only the first @words of a post (alphabetically) are looked up at all.
 MAX_MENTION_LOOKUP = 50
 
@@ -109,6 +112,30 @@ def list_recent_posts(
         .limit(limit)
     ).all()
     return [post for post, _ in rows], (rows[0][1] if rows else 0)
+
+
+def list_treatment_path(user: User, viewer: User | None = None) -> list[Post]:
+    """The member's posts that carry an experience report and that `viewer` may read, oldest
+    first by the procedure's month (the filing date's for a report without one), each with
+    its thread, report and treatment: their path through the treatments, in one statement."""
+    report = ExperienceReport
+    year = sa.func.coalesce(report.procedure_year, sa.extract("year", report.created_at))
+    month = sa.func.coalesce(report.procedure_month, sa.extract("month", report.created_at))
+    return list(
+        db.session.scalars(
+            sa.select(Post)
+            .join(Post.thread)
+            .join(Post.report)
+            .join(report.board)
+            .where(profile_posts_readable_by(viewer, user.id))
+            .options(
+                contains_eager(Post.thread),
+                contains_eager(Post.report).contains_eager(report.board),
+            )
+            .order_by(year, month, report.created_at, report.id)
+            .limit(TREATMENT_PATH_MAX)
+        )
+    )
 
 
 def count_posts_readable_by(user: User, viewer: User | None = None) -> int:

@@ -21,7 +21,11 @@ from forum.auth.sessions import end_member_session, list_member_sessions
 from forum.errors import DomainError, NotVisible
 from forum.extensions import limiter, utcnow
 from forum.forms import EmptyForm, submit_form
-from forum.policy.accounts import RESTRICTED_NOTE, may_change_name_or_interest
+from forum.policy.accounts import (
+    RESTRICTED_NOTE,
+    may_change_name_or_interest,
+    profile_lists_posts_for,
+)
 from forum.privacy.services import get_active_consent
 
 bp = Blueprint("accounts", __name__)
@@ -31,14 +35,17 @@ bp = Blueprint("accounts", __name__)
 def profile(name: str):
     user = services.get_user_by_name_or_404(name)
     # Counts only what this viewer may read: a visitor's leaves out members-only posts.
-    if user.hide_history and not current_user.is_authenticated:
-        posts = None  # the member shows their history to signed-in members only
+    if not profile_lists_posts_for(current_user, user):
+        posts = path = None
         post_count = services.count_posts_readable_by(user, viewer=current_user)
     else:
         posts, post_count = services.list_recent_posts(
             user, current_app.config["PROFILE_RECENT_POSTS"], viewer=current_user
         )
-    return render_template("accounts/profile.html", user=user, posts=posts, post_count=post_count)
+        path = services.list_treatment_path(user, viewer=current_user)
+    return render_template(
+        "accounts/profile.html", user=user, posts=posts, post_count=post_count, path=path
+    )
 
 
 @bp.get("/guidelines")

@@ -14,7 +14,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from forum.policy.threads import post_is_public, thread_is_readable_by
-from forum.policy.viewer import check_can_participate, may_participate
+from forum.policy.viewer import check_can_participate, is_signed_in, may_participate
 from forum.threads.models import Post
 
 RESTRICTED_NOTE = (
@@ -30,6 +30,12 @@ def check_may_change_name_or_interest(user, now: datetime | None = None) -> None
 
 def may_change_name_or_interest(user, now: datetime | None = None) -> bool:
     return may_participate(user, now)
+
+
+def profile_lists_posts_for(viewer, member) -> bool:
+    """Whether `member`'s profile lists their posts (and their treatment path) to `viewer`:
+    a member who hides their history shows it to signed-in members only."""
+    return not member.hide_history or is_signed_in(viewer)
 
 
 def profile_posts_readable_by(viewer, author_id: int) -> sa.ColumnElement[bool]:

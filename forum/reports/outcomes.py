@@ -27,7 +27,7 @@ EPISODES = {"first": "First procedure", "repeat": "A repeat procedure"}
 
 TOO_FEW = "too few reports to show without risking identifying someone"
 SMALL_CELLS = (
-    "withheld: even with answers merged, some would rest on fewer than 5 reports, "
+    "even with answers merged, some would rest on fewer than 5 reports, "
     "which could point at someone"
 )
 

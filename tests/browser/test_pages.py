@@ -30,6 +30,7 @@ PAGES = [
     ("report-thread", None, "/t/{report}"),
     ("permalink-history", None, "/p/{edited}/history"),
     ("profile", None, "/u/demo-lumbar-lou"),
+    ("profile-treatment-path", None, "/u/demo-reporter-1"),
     ("sign-in", None, "/login"),
     ("onboarding", "newcomer", "/onboarding"),
     ("new-thread", MEMBER, "/b/radiofrequency-ablation/new"),

@@ -68,3 +68,20 @@ def test_a_profile_counts_visible_posts_in_threads_the_viewer_may_read(
     assert "threads.is_hidden" in sql  # never a thread awaiting approval
     assert ("threads.visibility = 'public'" not in sql) is members_only_counted
     assert isinstance(policy.profile_posts_readable_by(viewer, 7), sa.ColumnElement)
+
+
+@pytest.mark.parametrize(
+    "viewer, hidden_history, listed",
+    [
+        (None, False, True),
+        (None, True, False),
+        (SimpleNamespace(is_authenticated=False), True, False),
+        (person(), True, True),
+        (person(), False, True),
+    ],
+)
+def test_a_hidden_history_lists_posts_and_treatment_path_for_members_only(
+    viewer, hidden_history, listed
+):
+    member = SimpleNamespace(hide_history=hidden_history)
+    assert policy.profile_lists_posts_for(viewer, member) is listed

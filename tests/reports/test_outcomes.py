@@ -488,11 +488,11 @@ def test_five_reports_show_every_figure(client, treatment, file):
     shown = text(page)
     assert "5 reports." in shown and "too few to summarise" not in shown
     # every report: 7 -> 3 (57% less pain), "much improved"
-    assert "Median pain before (0–10) 7 (n = 5)" in shown
-    assert "Median pain at best effect 3 (n = 5)" in shown
-    assert "At least 30% less pain 5 of 5 (100%)" in shown
-    assert "At least 50% less pain 5 of 5 (100%)" in shown
-    assert "Much improved 5 of 5 (100%)" in shown
+    assert "Median pain before (0–10) 7 from 5 reports" in shown
+    assert "Median pain at best effect 3 from 5 reports" in shown
+    assert "At least 30% less pain 5 of 5 reports (100%)" in shown
+    assert "At least 50% less pain 5 of 5 reports (100%)" in shown
+    assert "Much improved 5 of 5 reports (100%)" in shown
     assert client.get("/b/epidurals/outcomes.json").get_json()["suppressed"] is False
 
 
@@ -507,8 +507,8 @@ def test_small_counts_are_withheld_in_every_form(client, treatment, file):
 
     shown = text(client.get("/b/epidurals/outcomes"))
     assert "Any side effect: fewer than 5." in shown
-    assert "Pain flare after the procedure fewer than 5 0 of 5 (0%)" in shown
-    assert "Weakness 0 of 5 (0%) 0 of 5 (0%)" in shown
+    assert "Pain flare after the procedure fewer than 5 0 of 5 reports (0%)" in shown
+    assert "Weakness 0 of 5 reports (0%) 0 of 5 reports (0%)" in shown
     assert "Median percent relief at best too few answers" in shown
     assert "Yes fewer than 5" in shown  # 3 of 3 answers
     assert "Not sure fewer than 5" in shown  # 0, but of 3 answers
@@ -588,7 +588,7 @@ def test_relief_line_gives_no_small_counts(client, treatment, file):
 
     for path in ("/b/epidurals/outcomes", "/outcomes?boards=epidurals"):
         shown = text(client.get(path))
-        assert "12 weeks (n = 5" in shown, path
+        assert "12 weeks from 5 reports" in shown, path
         assert "3 ended" not in shown, path
         assert "2 still going on" not in shown, path
 
@@ -938,14 +938,15 @@ def test_compare_shows_two_treatments_side_by_side(client, two_treatments, query
     shown = text(response)
     assert "Figure Epidurals Radiofrequency ablation" in shown
     assert "Reports 5 5" in shown
-    assert "Median pain before (0–10) 7 (n = 5) 5 (n = 5)" in shown
-    assert "Median pain at best 3 (n = 5) 4 (n = 5)" in shown
+    assert "Median pain before (0–10) 7 from 5 reports 5 from 5 reports" in shown
+    assert "Median pain at best 3 from 5 reports 4 from 5 reports" in shown
     # 7 -> 3 is 57% less; 5 -> 4 is 20% less
-    assert "At least 30% less pain (IMMPACT: moderately important) 5 of 5 (100%) 0 of 5 (0%)" in (
-        shown
+    assert (
+        "At least 30% less pain (IMMPACT: moderately important) "
+        "5 of 5 reports (100%) 0 of 5 reports (0%)" in shown
     )
-    assert "Any side effect 0 of 5 (0%) fewer than 5" in shown
-    assert "Much or very much improved 5 of 5 (100%) 0 of 5 (0%)" in shown
+    assert "Any side effect 0 of 5 reports (0%) fewer than 5" in shown
+    assert "Much or very much improved 5 of 5 reports (100%) 0 of 5 reports (0%)" in shown
 
 
 def test_compare_a_board_with_too_few_reports(client, make_treatment, two_treatments, file):
@@ -955,7 +956,7 @@ def test_compare_a_board_with_too_few_reports(client, make_treatment, two_treatm
     file(rare)
     shown = text(client.get("/outcomes?boards=epidurals,scs"))
     assert "Reports 5 2 (too few to summarise)" in shown
-    assert "Median pain before (0–10) 7 (n = 5) –" in shown
+    assert "Median pain before (0–10) 7 from 5 reports –" in shown
 
 
 def test_compare_at_most_three(client, make_treatment, treatment):

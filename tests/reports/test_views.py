@@ -280,11 +280,11 @@ def test_filing_shows_the_report_card_on_the_new_thread(app, client, treatment, 
     page = _html(client.get(response.location))
     card = _card(page, post.id)
     assert "<h1>Third ESI at L5-S1: two good months</h1>" in page
-    assert "7 before → 3 at best (57% less)" in card
+    assert "7 before → 3 at best (57% less, computed from the pain scores)" in card
     assert "Overall Much improved" in card
     assert "Pain flare after the procedure (moderate); Numbness (mild)" in card
     assert "Declared interest: I consult for a pain clinic" in card
-    assert "Relief at best 60%" in card
+    assert "Relief at best (their estimate) 60%" in card
     assert "Relief lasted 8 weeks" in card
     assert "Times had 3" in card
     assert "When March 2023" in card
