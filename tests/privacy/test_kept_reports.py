@@ -5,16 +5,31 @@ import sqlalchemy as sa
 
 from forum.boards.models import Board
 from forum.extensions import db
-from forum.reports.models import ExperienceReport
-from forum.reports.outcomes import summarise_boards
+from forum.reports.models import ExperienceReport, OutcomeRelease
 from tests.conftest import login
 from tests.privacy.conftest import PSEUDONYM
+from tests.reports.conftest import publish
 
 
 def counted(app, report_board_id: int) -> int:
+    """How many reports a release of the board's figures counts now, the declared ties
+    among them (the fixture's report declares one). The fixture's board is made a
+    treatment board first: only those publish figures."""
     with app.app_context():
         board = db.session.get(Board, report_board_id)
-        return summarise_boards([board])[0].n
+        board.family = "injection"
+        db.session.commit()
+        db.session.refresh(board)
+        db.session.expunge(board)
+    publish(app, board)
+    with app.app_context():
+        snapshot = db.session.scalar(
+            sa.select(OutcomeRelease.snapshot)
+            .where(OutcomeRelease.board_id == report_board_id)
+            .order_by(OutcomeRelease.id.desc())
+            .limit(1)
+        )
+        return len(snapshot)
 
 
 @pytest.mark.parametrize("posts", ["delete", "keep"])

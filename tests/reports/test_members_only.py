@@ -9,7 +9,7 @@ from forum.extensions import db
 from forum.reports.models import ExperienceReport
 from forum.threads.models import Thread
 from tests.conftest import login
-from tests.reports.conftest import form_data
+from tests.reports.conftest import form_data, publish
 
 TYPED = {
     "title": "Third ESI at L5-S1: two good months",
@@ -75,15 +75,16 @@ def test_a_members_only_report_is_shown_to_members_only(app, client, make_user, 
 
 
 def test_members_only_reports_count_in_the_outcomes_without_a_trace_of_them(
-    client, treatment, file
+    app, client, treatment, file
 ):
     file(treatment, title="An open epidural story")
     file(treatment, title="A private epidural story", visibility="members")
+    publish(app, treatment)
 
     page = client.get("/b/epidurals/outcomes").get_data(as_text=True)
     data = client.get("/b/epidurals/outcomes.json").get_json()
 
-    assert '<p class="report-count"><strong>2</strong> reports' in page
+    assert '<p class="report-count">From <strong>2</strong> reports' in page
     assert data["reports"] == 2
     assert "A private epidural story" not in page
     assert "/t/" not in page  # the outcomes link to no single report, open or not

@@ -1,5 +1,6 @@
-"""Outcome summaries of experience reports: the figures, the small-number rules, the open
-data, the filters, the compare view and what they cost in SQL.
+"""Outcome figures of experience reports: the merging rules that keep every published count
+at 0 or at least 5, the relief estimate, follow-up, the views a release publishes, and what
+readers see of them on the pages, in the open data and side by side.
 
 Every expected number is worked out by hand in the test (or the comment beside it), never
 by asking the code under test."""
@@ -8,7 +9,9 @@ import csv
 import html
 import io
 import re
-from datetime import date
+from collections import Counter
+from datetime import date, datetime, timedelta
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -16,35 +19,29 @@ import sqlalchemy as sa
 
 from forum.accounts.models import User
 from forum.boards.models import Board
-from forum.extensions import db
+from forum.extensions import db, utcnow
 from forum.moderation.services import decide_on_post, flag_post
-from forum.reports.outcomes import Filters, kaplan_meier, summarise, summarise_boards
+from forum.reports.outcomes import (
+    PGIC_LEVELS,
+    SMALL_CELLS,
+    TOO_FEW,
+    YES_LEVELS,
+    Filters,
+    by_levels,
+    cells,
+    follow_up,
+    is_safe,
+    relief_estimate,
+    summarise,
+)
+from forum.reports.releases import make_figures
 from forum.reports.services import file_report
 from forum.threads.models import Post, Thread
 from forum.threads.services import delete_post
-from tests.reports.conftest import answers
+from tests.reports.conftest import answers, publish
 
 CSV_HEADER = ["measure", "category", "value", "count", "denominator", "share", "suppressed"]
-# The README's open-data table, column `measure`.
-DOCUMENTED_MEASURES = (
-    "reports",
-    "pain_before_median",
-    "pain_best_median",
-    "percent_relief_median",
-    "pain_reduction_at_least_30",
-    "pain_reduction_at_least_50",
-    "pgic",
-    "relief_weeks_km_median",
-    "would_repeat",
-    "would_recommend",
-    "side_effect_any",
-    "side_effect",
-    "side_effect_severe",
-    "complication_any",
-    "complication",
-    "stop_reason",
-    "times_had",
-)
+README = Path(__file__).resolve().parents[2] / "README.md"
 FIGURE_SECTIONS = (
     "pain-heading",
     "pgic-heading",
@@ -53,17 +50,26 @@ FIGURE_SECTIONS = (
     "effects-heading",
     "stop-heading",
 )
+TODAY = date(2024, 6, 15)
+
+# Group.cell() never picks a merged category ("improved", "30_or_more", "any"), so the
+# figures the pages take from a merged group read "withheld" though the group publishes them.
+MERGED_CELL_BUG = pytest.mark.xfail(
+    strict=True,
+    reason="Group.cell() ignores merged categories: a published merged count reads withheld",
+)
 
 
 # -- helpers ---------------------------------------------------------------------------
 
 
-def row(**answers_given) -> SimpleNamespace:
-    """One report as summarise() reads it (the columns of outcomes._COLUMNS): the required
-    answers (pain 7 to 3, "much improved") and nothing optional unless given."""
+def row(**given) -> SimpleNamespace:
+    """One report as summarise() and make_figures() read it: the required answers (pain 7
+    to 3, "much improved"), filed on 1 March 2024 with no procedure date, nothing else."""
     return SimpleNamespace(
         **{
-            "board_id": 1,
+            "id": None,
+            "has_conflict": False,
             "pain_before": 7,
             "pain_best": 3,
             "pgic": 2,
@@ -76,13 +82,21 @@ def row(**answers_given) -> SimpleNamespace:
             "stop_reason": None,
             "would_repeat": None,
             "would_recommend": None,
-            **answers_given,
+            "procedure_year": None,
+            "procedure_month": None,
+            "created_at": datetime(2024, 3, 1),
+            "updated_at": None,
+            **given,
         }
     )
 
 
 def rows(*answer_sets: dict) -> list[SimpleNamespace]:
-    return [row(**given) for given in answer_sets]
+    return [row(id=number, **given) for number, given in enumerate(answer_sets, 1)]
+
+
+def times(count: int, **given) -> list[dict]:
+    return [given] * count
 
 
 def injections() -> Board:
@@ -90,15 +104,14 @@ def injections() -> Board:
     return Board(slug="epidurals", name="Epidurals", family="injection")
 
 
-def counts(distribution) -> dict:
-    """{key: (count, denominator)} of a list of Count, whatever is shown or withheld."""
-    return {c.key: (c.count, c.denominator) for c in distribution}
+def figures(*answer_sets: dict, today: date = TODAY):
+    return summarise(injections(), rows(*answer_sets), today)
 
 
-def summary(app, board, filters: Filters | None = None, today: date | None = None):
-    with app.app_context():
-        [outcomes] = summarise_boards([board], filters or Filters(), today=today)
-        return outcomes
+def split(group) -> dict:
+    """{category: count} of a published group."""
+    assert group.withheld is None, group.withheld
+    return {c.key: c.count for c in group.cells}
 
 
 def text(response) -> str:
@@ -117,341 +130,176 @@ def csv_rows(response) -> list[dict]:
     return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
 
 
-def csv_cell(parsed: list[dict], measure: str, category: str = "") -> dict:
-    [found] = [r for r in parsed if r["measure"] == measure and r["category"] == category]
-    return found
+# -- the PGIC: 7 points, then improved / no change / worse, then improved / not --------------
 
 
-# -- summarise(): the figures, from fixed rows -------------------------------------------
+def test_pgic_published_point_by_point_when_every_point_is_safe():
+    """Five "very much improved" and five "much improved": each point of the scale is
+    shown, the unused ones as 0."""
+    outcomes_ = figures(*times(5, pgic=1), *times(5, pgic=2))
+    assert split(outcomes_.pgic) == {"1": 5, "2": 5, "3": 0, "4": 0, "5": 0, "6": 0, "7": 0}
+    assert not outcomes_.pgic.merged
+    assert outcomes_.pgic.denominator == 10
+    assert (outcomes_.improved.count, outcomes_.improved.denominator) == (10, 10)
 
 
-def test_pain_medians_with_an_odd_number_of_reports():
-    """The page's "median pain before" and "at best" are the middle report's answers."""
-    outcomes = summarise(
-        injections(),
-        rows(
-            {"pain_before": 8, "pain_best": 2},
-            {"pain_before": 6, "pain_best": 4},
-            {"pain_before": 9, "pain_best": 1},
-            {"pain_before": 7, "pain_best": 3},
-            {"pain_before": 5, "pain_best": 6},
-        ),
-    )
-    # before sorted 5 6 [7] 8 9; best sorted 1 2 [3] 4 6
-    assert (outcomes.pain_before.value, outcomes.pain_before.n) == (7, 5)
-    assert (outcomes.pain_best.value, outcomes.pain_best.n) == (3, 5)
-    assert not outcomes.pain_before.suppressed
+def test_pgic_merged_into_improved_unchanged_worse():
+    """3 + 2 improved, 5 unchanged, 5 much worse: 3 and 2 may not be shown, their sum may."""
+    outcomes_ = figures(*times(3, pgic=1), *times(2, pgic=3), *times(5, pgic=4), *times(5, pgic=6))
+    assert split(outcomes_.pgic) == {"improved": 5, "unchanged": 5, "worse": 5}
+    assert outcomes_.pgic.merged
+    assert [c.label for c in outcomes_.pgic.cells] == ["Improved", "No change", "Worse"]
 
 
-def test_pain_medians_with_an_even_number_of_reports():
-    """With an even number of reports the median is halfway between the middle two."""
-    outcomes = summarise(
-        injections(),
-        rows(
-            {"pain_before": 8, "pain_best": 2},
-            {"pain_before": 6, "pain_best": 4},
-            {"pain_before": 9, "pain_best": 1},
-            {"pain_before": 7, "pain_best": 3},
-            {"pain_before": 5, "pain_best": 6},
-            {"pain_before": 10, "pain_best": 0},
-        ),
-    )
-    # before sorted 5 6 [7 8] 9 10 -> 7.5; best sorted 0 1 [2 3] 4 6 -> 2.5
-    assert outcomes.pain_before.value == 7.5
-    assert outcomes.pain_best.value == 2.5
-    assert outcomes.pain_before.n == outcomes.pain_best.n == 6
+def test_pgic_merged_into_improved_or_not():
+    """5 improved, 3 unchanged, 2 minimally worse: "no change" and "worse" are 3 and 2, so
+    they go together: 5 improved, 5 not improved."""
+    outcomes_ = figures(*times(5, pgic=2), *times(3, pgic=4), *times(2, pgic=5))
+    assert split(outcomes_.pgic) == {"improved": 5, "not_improved": 5}
+    assert outcomes_.pgic.merged
 
 
-def test_percent_relief_median_counts_only_those_who_answered():
-    """Members who skipped "percent relief" neither pull the median down nor count in n."""
-    relief = [80, None, 20, 50, None, 90, 60]
-    outcomes = summarise(injections(), rows(*({"percent_relief": r} for r in relief)))
-    # answered: 20 50 [60] 80 90 -> 60, from 5 answers of 7 reports
-    assert (outcomes.percent_relief.value, outcomes.percent_relief.n) == (60, 5)
-    assert not outcomes.percent_relief.suppressed
+def test_pgic_withheld_when_even_improved_or_not_has_a_small_cell():
+    """Six improved and two unchanged: 6 and 2 at the coarsest level, so nothing is shown."""
+    outcomes_ = figures(*times(6, pgic=1), *times(2, pgic=4))
+    assert outcomes_.pgic.withheld == SMALL_CELLS
+    assert outcomes_.pgic.cells == []
+    assert outcomes_.pgic.denominator == 8
+    assert outcomes_.improved.suppressed
 
 
-def test_percent_relief_median_from_four_answers_is_withheld():
-    """Four answers among six reports are too few for a median of their own."""
-    relief = [80, None, 20, 50, None, 90]
-    outcomes = summarise(injections(), rows(*({"percent_relief": r} for r in relief)))
-    assert outcomes.percent_relief.n == 4
-    assert outcomes.percent_relief.suppressed
+@MERGED_CELL_BUG
+def test_improved_is_read_from_a_merged_pgic():
+    """With the PGIC merged to improved / no change / worse, "improved" is still 5 of 15."""
+    outcomes_ = figures(*times(3, pgic=1), *times(2, pgic=3), *times(5, pgic=4), *times(5, pgic=6))
+    assert (outcomes_.improved.count, outcomes_.improved.denominator) == (5, 15)
 
 
-def test_immpact_benchmarks_count_exactly_30_and_50_percent():
-    """A drop of exactly 30% counts as "at least 30% less pain", exactly 50% as "at least
-    50%"; reports with no pain before are left out of both, not counted as failures."""
-    pain = [
-        (10, 7),  # 30% exactly: >=30 only
-        (7, 5),  # 28.6%: neither
-        (10, 5),  # 50% exactly: both
-        (8, 4),  # 50% exactly: both
-        (6, 1),  # 83%: both
-        (4, 2),  # 50% exactly: both
-        (2, 1),  # 50% exactly: both
-        (9, 7),  # 22%: neither
-        (4, 6),  # worse: neither, but still in the denominator
-        (0, 0),  # no pain before: left out
-        (0, 0),  # no pain before: left out
-    ]
-    outcomes = summarise(injections(), rows(*({"pain_before": b, "pain_best": a} for b, a in pain)))
-    # denominator 11 - 2 = 9; >=30%: 10→7, 10→5, 8→4, 6→1, 4→2, 2→1 = 6; >=50%: those less 10→7 = 5
-    assert (outcomes.reduction_30.count, outcomes.reduction_30.denominator) == (6, 9)
-    assert (outcomes.reduction_50.count, outcomes.reduction_50.denominator) == (5, 9)
-    assert outcomes.reduction_30.share == pytest.approx(6 / 9)
-    assert outcomes.reduction_50.share == pytest.approx(5 / 9)
-    assert outcomes.pain_before.n == 11  # the medians still use every report
+# -- yes / no / not sure ------------------------------------------------------------------
 
 
-def test_pgic_distribution_over_every_report():
-    """Each point of the 7-point scale is a share of all reports; unused points show 0."""
-    pgic = [1, 2, 2, 1, 2, 2, 4, 1, 2, 1, 1, 7]
-    outcomes = summarise(injections(), rows(*({"pgic": p} for p in pgic)))
-    # 1: five, 2: five, 4: one, 7: one; 12 reports
-    assert counts(outcomes.pgic) == {
-        "1": (5, 12),
-        "2": (5, 12),
-        "3": (0, 12),
-        "4": (1, 12),
-        "5": (0, 12),
-        "6": (0, 12),
-        "7": (1, 12),
-    }
-    by_key = {c.key: c for c in outcomes.pgic}
-    assert by_key["1"].share == pytest.approx(5 / 12)
-    assert by_key["3"].share == 0 and not by_key["3"].suppressed
-    assert by_key["4"].suppressed and by_key["4"].share is None
-    assert (outcomes.improved.count, outcomes.improved.denominator) == (10, 12)
-
-
-def test_would_repeat_shares_are_among_those_who_answered():
-    """ "Would have it again" is out of the members who answered, not out of every report."""
-    repeat = ["yes"] * 6 + ["no"] * 5 + [None]
-    outcomes = summarise(injections(), rows(*({"would_repeat": r} for r in repeat)))
-    assert counts(outcomes.would_repeat) == {"yes": (6, 11), "no": (5, 11), "unsure": (0, 11)}
-    yes, no, unsure = outcomes.would_repeat
-    assert yes.share == pytest.approx(6 / 11)
-    assert no.share == pytest.approx(5 / 11)
-    assert unsure.share == 0 and not unsure.suppressed
-    # Nobody answered "would recommend": no denominator, nothing to show.
-    assert counts(outcomes.would_recommend) == {"yes": (0, 0), "no": (0, 0), "unsure": (0, 0)}
-    assert all(c.share is None for c in outcomes.would_recommend)
-
-
-def test_would_repeat_answered_by_four_is_withheld_even_where_zero():
-    """With four answers every share is withheld, the zeroes too: a denominator under 5."""
-    repeat = ["yes", "yes", "no", "yes", None, None]
-    outcomes = summarise(injections(), rows(*({"would_repeat": r} for r in repeat)))
-    assert counts(outcomes.would_repeat) == {"yes": (3, 4), "no": (1, 4), "unsure": (0, 4)}
-    assert all(c.suppressed and c.share is None for c in outcomes.would_repeat)
-
-
-def test_side_effects_any_severity_and_severe():
-    """Each side effect of the treatment's list counts at any severity and severe alone,
-    out of every report; "any side effect" counts reports, not side effects."""
-    effects = [
-        {"flare": "severe", "numbness": "mild"},
-        {"flare": "severe"},
-        {"flare": "severe", "weakness": "severe"},
-        {"flare": "severe"},
-        {"flare": "severe", "numbness": "moderate"},
-        {"flare": "mild"},
-        {"numbness": "mild"},
+def test_would_repeat_merges_no_and_not_sure():
+    """6 yes, 3 no, 2 not sure (of 11 who answered, one skipped): yes 6, "no or not sure" 5."""
+    outcomes_ = figures(
+        *times(6, would_repeat="yes"),
+        *times(3, would_repeat="no"),
+        *times(2, would_repeat="unsure"),
         {},
-        {},
-        {},
-    ]
-    outcomes = summarise(injections(), rows(*({"side_effects": e} for e in effects)))
-    # reports with any side effect: the first seven
-    assert (outcomes.any_side_effect.count, outcomes.any_side_effect.denominator) == (7, 10)
-    table = {any_.key: (any_.count, severe.count) for any_, severe in outcomes.side_effects}
-    assert table == {
-        "flare": (6, 5),  # six reports name it, five of them severe
-        "dural_headache": (0, 0),
-        "numbness": (3, 0),
-        "weakness": (1, 1),
-        "infection": (0, 0),
-        "steroid_flushing": (0, 0),
-        "steroid_insomnia": (0, 0),
-        "blood_sugar": (0, 0),
-        "other": (0, 0),
-    }  # the injection family's list, in its order
-    assert all(a.denominator == s.denominator == 10 for a, s in outcomes.side_effects)
-    flare_any, flare_severe = outcomes.side_effects[0]
-    assert flare_any.share == pytest.approx(0.6) and flare_severe.share == pytest.approx(0.5)
-    numbness_any, numbness_severe = outcomes.side_effects[2]
-    assert numbness_any.suppressed and not numbness_severe.suppressed
-
-
-def test_complications_and_any_complication():
-    """ "Any serious complication" counts reports with at least one; each kind out of all."""
-    complications = [
-        ["emergency", "nerve_damage"],
-        ["emergency"],
-        ["emergency"],
-        ["emergency", "revision_surgery"],
-        ["emergency"],
-        [],
-        [],
-        [],
-        [],
-        [],
-        [],
-        [],
-    ]
-    outcomes = summarise(injections(), rows(*({"complications": c} for c in complications)))
-    assert (outcomes.any_complication.count, outcomes.any_complication.denominator) == (5, 12)
-    assert counts(outcomes.complications) == {
-        "emergency": (5, 12),
-        "revision_surgery": (1, 12),
-        "device_removal": (0, 12),
-        "nerve_damage": (1, 12),
-    }
-    assert outcomes.any_complication.share == pytest.approx(5 / 12)
-
-
-def test_stop_reasons_among_those_who_answered():
-    """Why members stopped: shares of those who gave a reason."""
-    reasons = ["wore_off"] * 5 + ["no_effect"] * 2 + ["cost"] + [None] * 3
-    outcomes = summarise(injections(), rows(*({"stop_reason": r} for r in reasons)))
-    assert counts(outcomes.stop_reasons) == {
-        "no_effect": (2, 8),
-        "wore_off": (5, 8),
-        "side_effects": (0, 8),
-        "cost": (1, 8),
-        "device_problem": (0, 8),
-        "clinician_advice": (0, 8),
-        "ongoing": (0, 8),
-    }
-    shares = {c.key: c.share for c in outcomes.stop_reasons}
-    assert shares["wore_off"] == pytest.approx(5 / 8)
-    assert shares["side_effects"] == 0  # a zero is shown
-    assert shares["no_effect"] is None and shares["cost"] is None  # 2 and 1: withheld
-
-
-def test_repeat_counts_fall_into_buckets_at_their_edges():
-    """How many times members had it: 1, 2, 3, 4-5, 6-10 and 11+, edges included."""
-    times = [1, 1, 2, 3, 4, 5, 6, 10, 11, 50, None]
-    outcomes = summarise(injections(), rows(*({"times_had": t} for t in times)))
-    assert counts(outcomes.repeat_counts) == {
-        "1": (2, 10),
-        "2": (1, 10),
-        "3": (1, 10),
-        "4-5": (2, 10),  # 4 and 5
-        "6-10": (2, 10),  # 6 and 10
-        "11+": (2, 10),  # 11 and 50
-    }
-    assert [c.label for c in outcomes.repeat_counts] == ["1", "2", "3", "4–5", "6–10", "11 or more"]
-
-
-# -- kaplan_meier(): how long relief lasts ----------------------------------------------
-
-
-def test_kaplan_meier_without_censoring_is_the_plain_share():
-    """When every relief has ended, the curve is simply the share not yet ended."""
-    survival = kaplan_meier([(2, True), (4, True), (6, True), (8, True)])
-    assert survival.steps == [(2, 0.75), (4, 0.5), (6, 0.25), (8, 0.0)]
-    assert survival.median == 4  # the first week at which it is one half or below
-    assert (survival.n, survival.events, survival.last_week) == (4, 4, 8)
-
-
-def test_kaplan_meier_with_relief_still_going_on():
-    """Relief still going on counts as "at least this long": it stays at risk up to its
-    week and never as an end, so the median is later than the ended reports alone say."""
-    survival = kaplan_meier([(12, True), (6, False), (4, True), (10, False), (8, True)])
-    # week 4: 5 at risk, 1 ends -> 4/5 = 0.8; week 6: one censored, 3 left
-    # week 8: 3 at risk, 1 ends -> 0.8 * 2/3 = 0.5333; week 10: one censored, 1 left
-    # week 12: 1 at risk, 1 ends -> 0
-    assert [week for week, _ in survival.steps] == [4, 8, 12]
-    assert [share for _, share in survival.steps] == pytest.approx([0.8, 0.8 * 2 / 3, 0.0])
-    assert survival.median == 12  # 0.533 at week 8 is still above one half
-    assert (survival.n, survival.events, survival.last_week) == (5, 3, 12)
-
-
-def test_kaplan_meier_counts_a_censoring_at_risk_in_its_own_week():
-    """An end and a "still going on" at the same week: the ongoing one is still at risk
-    that week (3 at risk, not 2), so the estimate drops to 2/3, not to one half."""
-    survival = kaplan_meier([(4, True), (4, False), (8, True)])
-    # week 4: 3 at risk, 1 ends -> 2/3; then 1 left; week 8: 1 ends -> 0
-    assert [week for week, _ in survival.steps] == [4, 8]
-    assert [share for _, share in survival.steps] == pytest.approx([2 / 3, 0.0])
-    assert survival.median == 8
-    assert survival.events == 2
-
-
-def test_kaplan_meier_median_at_exactly_one_half():
-    """Falling to exactly one half reaches the median."""
-    survival = kaplan_meier([(8, False), (4, True)])
-    assert survival.steps == [(4, 0.5)]  # 2 at risk, 1 ends
-    assert survival.median == 4
-
-
-def test_kaplan_meier_median_not_reached_when_fewer_than_half_ended():
-    """With one of four ended the median is "not reached" (None), not a number."""
-    survival = kaplan_meier([(10, False), (2, True), (12, False), (10, False)])
-    assert survival.steps == [(2, 0.75)]  # 4 at risk, 1 ends
-    assert survival.median is None
-    assert (survival.n, survival.events, survival.last_week) == (4, 1, 12)
-
-
-def test_kaplan_meier_all_still_going_on():
-    """Nobody's relief has ended: no drop at all and no median."""
-    survival = kaplan_meier([(3, False), (5, False), (5, False)])
-    assert survival.steps == []
-    assert survival.median is None
-    assert (survival.n, survival.events, survival.last_week) == (3, 0, 5)
-
-
-def test_kaplan_meier_without_durations():
-    """No member gave a duration: nothing to estimate."""
-    survival = kaplan_meier([])
-    assert (survival.n, survival.events, survival.median, survival.steps) == (0, 0, None, [])
-    assert survival.last_week == 0
-
-
-def test_summarise_feeds_relief_durations_to_kaplan_meier():
-    """Reports without a duration are left out; "still going on" ones are censored."""
-    durations = [(4, False), (6, True), (8, False), (None, False), (10, False), (12, True)]
-    outcomes = summarise(
-        injections(),
-        rows(*({"relief_weeks": w, "relief_ongoing": ongoing} for w, ongoing in durations)),
     )
-    # 5 with a duration: week 4 (5 at risk) -> 0.8; week 8 (3 at risk) -> 0.8 * 2/3
-    # week 10 (2 at risk) -> 0.8 * 2/3 * 1/2 = 0.2667: the median is week 10
-    relief = outcomes.relief
-    assert (relief.n, relief.events, relief.median, relief.last_week) == (5, 3, 10, 12)
-    assert [share for _, share in relief.steps] == pytest.approx([0.8, 0.8 * 2 / 3, 0.8 / 3])
+    assert split(outcomes_.would_repeat) == {"yes": 6, "not_yes": 5}
+    assert outcomes_.would_repeat.denominator == 11
+    assert outcomes_.would_repeat.cell("yes").count == 6
 
 
-# -- too few reports ---------------------------------------------------------------------
+def test_would_repeat_split_three_ways_when_safe():
+    outcomes_ = figures(*times(5, would_repeat="yes"), *times(5, would_repeat="no"))
+    assert split(outcomes_.would_repeat) == {"yes": 5, "no": 5, "unsure": 0}
+
+
+@pytest.mark.parametrize(
+    ("answered", "withheld"),
+    [
+        (["yes"] * 7 + ["no"] * 2, SMALL_CELLS),  # yes 7, "no or not sure" 2
+        (["yes"] * 4, TOO_FEW),  # four answers: too few for any split
+        ([], None),  # nobody answered: nothing to withhold
+    ],
+)
+def test_would_recommend_withheld(answered, withheld):
+    outcomes_ = figures(*({"would_recommend": a} for a in answered), *times(5))
+    group = outcomes_.would_recommend
+    assert (group.withheld, group.cells, group.denominator) == (withheld, [], len(answered))
+    assert group.cell("yes").suppressed
+
+
+def test_by_levels_on_its_own():
+    """The finest level whose every cell is 0 or at least 5."""
+    group = by_levels("would_repeat", "Again", Counter(yes=9, no=1, unsure=4), YES_LEVELS)
+    assert split(group) == {"yes": 9, "not_yes": 5} and group.merged
+    group = by_levels("pgic", "PGIC", Counter({"4": 5}), PGIC_LEVELS)
+    assert split(group) == {str(k): 5 if k == 4 else 0 for k in range(1, 8)}
+
+
+# -- change in pain: 50% / 30–49% / under 30% ------------------------------------------------
+
+
+def test_reduction_bands_at_their_edges():
+    """10 -> 5 is exactly 50%; 10 -> 7 exactly 30%; 7 -> 5 is 28.6% and no pain before
+    (0 -> 0) is no reduction: under 30."""
+    outcomes_ = figures(
+        *times(5, pain_before=10, pain_best=5),
+        *times(5, pain_before=10, pain_best=7),
+        *times(3, pain_before=7, pain_best=5),
+        *times(2, pain_before=0, pain_best=0),
+    )
+    assert split(outcomes_.reduction) == {"50": 5, "30": 5, "under_30": 5}
+    assert not outcomes_.reduction.merged
+    # At least 30%: 5 + 5 of 15; at least 50%: 5 of 15.
+    assert (outcomes_.reduction_30.count, outcomes_.reduction_30.denominator) == (10, 15)
+    assert (outcomes_.reduction_50.count, outcomes_.reduction_50.denominator) == (5, 15)
+    assert outcomes_.reduction_30.share == pytest.approx(10 / 15)
+
+
+def test_reduction_merged_to_30_or_more():
+    """3 halved, 2 down by 30%, 5 barely changed: "at least 50%" (3) is not shown apart."""
+    outcomes_ = figures(
+        *times(3, pain_before=8, pain_best=4),
+        *times(2, pain_before=10, pain_best=7),
+        *times(5, pain_before=6, pain_best=6),
+    )
+    assert split(outcomes_.reduction) == {"30_or_more": 5, "under_30": 5}
+    assert outcomes_.reduction.merged
+    assert outcomes_.reduction_50.suppressed
+
+
+@MERGED_CELL_BUG
+def test_at_least_30_percent_is_read_from_merged_bands():
+    outcomes_ = figures(
+        *times(3, pain_before=8, pain_best=4),
+        *times(2, pain_before=10, pain_best=7),
+        *times(5, pain_before=6, pain_best=6),
+    )
+    assert (outcomes_.reduction_30.count, outcomes_.reduction_30.denominator) == (5, 10)
+
+
+def test_reduction_withheld_when_under_30_is_small():
+    """Seven halved, two unchanged: even "30% or more" against "under 30%" is 7 and 2."""
+    outcomes_ = figures(
+        *times(7, pain_before=8, pain_best=2), *times(2, pain_before=5, pain_best=5)
+    )
+    assert outcomes_.reduction.withheld == SMALL_CELLS
+    assert outcomes_.reduction_30.suppressed and outcomes_.reduction_50.suppressed
+
+
+# -- medians -----------------------------------------------------------------------------
+
+
+def test_pain_medians():
+    """Before 5 6 [7] 8 9; at best 1 2 [3] 4 6. With a sixth report, halfway."""
+    pain = [(8, 2), (6, 4), (9, 1), (7, 3), (5, 6)]
+    outcomes_ = figures(*({"pain_before": b, "pain_best": a} for b, a in pain))
+    assert (outcomes_.pain_before.value, outcomes_.pain_before.n) == (7, 5)
+    assert (outcomes_.pain_best.value, outcomes_.pain_best.n) == (3, 5)
+    outcomes_ = figures(
+        *({"pain_before": b, "pain_best": a} for b, a in pain), {"pain_before": 10, "pain_best": 0}
+    )
+    assert (outcomes_.pain_before.value, outcomes_.pain_best.value) == (7.5, 2.5)
+
+
+def test_percent_relief_median_needs_five_answers():
+    """Answered 20 50 [60] 80 90: 60 from 5 of 7 reports. Four answers: withheld."""
+    outcomes_ = figures(*({"percent_relief": r} for r in (80, None, 20, 50, None, 90, 60)))
+    assert (outcomes_.percent_relief.value, outcomes_.percent_relief.n) == (60, 5)
+    assert not outcomes_.percent_relief.suppressed
+    outcomes_ = figures(*({"percent_relief": r} for r in (80, None, 20, 50, None, 90)))
+    assert (outcomes_.percent_relief.value, outcomes_.percent_relief.n) == (None, 4)
+    assert outcomes_.percent_relief.suppressed
 
 
 def test_four_reports_are_too_few_to_summarise():
-    """Four reports: the count alone, no figure computed."""
-    outcomes = summarise(injections(), rows({}, {}, {}, {}))
-    assert outcomes.n == 4 and outcomes.suppressed
-    assert outcomes.pain_before is None and outcomes.reduction_30 is None
-    assert outcomes.relief is None
-    assert outcomes.pgic == [] and outcomes.side_effects == [] and outcomes.repeat_counts == []
-
-
-def test_four_reports_page_shows_the_count_and_why_nothing_else(client, treatment, file):
-    """A reader of a board with four reports sees "4 reports" and why there is nothing
-    more, and none of the figure sections; the open data holds the count alone."""
-    for _ in range(4):
-        file(treatment)
-
-    page = client.get("/b/epidurals/outcomes")
-    assert page.status_code == 200
-    assert "4 reports." in text(page)
-    assert "That is too few to summarise without risking identifying anyone" in text(page)
-    for section in FIGURE_SECTIONS:
-        assert section not in page.get_data(as_text=True)
-
-    data = client.get("/b/epidurals/outcomes.json").get_json()
-    assert (data["reports"], data["suppressed"], data["minimum_reports"]) == (4, True, 5)
-    assert data["cells"] == [
+    outcomes_ = figures({}, {}, {}, {})
+    assert outcomes_.n == 4 and outcomes_.suppressed
+    assert outcomes_.pain_before is None and outcomes_.pgic is None and outcomes_.groups() == []
+    assert cells(outcomes_) == [
         {
             "measure": "reports",
             "category": "",
@@ -462,8 +310,457 @@ def test_four_reports_page_shows_the_count_and_why_nothing_else(client, treatmen
             "suppressed": False,
         }
     ]
-    parsed = csv_rows(client.get("/b/epidurals/outcomes.csv"))
-    assert parsed == [
+
+
+# -- side effects and complications ---------------------------------------------------------
+
+# 19 reports: 1-5 severe flare (1-3 mild numbness, 4-5 severe numbness); 6-10 mild flare
+# (6 also severe weakness); 11-14 moderate infection; 15-19 nothing.
+SIDE_EFFECTS = [
+    *times(3, side_effects={"flare": "severe", "numbness": "mild"}),
+    *times(2, side_effects={"flare": "severe", "numbness": "severe"}),
+    {"side_effects": {"flare": "mild", "weakness": "severe"}},
+    *times(4, side_effects={"flare": "mild"}),
+    *times(4, side_effects={"infection": "moderate"}),
+    *times(5),
+]
+
+
+def test_side_effects_per_effect_merged_or_pooled():
+    outcomes_ = figures(*SIDE_EFFECTS)
+    by_code = {g.measure: g for g in outcomes_.side_effects}
+    # The injection family's list in order; weakness (1) and infection (4) are too rare to
+    # show alone and go to the pooled row: reports 6 and 11-14, 5 reports.
+    assert list(by_code) == [
+        "side_effect:flare",
+        "side_effect:dural_headache",
+        "side_effect:numbness",
+        "side_effect:steroid_flushing",
+        "side_effect:steroid_insomnia",
+        "side_effect:blood_sugar",
+        "side_effect:other",
+        "side_effect:other_rare",
+    ]
+    # flare: 5 severe, 5 mild, 9 not reported: shown by severity.
+    assert split(by_code["side_effect:flare"]) == {"none": 9, "mild_moderate": 5, "severe": 5}
+    # numbness: 3 mild, 2 severe: only "reported" (5) against "not reported" (14).
+    assert split(by_code["side_effect:numbness"]) == {"none": 14, "any": 5}
+    assert by_code["side_effect:numbness"].merged
+    assert split(by_code["side_effect:dural_headache"]) == {
+        "none": 19,
+        "mild_moderate": 0,
+        "severe": 0,
+    }
+    assert split(by_code["side_effect:other_rare"]) == {"none": 14, "any": 5}
+    # Reports with any side effect: 1-14 against 15-19.
+    assert split(outcomes_.any_side_effect) == {"no": 5, "yes": 14}
+
+
+def test_side_effect_rows_say_severe_is_not_shown_when_merged():
+    """The table's row for each effect: any severity, and severe apart only when the group
+    shows severities."""
+    rows_ = {g.measure: (a, s) for g, a, s in figures(*SIDE_EFFECTS).side_effect_rows}
+    flare_any, flare_severe = rows_["side_effect:flare"]
+    assert (flare_any.count, flare_severe.count, flare_any.denominator) == (10, 5, 19)
+    headache_any, headache_severe = rows_["side_effect:dural_headache"]
+    assert (headache_any.count, headache_severe.count) == (0, 0)
+    _numbness_any, numbness_severe = rows_["side_effect:numbness"]
+    assert numbness_severe.suppressed  # "not shown separately" on the page
+
+
+@MERGED_CELL_BUG
+def test_side_effect_row_gives_any_severity_when_merged():
+    rows_ = {g.measure: (a, s) for g, a, s in figures(*SIDE_EFFECTS).side_effect_rows}
+    numbness_any, _severe = rows_["side_effect:numbness"]
+    assert (numbness_any.count, numbness_any.denominator) == (5, 19)
+
+
+def test_complications_rare_ones_pooled_and_withheld():
+    """Emergency in 5 of 12, lasting nerve damage in 1: the pooled row of rare ones holds
+    1 report, so it is withheld; "any" is 5 yes and 7 no."""
+    outcomes_ = figures(
+        *times(4, complications=["emergency"]),
+        {"complications": ["emergency", "nerve_damage"]},
+        *times(7),
+    )
+    by_code = {g.measure: g for g in outcomes_.complications}
+    assert list(by_code) == [
+        "complication:emergency",
+        "complication:revision_surgery",
+        "complication:device_removal",
+        "complication:other_rare",
+    ]
+    assert split(by_code["complication:emergency"]) == {"no": 7, "yes": 5}
+    assert split(by_code["complication:revision_surgery"]) == {"no": 12, "yes": 0}
+    assert by_code["complication:other_rare"].withheld == SMALL_CELLS
+    assert split(outcomes_.any_complication) == {"no": 7, "yes": 5}
+    assert [(c.key, c.count) for c in outcomes_.complication_counts] == [
+        ("complication:emergency", 5),
+        ("complication:revision_surgery", 0),
+        ("complication:device_removal", 0),
+        ("complication:other_rare", None),
+    ]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="outcomes.summarise: 'any serious complication' is published beside the shown "
+    "complications, so a withheld pooled row of rare ones can be worked out by subtraction",
+)
+def test_a_rare_complication_cannot_be_worked_out_by_subtraction():
+    """Twelve reports: five emergency visits, one lasting nerve damage (another report).
+    The pooled row of rare complications (1 report) is withheld; but "any complication"
+    6, minus emergency 5, with revision surgery and device removal at 0, gives away the
+    one report with nerve damage."""
+    outcomes_ = figures(
+        *times(5, complications=["emergency"]), {"complications": ["nerve_damage"]}, *times(6)
+    )
+    shown = {g.measure: g.cell("yes").count for g in outcomes_.complications}
+    assert shown["complication:other_rare"] is None
+    any_yes = outcomes_.any_complication.cell("yes").count
+    # Reports with only complications that are not shown (no report here has two).
+    unexplained = None if any_yes is None else any_yes - sum(c for c in shown.values() if c)
+    assert unexplained is None or is_safe(unexplained)
+
+
+def test_cells_keep_one_empty_row_for_a_withheld_group():
+    outcomes_ = figures(
+        *times(4, complications=["emergency"]),
+        {"complications": ["emergency", "nerve_damage"]},
+        *times(7),
+    )
+    flat = cells(outcomes_)
+    withheld = [c for c in flat if c["measure"] == "complication:other_rare"]
+    assert withheld == [
+        {
+            "measure": "complication:other_rare",
+            "category": "",
+            "value": None,
+            "count": None,
+            "denominator": 12,
+            "share": None,
+            "suppressed": True,
+        }
+    ]
+    emergency = [
+        (c["category"], c["count"], c["share"])
+        for c in flat
+        if c["measure"] == "complication:emergency"
+    ]
+    assert emergency == [("no", 7, round(7 / 12, 4)), ("yes", 5, round(5 / 12, 4))]
+    # Nobody gave a stop reason: the group is empty, not withheld, and has no rows.
+    assert not [c for c in flat if c["measure"] == "stop_reason"]
+
+
+# -- why they stopped: rare reasons pooled -------------------------------------------------
+
+
+def test_stop_reasons_pool_the_rare_ones_smallest_first():
+    """wore off 6, no effect 5, cost 3, side effects 2: side effects (2) goes to "other"
+    first, then cost (3), which makes "other" 5."""
+    outcomes_ = figures(
+        *times(6, stop_reason="wore_off"),
+        *times(5, stop_reason="no_effect"),
+        *times(3, stop_reason="cost"),
+        *times(2, stop_reason="side_effects"),
+        *times(2),
+    )
+    assert split(outcomes_.stop_reasons) == {
+        "no_effect": 5,
+        "wore_off": 6,
+        "device_problem": 0,
+        "clinician_advice": 0,
+        "ongoing": 0,
+        "other": 5,
+    }
+    assert outcomes_.stop_reasons.denominator == 16
+    assert outcomes_.stop_reasons.merged
+    assert outcomes_.stop_reasons.cells[-1].label == "Other reasons"
+
+
+def test_stop_reasons_pool_grows_until_safe():
+    """wore off 7, no effect 5, cost 1: "other" would hold 1, so the smallest reason left
+    (no effect, 5) joins it: other 6."""
+    outcomes_ = figures(
+        *times(7, stop_reason="wore_off"),
+        *times(5, stop_reason="no_effect"),
+        {"stop_reason": "cost"},
+    )
+    group = split(outcomes_.stop_reasons)
+    assert (group["wore_off"], group["other"]) == (7, 6)
+    assert "no_effect" not in group and "cost" not in group
+
+
+def test_stop_reasons_shown_as_they_are_when_safe():
+    outcomes_ = figures(*times(5, stop_reason="wore_off"), *times(5, stop_reason="cost"))
+    assert split(outcomes_.stop_reasons) == {
+        "no_effect": 0,
+        "wore_off": 5,
+        "side_effects": 0,
+        "cost": 5,
+        "device_problem": 0,
+        "clinician_advice": 0,
+        "ongoing": 0,
+    }
+    assert not outcomes_.stop_reasons.merged
+
+
+# -- how many times they had it: neighbouring buckets merged ---------------------------------
+
+
+def test_times_had_buckets_at_their_edges():
+    """1, 2, 3, 4-5, 6-10 and 11+, edges included: 4 and 5 are one bucket, 11 and 50 too."""
+    outcomes_ = figures(
+        *times(5, times_had=1), *times(2, times_had=4), *times(3, times_had=5),
+        *times(3, times_had=11), *times(2, times_had=50), {},
+    )  # fmt: skip
+    assert split(outcomes_.repeat_counts) == {"1": 5, "2": 0, "3": 0, "4-5": 5, "6-10": 0, "11+": 5}
+    assert outcomes_.repeat_counts.denominator == 15
+    assert not outcomes_.repeat_counts.merged
+
+
+def test_times_had_merges_a_small_bucket_with_its_smaller_neighbour():
+    """1: 6, 2: 2, 3: 3, 4-5: 5, 6-10: 0, 11+: 1.
+    "2" (2) joins its smaller neighbour "3" (3 < 6): 2-3 holds 5.
+    "11+" (1) has one neighbour, 6-10 (0): 6 or more holds 1, still too few.
+    It joins 4-5 (its only neighbour): 4 or more holds 6."""
+    outcomes_ = figures(
+        *times(6, times_had=1), *times(2, times_had=2), *times(3, times_had=3),
+        *times(5, times_had=4), {"times_had": 20},
+    )  # fmt: skip
+    group = outcomes_.repeat_counts
+    assert split(group) == {"1": 6, "2-3": 5, "4+": 6}
+    assert [c.label for c in group.cells] == ["1", "2–3", "4 or more"]
+    assert group.merged
+
+
+# -- how long relief lasted -----------------------------------------------------------------
+
+
+def test_relief_median_reached_and_milestones_while_five_are_followed():
+    """Ten reliefs, all ended, at 2, 4, ... 20 weeks: one in ten ends every two weeks, so
+    the estimate is 0.5 at week 10 (6 still followed): the median.
+    At 1 month (4 weeks) 9 are followed (shown as 5, rounded down to a multiple of 5) and
+    0.8 still have relief; at 3 months (13 weeks) only 4 are followed: no point shown."""
+    relief = relief_estimate([(weeks, True) for weeks in range(2, 21, 2)])
+    assert (relief.n, relief.median, relief.no_median, relief.withheld) == (10, 10, None, None)
+    assert [(m.label, m.weeks, m.followed) for m in relief.milestones] == [("1 month", 4, 5)]
+    assert relief.milestones[0].share == pytest.approx(0.8)
+
+
+def test_relief_median_not_reached():
+    """One of five ended (week 3): the estimate stays at 0.8, never one half."""
+    relief = relief_estimate([(3, True), (5, False), (6, False), (7, False), (8, False)])
+    assert (relief.median, relief.no_median) == (None, "not_reached")
+    assert relief.milestones == []  # at 4 weeks only 4 are followed
+
+
+def test_relief_median_with_too_few_followed():
+    """Three of six are still going on at week 1 and leave; then 1 of 3 ends at week 10
+    (2/3) and 1 of 2 at week 12 (1/3): half have lost relief only once 2 are followed."""
+    relief = relief_estimate(
+        [(1, False), (1, False), (1, False), (10, True), (12, True), (14, True)]
+    )
+    assert (relief.median, relief.no_median) == (None, "too_few_followed")
+
+
+def test_relief_followed_is_rounded_down_and_points_stop_under_five():
+    """Twelve reports: two ended at week 2 (10/12 left), four still going on at 30 weeks,
+    six at 60. Followed: 10 at 1, 3 and 6 months; 6 at 1 year (shown as 5); none at 2."""
+    relief = relief_estimate([(2, True)] * 2 + [(30, False)] * 4 + [(60, False)] * 6)
+    assert [(m.label, m.followed) for m in relief.milestones] == [
+        ("1 month", 10),
+        ("3 months", 10),
+        ("6 months", 10),
+        ("1 year", 5),
+    ]
+    assert [m.share for m in relief.milestones] == pytest.approx([10 / 12] * 4)
+    assert relief.no_median == "not_reached"
+
+
+def test_relief_counts_a_censoring_at_risk_in_its_own_week():
+    """An end and a "still going on" at week 4: both at risk that week (6, not 5), so the
+    estimate drops to 5/6, not 4/5."""
+    relief = relief_estimate(
+        [(4, True), (4, False), (8, False), (8, False), (9, False), (9, False)]
+    )
+    [one_month] = relief.milestones
+    assert one_month.share == pytest.approx(5 / 6)
+    assert one_month.followed == 5  # all six have at least 4 weeks
+
+
+def test_relief_from_four_durations_is_withheld():
+    relief = relief_estimate([(4, True), (8, True), (12, False), (2, True)])
+    assert (relief.n, relief.withheld, relief.milestones) == (4, TOO_FEW, [])
+    assert relief_estimate([]).withheld is None
+
+
+def test_summarise_leaves_out_reports_without_a_duration():
+    outcomes_ = figures(*times(5, relief_weeks=8), {}, {})
+    assert (outcomes_.relief.n, outcomes_.relief.median) == (5, 8)
+
+
+# -- follow-up completeness --------------------------------------------------------------
+
+
+def test_follow_up_at_3_6_12_and_24_months():
+    """Twenty procedures in January 2023, on 1 July 2024 (18 months on): 5 relief ended, 5
+    still going on when updated in May 2023 (4 months on), 5 in August 2023 (7 months on),
+    5 still going on when written in February 2023 (1 month on).
+    3 months: 15 of 20 say how things stood; 6 months: 10; 12 months: 5; 24: not due."""
+    january = {"procedure_year": 2023, "procedure_month": 1, "created_at": datetime(2023, 2, 1)}
+    ongoing = {**january, "relief_ongoing": True}
+    points = follow_up(
+        rows(
+            *times(5, **january),
+            *times(5, **ongoing, updated_at=datetime(2023, 5, 20)),
+            *times(5, **ongoing, updated_at=datetime(2023, 8, 2)),
+            *times(5, **ongoing),
+        ),
+        date(2024, 7, 1),
+    )
+    assert [(p.label, p.months, p.count, p.denominator) for p in points] == [
+        ("3 months", 3, 15, 20),
+        ("6 months", 6, 10, 20),
+        ("1 year", 12, 5, 20),
+        ("2 years", 24, None, 0),
+    ]
+
+
+def test_follow_up_withheld_when_either_side_is_small():
+    """Six reports filed in March 2024 with no procedure date, on 15 June 2024 (3 months
+    on): 3 ended, 3 still going on. 3 and 3: withheld."""
+    points = follow_up(
+        rows(*times(3), *times(3, relief_ongoing=True)),
+        date(2024, 6, 15),
+    )
+    assert (points[0].months, points[0].count, points[0].denominator) == (3, None, 6)
+    assert points[1].denominator == 0  # 6 months on: not due yet
+
+
+# -- filters -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("since", "admitted"),
+    [
+        (1, [(2024, 6), (2023, 6)]),
+        (3, [(2024, 6), (2023, 6), (2023, 5), (2021, 6)]),
+        (5, [(2024, 6), (2023, 6), (2023, 5), (2021, 6), (2021, 5), (2019, 6)]),
+    ],
+)
+def test_since_filter_counts_the_month_n_years_ago(since, admitted):
+    """ "Within the last N years" on 15 June 2024 starts with June of year 2024 - N; an
+    undated report is left out whenever the filter is on."""
+    dated = [(2024, 6), (2023, 6), (2023, 5), (2021, 6), (2021, 5), (2019, 6), (2019, 5)]
+    reports = [row(procedure_year=y, procedure_month=m) for y, m in dated] + [row()]
+    chosen = [
+        (r.procedure_year, r.procedure_month)
+        for r in reports
+        if Filters(since_years=since).admits(r, TODAY)
+    ]
+    assert chosen == admitted
+    assert all(Filters().admits(r, TODAY) for r in reports)
+
+
+def test_since_filter_across_a_year_end():
+    """On 31 January 2024 "the last year" starts with January 2023, not December 2022."""
+    last_year = Filters(since_years=1)
+    on = date(2024, 1, 31)
+    assert last_year.admits(row(procedure_year=2023, procedure_month=1), on)
+    assert not last_year.admits(row(procedure_year=2022, procedure_month=12), on)
+
+
+def test_episode_filter():
+    """First procedures were had once; repeats twice or more; unanswered, neither."""
+    reports = [row(times_had=t) for t in (1, 1, 2, 3, 11, None)]
+    assert sum(Filters(episode="first").admits(r, TODAY) for r in reports) == 2
+    assert sum(Filters(episode="repeat").admits(r, TODAY) for r in reports) == 3
+
+
+# -- which views a release publishes ---------------------------------------------------------
+
+
+def test_filters_whose_rest_is_small_are_withheld():
+    """Eight reports, six first procedures and two repeats: "first" would leave 2 aside
+    (all minus first = the two repeats), and "repeat" is 2 itself: both withheld; the year
+    filters select nobody (no dates): withheld too."""
+    data = make_figures(injections(), rows(*times(6, times_had=1), *times(2, times_had=3)), TODAY)
+    views = data["views"]
+    assert views[""]["n"] == 8
+    assert views["episode=first"] is None and views["episode=repeat"] is None
+    assert views["since=1"] is None
+    assert {key for key, view in views.items() if view is not None} == {""}
+
+
+def test_filters_published_when_each_side_holds_five():
+    data = make_figures(injections(), rows(*times(5, times_had=1), *times(5, times_had=2)), TODAY)
+    views = data["views"]
+    assert (views[""]["n"], views["episode=first"]["n"], views["episode=repeat"]["n"]) == (10, 5, 5)
+
+
+def test_a_filter_differing_by_fewer_than_five_from_a_published_one_is_withheld():
+    """Fifteen reports: 5 in January 2024, 3 in January 2022, 7 in 2015. "Last year" (5,
+    rest 10) is published; "last 3 years" holds 8 with a rest of 7, but differs from "last
+    year" by the 3 of 2022, which it would give away: withheld. "Last 5 years" selects the
+    same 8: withheld for the same reason."""
+    reports = rows(
+        *times(5, procedure_year=2024, procedure_month=1),
+        *times(3, procedure_year=2022, procedure_month=1),
+        *times(7, procedure_year=2015, procedure_month=1),
+    )
+    views = make_figures(injections(), reports, TODAY)["views"]
+    assert views["since=1"]["n"] == 5
+    assert views["since=3"] is None
+    assert views["since=5"] is None
+
+
+def test_a_filter_selecting_every_report_is_published():
+    """A view identical to "all reports" differs from it by 0: nothing to subtract."""
+    reports = rows(*times(6, procedure_year=2024, procedure_month=1, times_had=1))
+    views = make_figures(injections(), reports, TODAY)["views"]
+    assert (
+        views["since=1"]["n"]
+        == views["episode=first"]["n"]
+        == views["since=1&episode=first"]["n"]
+        == 6
+    )
+
+
+@pytest.mark.parametrize(("ties", "published", "said"), [(5, True, 5), (2, False, None)])
+def test_declared_ties_left_out_and_published_beside_only_five_apart(ties, published, said):
+    """Ten reports plus some whose authors declared a tie: the main figures leave those
+    out; the figures with them are published only when they add at least 5 reports."""
+    reports = rows(*times(10), *times(ties, has_conflict=True, pain_best=7))
+    data = make_figures(injections(), reports, TODAY)
+    assert data["views"][""]["n"] == 10
+    assert data["ties"] == said
+    assert (data["with_ties"] is not None) is published
+    if published:
+        assert data["with_ties"]["n"] == 15
+
+
+# -- the pages ---------------------------------------------------------------------------
+
+
+def test_four_reports_page_shows_the_count_and_why_nothing_else(app, client, treatment, file):
+    """A board with four counted reports shows "4 reports" and why there is nothing more;
+    the open data holds the count alone."""
+    for _ in range(4):
+        file(treatment)
+    publish(app, treatment)
+
+    page = client.get("/b/epidurals/outcomes")
+    assert page.status_code == 200
+    shown = text(page)
+    assert "From 4 reports." in shown
+    assert "That is too few to summarise without risking identifying anyone" in shown
+    for section in FIGURE_SECTIONS:
+        assert section not in page.get_data(as_text=True)
+    data = client.get("/b/epidurals/outcomes.json").get_json()
+    assert (data["reports"], data["suppressed"], data["minimum_reports"]) == (4, True, 5)
+    assert [c["measure"] for c in data["cells"]] == ["reports"]
+    assert csv_rows(client.get("/b/epidurals/outcomes.csv")) == [
         {
             "measure": "reports",
             "category": "",
@@ -476,141 +773,243 @@ def test_four_reports_page_shows_the_count_and_why_nothing_else(client, treatmen
     ]
 
 
-def test_five_reports_show_every_figure(client, treatment, file):
-    """The fifth report opens the summary: every section, with its figures."""
+def test_five_reports_show_every_figure(app, client, treatment, file):
+    """Five reports of 7 -> 3, "much improved", relief of 8 weeks that ended."""
     for _ in range(5):
-        file(treatment)
+        file(treatment, relief_weeks=8)
+    publish(app, treatment)
 
     page = client.get("/b/epidurals/outcomes")
-    assert page.status_code == 200
     for section in FIGURE_SECTIONS:
         assert f'id="{section}"' in page.get_data(as_text=True)
     shown = text(page)
-    assert "5 reports." in shown and "too few to summarise" not in shown
-    # every report: 7 -> 3 (57% less pain), "much improved"
+    assert "From 5 reports." in shown and "too few to summarise" not in shown
     assert "Median pain before (0–10) 7 from 5 reports" in shown
     assert "Median pain at best effect 3 from 5 reports" in shown
-    assert "At least 30% less pain 5 of 5 reports (100%)" in shown
-    assert "At least 50% less pain 5 of 5 reports (100%)" in shown
-    assert "Much improved 5 of 5 reports (100%)" in shown
-    assert client.get("/b/epidurals/outcomes.json").get_json()["suppressed"] is False
+    assert "At least 30% less pain 5 of 5 (100%)" in shown
+    assert "At least 50% less pain 5 of 5 (100%)" in shown
+    assert "Much improved 5 of 5 (100%)" in shown
+    assert "Median: 8 weeks from 5 reports" in shown
+    assert "1 month 100% at least 5" in shown  # still followed at 4 weeks: all five
+    assert "Figures as of" in shown and "from 5 reports." in shown
 
 
-def test_small_counts_are_withheld_in_every_form(client, treatment, file):
-    """Out of five reports, two with a flare read "fewer than 5", never "2"; a zero is
-    shown as 0; a figure from three answers is withheld. The same in the JSON and CSV."""
-    file(treatment, side_effects={"flare": "mild"}, percent_relief=50, would_repeat="yes")
-    file(treatment, side_effects={"flare": "mild"}, percent_relief=60, would_repeat="yes")
-    file(treatment, percent_relief=70, would_repeat="yes")
-    file(treatment)
-    file(treatment)
+def test_merged_and_withheld_answers_on_the_page(app, client, treatment, file):
+    """Ten reports: PGIC 3 very much improved, 2 minimally, 5 unchanged is shown as
+    improved 5 / no change 5 with a note; 9 "would repeat" yes and 1 no is withheld with
+    its reason; numbness in 3 mild and 2 severe shows no severe figure."""
+    for number in range(10):
+        file(
+            treatment,
+            pgic=(1, 1, 1, 3, 3)[number] if number < 5 else 4,
+            would_repeat="yes" if number else "no",
+            side_effects={"numbness": "severe" if number < 2 else "mild"} if number < 5 else {},
+        )
+    publish(app, treatment)
 
     shown = text(client.get("/b/epidurals/outcomes"))
-    assert "Any side effect: fewer than 5." in shown
-    assert "Pain flare after the procedure fewer than 5 0 of 5 reports (0%)" in shown
-    assert "Weakness 0 of 5 reports (0%) 0 of 5 reports (0%)" in shown
-    assert "Median percent relief at best too few answers" in shown
-    assert "Yes fewer than 5" in shown  # 3 of 3 answers
-    assert "Not sure fewer than 5" in shown  # 0, but of 3 answers
-    assert "2 of 5" not in shown and "3 of 3" not in shown
+    assert "Improved 5 of 10 (50%)" in shown and "No change 5 of 10 (50%)" in shown
+    assert "Very much improved" not in shown
+    assert "Some answers are merged so that no figure rests on fewer than 5 reports." in shown
+    assert f"Would have it again: {SMALL_CELLS}." in shown
+    assert "not shown separately" in shown  # numbness: severe in 2 of 10
+    assert "2 of 10" not in shown and "3 of 10" not in shown
+    assert "9 of 10" not in shown and "1 of 10" not in shown and "3 of 10" not in shown
 
+
+@MERGED_CELL_BUG
+def test_a_merged_side_effect_shows_its_any_severity_count(app, client, treatment, file):
+    for number in range(10):
+        file(
+            treatment,
+            side_effects={"numbness": "severe" if number < 2 else "mild"} if number < 5 else {},
+        )
+    publish(app, treatment)
+    assert "Numbness 5 of 10 (50%) not shown separately" in text(
+        client.get("/b/epidurals/outcomes")
+    )
+
+
+def test_new_reports_wait_for_the_next_release(app, client, treatment, file):
+    """Figures do not move with one more report: the page says it is waiting, and the
+    report is in the figures once the next release is made."""
+    for _ in range(5):
+        file(treatment)
+    publish(app, treatment)
+    file(treatment, pain_best=7)  # a brand-new member's report
+
+    shown = text(client.get("/b/epidurals/outcomes"))
+    assert "From 5 reports." in shown
+    assert "1 report is waiting to count" in shown
+    assert client.get("/b/epidurals/outcomes.json").get_json()["release"]["waiting_reports"] == 1
+
+    publish(app, treatment)
+    shown = text(client.get("/b/epidurals/outcomes"))
+    assert "From 6 reports." in shown and "waiting to count" not in shown
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="releases.py names `flask forum release-outcomes` as the periodic job that makes "
+    "releases once accounts come of age, but no such command exists (nothing calls "
+    "refresh_all)",
+)
+def test_the_periodic_job_counts_reports_once_their_authors_are_a_week_old(
+    app, client, treatment, file
+):
+    """Five reports by brand-new members wait; a week later, with no report written since,
+    the periodic job publishes them."""
+    for _ in range(5):
+        file(treatment)
+    assert _reports(client) == 0
+    with app.app_context():
+        db.session.execute(sa.update(User).values(created_at=utcnow() - timedelta(days=8)))
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["forum", "release-outcomes"])
+    assert result.exit_code == 0, result.output
+    assert _reports(client) == 5
+
+
+def test_a_withheld_filter_says_so_in_every_form(app, client, treatment, file):
+    """Six first procedures and two repeats: "repeat" (2) and "first" (a rest of 2) are
+    withheld: the page says so and the open data carries no cells."""
+    for times_had in (1, 1, 1, 1, 1, 1, 2, 2):
+        file(treatment, times_had=times_had)
+    publish(app, treatment)
+
+    for query in ("episode=repeat", "episode=first"):
+        page = client.get(f"/b/epidurals/outcomes?{query}")
+        assert page.status_code == 200
+        shown = text(page)
+        assert "Figures for these filters are withheld in this update" in shown
+        assert "From 2 reports" not in shown and "From 6 reports" not in shown
+        data = client.get(f"/b/epidurals/outcomes.json?{query}").get_json()
+        assert (data["withheld"], data["reports"], data["cells"]) == (True, None, [])
+        assert "declared_ties" not in data
+        assert csv_rows(client.get(f"/b/epidurals/outcomes.csv?{query}")) == []
+    assert "From 8 reports." in text(client.get("/b/epidurals/outcomes"))
+
+
+def test_a_published_filter(app, client, treatment, file):
+    for times_had in (1, 1, 1, 1, 1, 2, 2, 3, 3, 4):
+        file(treatment, times_had=times_had)
+    publish(app, treatment)
+    data = client.get("/b/epidurals/outcomes.json?episode=repeat").get_json()
+    assert (data["withheld"], data["reports"]) == (False, 5)
+    assert data["filters"] == {"since_years": None, "episode": "repeat"}
+    assert "From 5 reports that match these filters." in text(
+        client.get("/b/epidurals/outcomes?episode=repeat")
+    )
+
+
+def test_declared_ties_under_five_are_not_counted_exactly(app, client, treatment, file):
+    for _ in range(5):
+        file(treatment)
+    for _ in range(2):
+        file(treatment, has_conflict=True, conflict_disclosure="I work for the clinic")
+    publish(app, treatment)
+
+    shown = text(client.get("/b/epidurals/outcomes"))
+    assert "From 5 reports." in shown
+    assert (
+        "Fewer than 5 reports from members who declared a tie to a clinic, device maker or "
+        "drug company are left out of the figures above; too few to show separately" in shown
+    )
     data = client.get("/b/epidurals/outcomes.json").get_json()
-    withheld = {"value": None, "count": None, "share": None, "suppressed": True}
-    assert cell(data, "side_effect_any") == {
-        "measure": "side_effect_any",
-        "category": "",
-        "denominator": 5,
-        **withheld,
-    }
-    assert cell(data, "side_effect", "flare") == {
-        "measure": "side_effect",
-        "category": "flare",
-        "denominator": 5,
-        **withheld,
-    }
-    assert cell(data, "side_effect_severe", "flare") == {
-        "measure": "side_effect_severe",
-        "category": "flare",
-        "value": None,
-        "count": 0,
-        "denominator": 5,
-        "share": 0.0,
-        "suppressed": False,
-    }
-    assert cell(data, "would_repeat", "yes")["count"] is None
-    assert cell(data, "would_repeat", "unsure") == {
-        "measure": "would_repeat",
-        "category": "unsure",
-        "denominator": 3,
-        **withheld,
-    }
-    assert cell(data, "percent_relief_median") == {
-        "measure": "percent_relief_median",
-        "category": "",
-        "denominator": 3,
-        **withheld,
-    }
-    assert cell(data, "pain_reduction_at_least_30")["count"] == 5
-    assert cell(data, "pain_reduction_at_least_30")["share"] == 1.0
+    assert data["declared_ties"] == {"reports": None, "cells_including_them": None}
+
+
+def test_declared_ties_published_beside(app, client, treatment, file):
+    for _ in range(5):
+        file(treatment)
+    for _ in range(5):
+        file(treatment, has_conflict=True, conflict_disclosure="I work for the clinic", pain_best=6)
+    publish(app, treatment)
+
+    shown = text(client.get("/b/epidurals/outcomes"))
+    assert "The figures above leave out 5 reports from members who declared a tie" in shown
+    # With them: 10 reports, 5 of them 7 -> 3 (57% less) and 5 of them 7 -> 6 (14% less).
+    assert "With them included (from 10 reports)" in shown
+    assert "At least 30% less pain 5 of 10 (50%)" in shown
+    ties = client.get("/b/epidurals/outcomes.json").get_json()["declared_ties"]
+    assert ties["reports"] == 5
+    assert cell({"cells": ties["cells_including_them"]}, "reports")["count"] == 10
+
+
+# -- open data -----------------------------------------------------------------------------
+
+
+def _documented_measures() -> set[str]:
+    """The measure names of the README's open-data table."""
+    [line] = [x for x in README.read_text().splitlines() if x.startswith("| `measure` |")]
+    return set(re.findall(r"`([^`]+)`", line.split("|")[2]))
+
+
+def _everything(file, treatment):
+    """Ten reports whose answers exercise every measure: relief of 20 weeks, ended for
+    half of them; a mild flare in five; weakness in two and infection in three (too rare
+    alone, five together); an emergency visit in five."""
+    rare = [{"weakness": "severe"}] * 2 + [{"infection": "mild"}] * 3
+    for number in range(10):
+        ended = number % 2 == 0
+        file(
+            treatment,
+            pgic=1 + number % 2,
+            times_had=1,
+            percent_relief=60,
+            relief_weeks=20,
+            relief_ongoing=not ended,
+            procedure_year=2020,
+            procedure_month=1,
+            side_effects={"flare": "mild"} if number < 5 else rare[number - 5],
+            complications=["emergency"] if number < 5 else [],
+            stop_reason="wore_off" if ended else "ongoing",
+            would_repeat="yes",
+            would_recommend="no",
+        )
+
+
+def test_every_measure_is_documented_in_the_readme(app, client, treatment, file):
+    """Each measure of the CSV is in the README's table (codes after ":" as <code>), and
+    each documented one is in the CSV: the table and the data do not drift apart."""
+    _everything(file, treatment)
+    publish(app, treatment)
 
     parsed = csv_rows(client.get("/b/epidurals/outcomes.csv"))
-    assert csv_cell(parsed, "side_effect", "flare") == {
-        "measure": "side_effect",
-        "category": "flare",
-        "value": "",
-        "count": "",
-        "denominator": "5",
-        "share": "",
-        "suppressed": "true",
-    }
-    assert csv_cell(parsed, "side_effect", "weakness") == {
-        "measure": "side_effect",
-        "category": "weakness",
-        "value": "",
-        "count": "0",
-        "denominator": "5",
-        "share": "0.0",
-        "suppressed": "false",
-    }
-    assert csv_cell(parsed, "percent_relief_median")["suppressed"] == "true"
-    assert csv_cell(parsed, "percent_relief_median")["value"] == ""
-    assert csv_cell(parsed, "would_repeat", "unsure")["count"] == ""
+    measures = {re.sub(r":.*", ":<code>", r["measure"]) for r in parsed}
+    assert measures == _documented_measures()
+    by_measure = {}
+    for r in parsed:
+        by_measure.setdefault(r["measure"], []).append(r["category"])
+    assert by_measure["pgic"] == ["1", "2", "3", "4", "5", "6", "7"]
+    assert by_measure["pain_reduction"] == ["50", "30", "under_30"]
+    assert by_measure["side_effect:flare"] == ["none", "mild_moderate", "severe"]
+    assert by_measure["side_effect:other_rare"] == ["none", "any"]
+    assert by_measure["complication:emergency"] == ["no", "yes"]
+    assert by_measure["relief_km_share"] == ["week_4", "week_13"]
+    assert by_measure["followed_up"] == ["month_3", "month_6", "month_12", "month_24"]
+    # The JSON carries the same cells.
+    data = client.get("/b/epidurals/outcomes.json").get_json()
+    assert [(c["measure"], c["category"]) for c in data["cells"]] == [
+        (r["measure"], r["category"]) for r in parsed
+    ]
 
 
-def test_relief_line_gives_no_small_counts(client, treatment, file):
-    """Five durations, three ended and two still going on: the relief line may give the
-    median and n, but "2 still going on" and "3 ended" are counts from 1 to 4."""
-    for weeks in (4, 8, 12):
-        file(treatment, relief_weeks=weeks)
-    for weeks in (10, 20):
-        file(treatment, relief_weeks=weeks, relief_ongoing=True)
-    # week 4: 5 at risk -> 0.8; week 8: 4 at risk -> 0.6; week 12: 2 at risk -> 0.3: median 12
-
-    for path in ("/b/epidurals/outcomes", "/outcomes?boards=epidurals"):
-        shown = text(client.get(path))
-        assert "12 weeks from 5 reports" in shown, path
-        assert "3 ended" not in shown, path
-        assert "2 still going on" not in shown, path
-
-
-# -- open data ---------------------------------------------------------------------------
-
-
-def test_open_data_holds_aggregates_only(client, make_user, treatment, file):
+def test_open_data_holds_aggregates_only(app, client, make_user, treatment, file):
     """Nothing of any one report reaches the JSON, the CSV or the page: no pseudonym,
-    title, text, disclosure or link to a post, only the documented aggregate fields."""
-    post_ids = []
-    for number in range(5):
-        post_ids.append(
-            file(
-                treatment,
-                author=make_user(f"quokka-writer-{number}"),
-                title=f"Zanzibar saga {number}",
-                has_conflict=True,
-                conflict_disclosure="I consult for Acme Spinal Devices",
-                relief_weeks=9,
-            )
+    title, text, disclosure or link to a post."""
+    post_ids = [
+        file(
+            treatment,
+            author=make_user(f"quokka-writer-{number}"),
+            title=f"Zanzibar saga {number}",
+            has_conflict=number < 5,
+            conflict_disclosure="I consult for Acme Spinal Devices" if number < 5 else None,
+            relief_weeks=9,
         )
+        for number in range(10)
+    ]
+    publish(app, treatment)
     tell_tales = ("quokka-writer", "Zanzibar", "Acme Spinal", "What happened", "/p/", "/t/")
 
     response = client.get("/b/epidurals/outcomes.json")
@@ -618,6 +1017,8 @@ def test_open_data_holds_aggregates_only(client, make_user, treatment, file):
     assert set(data) == {
         "treatment",
         "filters",
+        "release",
+        "withheld",
         "reports",
         "suppressed",
         "minimum_reports",
@@ -626,15 +1027,20 @@ def test_open_data_holds_aggregates_only(client, make_user, treatment, file):
         "licence_url",
         "source",
         "cells",
+        "declared_ties",
     }
     assert data["treatment"] == {"slug": "epidurals", "name": "Epidurals"}
     assert all(set(c) == set(CSV_HEADER) for c in data["cells"])
-    assert data["licence"] == "CC BY 4.0"
-    assert data["licence_url"] == "https://creativecommons.org/licenses/by/4.0/"
+    assert (data["licence"], data["licence_url"]) == (
+        "CC BY 4.0",
+        "https://creativecommons.org/licenses/by/4.0/",
+    )
     assert data["source"].endswith("/b/epidurals/outcomes")
-    csv_response = client.get("/b/epidurals/outcomes.csv")
-    page = client.get("/b/epidurals/outcomes")
-    for output in (response, csv_response, page):
+    for output in (
+        response,
+        client.get("/b/epidurals/outcomes.csv"),
+        client.get("/b/epidurals/outcomes"),
+    ):
         body = output.get_data(as_text=True)
         for tell_tale in tell_tales:
             assert tell_tale not in body, (output.content_type, tell_tale)
@@ -642,11 +1048,10 @@ def test_open_data_holds_aggregates_only(client, make_user, treatment, file):
             assert f"/p/{post_id}" not in body
 
 
-def test_csv_parses_with_the_documented_header_and_licence_link(client, treatment, file):
-    """The CSV opens in any spreadsheet: the documented columns, one row per figure, a
-    filename, and the licence in a Link header."""
+def test_csv_parses_with_the_documented_header_and_licence_link(app, client, treatment, file):
     for _ in range(5):
         file(treatment)
+    publish(app, treatment)
 
     response = client.get("/b/epidurals/outcomes.csv")
     assert response.status_code == 200
@@ -655,38 +1060,23 @@ def test_csv_parses_with_the_documented_header_and_licence_link(client, treatmen
         response.headers["Link"] == '<https://creativecommons.org/licenses/by/4.0/>; rel="license"'
     )
     assert "firsthand-epidurals-outcomes.csv" in response.headers["Content-Disposition"]
-    reader = csv.reader(io.StringIO(response.get_data(as_text=True)))
-    header, *body = list(reader)
+    header, *body = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert header == CSV_HEADER
     assert body and all(len(line) == len(CSV_HEADER) for line in body)
     parsed = csv_rows(response)
-    assert parsed[0]["measure"] == "reports" and parsed[0]["count"] == "5"
-    assert csv_cell(parsed, "pain_before_median")["value"] == "7"
-    assert csv_cell(parsed, "pgic", "2")["count"] == "5"
-    assert csv_cell(parsed, "pgic", "2")["share"] == "1.0"
+    assert (parsed[0]["measure"], parsed[0]["count"]) == ("reports", "5")
+    [median] = [r for r in parsed if r["measure"] == "pain_before_median"]
+    assert median["value"] == "7"
+    [much] = [r for r in parsed if r["measure"] == "pgic" and r["category"] == "2"]
+    assert (much["count"], much["share"]) == ("5", "1.0")
     assert {r["suppressed"] for r in parsed} <= {"true", "false"}
-    assert {r["measure"] for r in parsed} == set(DOCUMENTED_MEASURES)
-    assert [r["category"] for r in parsed if r["measure"] == "times_had"] == [
-        "1",
-        "2",
-        "3",
-        "4-5",
-        "6-10",
-        "11+",
-    ]
-    # The JSON carries the same cells.
-    data = client.get("/b/epidurals/outcomes.json").get_json()
-    assert [(c["measure"], c["category"]) for c in data["cells"]] == [
-        (r["measure"], r["category"]) for r in parsed
-    ]
 
 
-def test_open_data_relief_median_not_reached(client, treatment, file):
-    """When fewer than half have lost their relief the median cell says "not_reached"."""
+def test_open_data_relief_median_not_reached(app, client, treatment, file):
     file(treatment, relief_weeks=3)
     for weeks in (5, 6, 7, 8):
         file(treatment, relief_weeks=weeks, relief_ongoing=True)
-    # week 3: 5 at risk, 1 ends -> 0.8, and nobody else ends: never one half
+    publish(app, treatment)
 
     data = client.get("/b/epidurals/outcomes.json").get_json()
     assert cell(data, "relief_weeks_km_median", "not_reached") == {
@@ -731,6 +1121,10 @@ def _make_pending(post, moderator):
     db.session.commit()
 
 
+def _reports(client, slug: str = "epidurals") -> int:
+    return client.get(f"/b/{slug}/outcomes.json").get_json()["reports"]
+
+
 @pytest.mark.parametrize(
     "withdraw",
     [
@@ -743,128 +1137,87 @@ def _make_pending(post, moderator):
     ],
     ids=lambda f: f.__name__.lstrip("_"),
 )
-def test_reports_nobody_can_read_do_not_count(app, treatment, file, moderator, withdraw):
+def test_reports_nobody_can_read_do_not_count(app, client, treatment, file, moderator, withdraw):
     """A report on a post that is hidden, deleted or waiting, or in a hidden thread, is
-    not in the figures: readers could not check it."""
+    left out of the next release: readers could not check it."""
     file(treatment)
     withdrawn = file(treatment)
-    assert summary(app, treatment).n == 2
+    publish(app, treatment)
+    assert _reports(client) == 2
     with app.app_context():
         withdraw(db.session.get(Post, withdrawn), db.session.get(User, moderator.id))
-    assert summary(app, treatment).n == 1
+    publish(app, treatment)
+    assert _reports(client) == 1
 
 
-def test_new_members_reports_count_once_approved(app, make_app, make_user, treatment, moderator):
-    """A new member's report waits for a moderator and counts only once approved."""
+def _file_as_newcomer(app, make_app, make_user, treatment) -> int:
+    """A report by a member whose posts wait for a moderator: the id of its pending post."""
     strict = make_app(NEW_MEMBER_APPROVAL_POSTS=1)
     newcomer = make_user("first-timer")
     with strict.app_context():
         board = db.session.get(Board, treatment.id)
         post = file_report(
-            db.session.get(User, newcomer.id),
-            board,
-            "My first post",
-            "Hello.",
-            answers(board),
+            db.session.get(User, newcomer.id), board, "My first post", "Hello.", answers(board),
             visibility="public",
-        )
-        post_id = post.id
+        )  # fmt: skip
         assert post.state == "pending"
-    assert summary(app, treatment).n == 0
-    with strict.app_context():
+        return post.id
+
+
+def test_new_members_reports_count_once_approved(
+    app, client, make_app, make_user, treatment, moderator
+):
+    """A new member's report waits for a moderator and counts only once approved."""
+    post_id = _file_as_newcomer(app, make_app, make_user, treatment)
+    publish(app, treatment)
+    assert _reports(client) == 0
+    with app.app_context():
         decide_on_post(
             db.session.get(User, moderator.id), db.session.get(Post, post_id), "keep", "", []
         )
-    assert summary(app, treatment).n == 1
+    publish(app, treatment)
+    assert _reports(client) == 1
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="releases._report_rows: a report's pending post is the first post of a thread "
+    "that is hidden while it waits, and `waits` requires a thread not hidden, so a report "
+    "waiting for approval is never counted as waiting",
+)
+def test_a_report_waiting_for_approval_is_said_to_be_waiting(
+    app, client, make_app, make_user, treatment
+):
+    _file_as_newcomer(app, make_app, make_user, treatment)
+    publish(app, treatment)
+    data = client.get("/b/epidurals/outcomes.json").get_json()
+    assert (data["reports"], data["release"]["waiting_reports"]) == (0, 1)
+    assert "1 report is waiting to count" in text(client.get("/b/epidurals/outcomes"))
 
 
 def test_report_from_a_community_board_counts_for_its_treatment(
     app, client, make_board, treatment, file
 ):
-    """A report posted on a community board about epidurals counts for epidurals; the
-    community board has no outcomes of its own."""
     community = make_board(slug="living-with-pain", name="Living with pain")
     for _ in range(5):
         file(treatment, board=community)
+    publish(app, treatment)
 
-    assert summary(app, treatment).n == 5
-    assert "5 reports." in text(client.get("/b/epidurals/outcomes"))
+    assert "From 5 reports." in text(client.get("/b/epidurals/outcomes"))
     assert client.get("/b/living-with-pain/outcomes").status_code == 404
     assert client.get("/b/living-with-pain/outcomes.json").status_code == 404
 
 
-def test_other_treatments_reports_do_not_count(app, make_treatment, treatment, file):
-    """A report about radiofrequency ablation is not in the epidurals figures."""
+def test_other_treatments_reports_do_not_count(app, client, make_treatment, treatment, file):
     ablation = make_treatment("ablation", slug="rfa", name="Radiofrequency ablation")
     file(treatment)
     file(ablation)
     file(ablation)
-    assert summary(app, treatment).n == 1
-    assert summary(app, ablation).n == 2
+    publish(app, treatment, ablation)
+    assert (_reports(client), _reports(client, "rfa")) == (1, 2)
 
 
-# -- filters -----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def dated(treatment, file):
-    """Reports from June 2019 to June 2024, plus one with no date (its member skipped it)."""
-    for year, month in [
-        (2024, 6),
-        (2023, 6),  # one year before June 2024, to the month
-        (2023, 5),
-        (2021, 6),  # three years before
-        (2021, 5),
-        (2019, 6),  # five years before
-        (2019, 5),
-    ]:
-        file(treatment, procedure_year=year, procedure_month=month)
-    file(treatment)
-
-
-@pytest.mark.parametrize(
-    ("since", "expected"),
-    [
-        (None, 8),  # every report, the undated one too
-        (1, 2),  # June 2024, June 2023
-        (3, 4),  # + May 2023, June 2021
-        (5, 6),  # + May 2021, June 2019
-    ],
-)
-def test_since_filter_counts_the_month_n_years_ago(app, treatment, dated, since, expected):
-    """ "Within the last N years" on 15 June 2024 starts with June of year 2024 - N; an
-    undated report is left out whenever the filter is on."""
-    outcomes = summary(app, treatment, Filters(since_years=since), today=date(2024, 6, 15))
-    assert outcomes.n == expected
-
-
-def test_since_filter_across_a_year_end(app, treatment, file):
-    """On 31 January 2024 "the last year" starts with January 2023, not December 2022."""
-    file(treatment, procedure_year=2023, procedure_month=1)
-    file(treatment, procedure_year=2022, procedure_month=12)
-    file(treatment, procedure_year=2024, procedure_month=1)
-    outcomes = summary(app, treatment, Filters(since_years=1), today=date(2024, 1, 31))
-    assert outcomes.n == 2
-
-
-@pytest.mark.parametrize(("episode", "expected"), [(None, 6), ("first", 2), ("repeat", 3)])
-def test_episode_filter(app, treatment, file, episode, expected):
-    """First procedures are those had once; repeats twice or more; unanswered in neither."""
-    for times in (1, 1, 2, 3, 11, None):
-        file(treatment, times_had=times)
-    assert summary(app, treatment, Filters(episode=episode)).n == expected
-
-
-def test_episode_filter_in_the_open_data(client, treatment, file):
-    """?episode=repeat narrows the JSON too, and says which filters it used."""
-    for times in (1, 2, 2):
-        file(treatment, times_had=times)
-    data = client.get("/b/epidurals/outcomes.json?episode=repeat").get_json()
-    assert data["reports"] == 2
-    assert data["filters"] == {"since_years": None, "episode": "repeat"}
-    assert "2 reports match these filters." in text(
-        client.get("/b/epidurals/outcomes?episode=repeat")
-    )
+# -- bad addresses -------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -885,11 +1238,9 @@ def test_bad_filter_values_are_refused(client, treatment, file, query, message):
     assert message in text(page)
     assert "These filters are not available; choose again above." in text(page)
     data = client.get(f"/b/epidurals/outcomes.json?{query}")
-    assert data.status_code == 400
-    assert data.get_json() == {"error": message}
+    assert (data.status_code, data.get_json()) == (400, {"error": message})
     plain = client.get(f"/b/epidurals/outcomes.csv?{query}")
-    assert plain.status_code == 400
-    assert plain.get_data(as_text=True) == message
+    assert (plain.status_code, plain.get_data(as_text=True)) == (400, message)
 
 
 @pytest.mark.parametrize(
@@ -902,8 +1253,6 @@ def test_bad_filter_values_are_refused(client, treatment, file, query, message):
 def test_unrelated_query_parameters_do_not_break_the_page(
     client, treatment, file, query, json_link
 ):
-    """An address with a parameter the page does not use (a newsletter's tag, a stray
-    "slug") still shows the page; its open-data links carry only the filters."""
     file(treatment)
     response = client.get(f"/b/epidurals/outcomes?{query}")
     assert response.status_code == 200
@@ -914,8 +1263,9 @@ def test_unrelated_query_parameters_do_not_break_the_page(
 
 
 @pytest.fixture
-def two_treatments(make_treatment, treatment, file):
-    """Epidurals: five reports of 7 -> 3. Ablation: five of 5 -> 4, with one severe flare."""
+def two_treatments(app, make_treatment, treatment, file):
+    """Epidurals: five reports of 7 -> 3. Ablation: five of 5 -> 4, "no change", with one
+    severe flare. Both published."""
     ablation = make_treatment("ablation", slug="rfa", name="Radiofrequency ablation")
     for _ in range(5):
         file(treatment)
@@ -927,40 +1277,60 @@ def two_treatments(make_treatment, treatment, file):
             pgic=4,
             side_effects={"flare": "severe"} if number == 0 else {},
         )
+    publish(app, treatment, ablation)
     return treatment, ablation
 
 
 @pytest.mark.parametrize("query", ["boards=epidurals,rfa", "boards=epidurals&boards=rfa"])
 def test_compare_shows_two_treatments_side_by_side(client, two_treatments, query):
-    """Both treatments' figures, one column each, in the order asked for."""
     response = client.get(f"/outcomes?{query}")
     assert response.status_code == 200
     shown = text(response)
     assert "Figure Epidurals Radiofrequency ablation" in shown
     assert "Reports 5 5" in shown
     assert "Median pain before (0–10) 7 from 5 reports 5 from 5 reports" in shown
-    assert "Median pain at best 3 from 5 reports 4 from 5 reports" in shown
     # 7 -> 3 is 57% less; 5 -> 4 is 20% less
-    assert (
-        "At least 30% less pain (IMMPACT: moderately important) "
-        "5 of 5 reports (100%) 0 of 5 reports (0%)" in shown
+    assert "At least 30% less pain (IMMPACT: moderately important) 5 of 5 (100%) 0 of 5 (0%)" in (
+        shown
     )
-    assert "Any side effect 0 of 5 reports (0%) fewer than 5" in shown
-    assert "Much or very much improved 5 of 5 reports (100%) 0 of 5 reports (0%)" in shown
+    # Ablation: one report with a side effect and four without: withheld, never "1 of 5".
+    assert "Any side effect 0 of 5 (0%) withheld" in shown
+    assert "Improved (minimally, much or very much) 5 of 5 (100%) 0 of 5 (0%)" in shown
 
 
-def test_compare_a_board_with_too_few_reports(client, make_treatment, two_treatments, file):
-    """A treatment with two reports takes its column with the count and nothing else."""
+@MERGED_CELL_BUG
+def test_compare_reads_improved_from_a_merged_pgic(app, client, make_treatment, treatment, file):
+    """PGIC 3 very much and 2 minimally improved, 5 unchanged: "improved" is 5 of 10."""
+    for pgic in (1, 1, 1, 3, 3, 4, 4, 4, 4, 4):
+        file(treatment, pgic=pgic)
+    publish(app, treatment)
+    shown = text(client.get("/outcomes?boards=epidurals"))
+    assert "Improved (minimally, much or very much) 5 of 10 (50%)" in shown
+
+
+def test_compare_a_board_with_too_few_reports(app, client, make_treatment, two_treatments, file):
     rare = make_treatment("implant", slug="scs", name="Spinal cord stimulation")
     file(rare)
     file(rare)
+    publish(app, rare)
     shown = text(client.get("/outcomes?boards=epidurals,scs"))
     assert "Reports 5 2 (too few to summarise)" in shown
     assert "Median pain before (0–10) 7 from 5 reports –" in shown
 
 
+def test_compare_a_withheld_filter(app, client, two_treatments, file):
+    """Epidurals: 2 first procedures of 7; ablation: none of 5 gave "times had". Neither
+    "first procedures" view has 5 reports with 0 or at least 5 aside: both withheld."""
+    treatment, _ablation = two_treatments
+    for _ in range(2):
+        file(treatment, times_had=1)
+    publish(app, treatment)
+    shown = text(client.get("/outcomes?boards=epidurals,rfa&episode=first"))
+    assert "Reports withheld for these filters withheld for these filters" in shown
+    assert "Reports 7 5" in text(client.get("/outcomes?boards=epidurals,rfa"))
+
+
 def test_compare_at_most_three(client, make_treatment, treatment):
-    """Four treatments at once is refused with a message, not a crowded table."""
     for slug in ("rfa", "scs", "ketamine"):
         make_treatment(slug=slug)
     response = client.get("/outcomes?boards=epidurals,rfa,scs,ketamine")
@@ -970,7 +1340,6 @@ def test_compare_at_most_three(client, make_treatment, treatment):
 
 @pytest.mark.parametrize("slug", ["no-such-board", "living-with-pain"])
 def test_compare_refuses_boards_that_are_not_treatments(client, make_board, treatment, slug):
-    """An unknown slug, or a community board (which takes no reports), is refused by name."""
     make_board(slug="living-with-pain", name="Living with pain")
     response = client.get(f"/outcomes?boards=epidurals,{slug}")
     assert response.status_code == 400
@@ -978,7 +1347,6 @@ def test_compare_refuses_boards_that_are_not_treatments(client, make_board, trea
 
 
 def test_compare_without_boards_shows_the_picker(client, make_board, treatment):
-    """/outcomes alone offers a checkbox for each treatment, and no community board."""
     make_board(slug="living-with-pain", name="Living with pain")
     response = client.get("/outcomes")
     assert response.status_code == 200
@@ -989,7 +1357,6 @@ def test_compare_without_boards_shows_the_picker(client, make_board, treatment):
 
 
 def test_compare_with_a_bad_filter(client, two_treatments):
-    """The compare page refuses a filter it does not offer, saying what to choose."""
     response = client.get("/outcomes?boards=epidurals,rfa&since=2")
     assert response.status_code == 400
     assert "Choose the last 1, 3 or 5 years, or any time." in text(response)
@@ -1023,8 +1390,8 @@ def _file_many(file, board, how_many: int) -> None:
 def test_outcome_pages_run_a_bounded_number_of_statements(
     app, client, make_treatment, treatment, file, count_queries
 ):
-    """The outcomes page, its open data and the compare page run the same few statements
-    with 5 reports as with 40: one query for the reports, whatever their number."""
+    """The outcomes page, its open data and the compare page read the stored release:
+    the same few statements with 5 reports as with 40."""
     ablation = make_treatment("ablation", slug="rfa", name="Radiofrequency ablation")
     paths = (
         "/b/epidurals/outcomes",
@@ -1033,16 +1400,16 @@ def test_outcome_pages_run_a_bounded_number_of_statements(
         "/outcomes?boards=epidurals,rfa",
     )
     statements = {}
-    for size, total in (("small", 5), ("large", 40)):
-        already = summary(app, treatment).n
-        _file_many(file, treatment, total - already)
-        _file_many(file, ablation, total - already)
-        assert summary(app, treatment).n == total
+    for size, add in (("small", 5), ("large", 35)):
+        _file_many(file, treatment, add)
+        _file_many(file, ablation, add)
+        publish(app, treatment, ablation)
         for path in paths:
             with count_queries() as sent:
                 response = client.get(path)
             assert response.status_code == 200, path
             statements[(path, size)] = len(sent)
+    assert _reports(client) == 40
     for path in paths:
         assert statements[(path, "small")] == statements[(path, "large")], path
         assert statements[(path, "large")] <= CEILING, path
