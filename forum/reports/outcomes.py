@@ -122,17 +122,14 @@ class Group:
     merged: bool = False  # categories were merged to keep the counts safe
 
     def cell(self, *keys: str) -> Count:
-        """The count of these categories together, withheld if the group does not publish
-        exactly these categories (or a finer split of them)."""
+        """The count of these categories together (say PGIC "1", "2", "3"), withheld unless
+        the group publishes exactly them: as they are, finer, or merged into one cell."""
+        wanted = _expand(keys)
         if self.withheld is None:
-            chosen = [c for c in self.cells if c.key in _EXPANDS.get(c.key, {c.key}) & set(keys)]
-            covered = (
-                set().union(*(_EXPANDS.get(c.key, {c.key}) for c in chosen)) if chosen else set()
-            )
-            if covered == _expand(keys):
-                return Count(
-                    "+".join(keys), self.label, sum(c.count for c in chosen), self.denominator
-                )
+            chosen = [c for c in self.cells if _expand([c.key]) & wanted]
+            if chosen and set().union(*(_expand([c.key]) for c in chosen)) == wanted:
+                count = sum(c.count for c in chosen)
+                return Count("+".join(keys), self.label, count, self.denominator)
         return Count("+".join(keys), self.label, None, self.denominator)
 
 
@@ -479,6 +476,12 @@ def summarise(board: Board, rows: Sequence, today: date) -> Outcomes:
         ("other_rare", "Other serious complications (rarer ones together)"),
         n,
     )
+    outcomes.any_side_effect = _unless_pool_withheld(
+        outcomes.any_side_effect, outcomes.side_effects
+    )
+    outcomes.any_complication = _unless_pool_withheld(
+        outcomes.any_complication, outcomes.complications
+    )
     outcomes.stop_reasons = by_pooling(
         "stop_reason", "Why they stopped", stop, vocab.STOP_REASONS, ("other", "Other reasons")
     )
@@ -487,6 +490,16 @@ def summarise(board: Board, rows: Sequence, today: date) -> Outcomes:
     )
     outcomes.followup = follow_up(rows, today)
     return outcomes
+
+
+def _unless_pool_withheld(any_group: Group, groups: list[Group]) -> Group:
+    """ "Any side effect" (or complication) less the answers shown one by one would give
+    away how many had one of the rare answers, when their pool is withheld: then withhold
+    it too."""
+    if any(g.measure.endswith(":other_rare") and g.withheld for g in groups):
+        reason = "withheld with the rarer answers, which it would give away"
+        return Group(any_group.measure, any_group.label, any_group.denominator, [], reason)
+    return any_group
 
 
 def _reduction_band(before: int, best: int) -> str:

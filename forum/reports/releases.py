@@ -174,9 +174,10 @@ def _report_rows(board_ids: list[int], now: datetime, columns):
         sa.and_(Post.state == PostState.VISIBLE, ~Thread.is_hidden),
     )
     of_age = sa.or_(User.id.is_(None), User.created_at <= now - MIN_ACCOUNT_AGE)
-    waits = sa.and_(
-        ~Thread.is_hidden,
-        sa.or_(Post.state == PostState.PENDING, sa.and_(Post.state == PostState.VISIBLE, ~of_age)),
+    # A report waiting for approval starts a thread that stays hidden until then.
+    waits = sa.or_(
+        Post.state == PostState.PENDING,
+        sa.and_(Post.state == PostState.VISIBLE, ~Thread.is_hidden, ~of_age),
     )
     query = (
         sa.select(*columns, sa.and_(shown, of_age).label("counts"))

@@ -9,8 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from forum.extensions import db
-from forum.reports.outcomes import Count, Survival
+from forum.reports.outcomes import Count, Relief
 from forum.threads.models import Post
+from tests.reports.conftest import publish
 from tests.reports.test_outcomes import text
 
 
@@ -75,10 +76,20 @@ def test_the_card_says_whose_figure_is_whose(app, client, treatment, file):
 
 
 @pytest.fixture
-def six(treatment, file):
-    """Six reports: one "very much improved", five "much improved"."""
+def six(app, treatment, file):
+    """Six reports, published: one "very much improved", five "much improved"."""
     for pgic in (1, 2, 2, 2, 2, 2):
         file(treatment, pgic=pgic)
+    publish(app, treatment)
+    return treatment
+
+
+@pytest.fixture
+def ten(app, treatment, file):
+    """Ten reports, published: five "much improved", five "no change"."""
+    for pgic in (2, 2, 2, 2, 2, 4, 4, 4, 4, 4):
+        file(treatment, pgic=pgic)
+    publish(app, treatment)
     return treatment
 
 
@@ -88,7 +99,7 @@ def test_no_statistician_shorthand(client, six):
     assert "Median pain before (0–10) 7 from 6 reports" in text(client.get("/b/epidurals/outcomes"))
 
 
-def test_bars_are_html_as_wide_as_their_share(client, six):
+def test_bars_are_html_as_wide_as_their_share(client, ten):
     page = client.get("/b/epidurals/outcomes").get_data(as_text=True)
     chart = page.split('id="pgic-chart"', 1)[1].split("</figure>", 1)[0]
 
@@ -105,23 +116,31 @@ def test_bars_are_html_as_wide_as_their_share(client, six):
         for label, kind, track, value in bars
     }
     assert len(shown) == 7
-    # 5 of 6 "much improved": a bar 83% wide, with the figure in words
-    assert 'class="bar share-83"' in shown["Much improved"][0]
-    assert shown["Much improved"][1] == "83% 5 of 6"
-    # 1 of 6 is a count from 1 to 4: withheld, no bar
-    assert shown["Very much improved"][0] == " unknown"
-    assert shown["Very much improved"][1] == "fewer than 5"
-    assert 'class="bar share-0"' in shown["No change"][0]
-    assert shown["No change"][1] == "0% 0 of 6"
+    # 5 of 10 "much improved": a bar half as wide, with the figure in words
+    assert 'class="bar share-50"' in shown["Much improved"][0]
+    assert shown["Much improved"][1] == "50% 5 of 10"
+    assert 'class="bar share-0"' in shown["Very much improved"][0]
+    assert shown["Very much improved"][1] == "0% 0 of 10"
 
 
-def test_the_chart_is_hidden_from_screen_readers_which_read_its_table(client, six):
+def test_answers_are_merged_rather_than_withheld(client, six):
+    """One "very much improved" beside five "much improved" cannot be shown on its own:
+    the chart shows the merged reading, improved 6 of 6, and says why."""
+    page = client.get("/b/epidurals/outcomes").get_data(as_text=True)
+    chart = page.split('id="pgic-chart"', 1)[1].split("</figure>", 1)[0]
+
+    assert "Very much improved" not in chart and "Much improved" not in chart
+    assert "<strong>100%</strong>" in chart and "6 of 6" in chart
+    assert "Some answers are merged so that no figure rests on fewer than 5 reports." in chart
+
+
+def test_the_chart_is_hidden_from_screen_readers_which_read_its_table(client, ten):
     page = client.get("/b/epidurals/outcomes").get_data(as_text=True)
     chart = page.split('id="pgic-chart"', 1)[1].split("</figure>", 1)[0]
 
     assert '<div class="bars" aria-hidden="true">' in chart
     table = chart.split('<div class="chart-table"><table class="figures">', 1)[1]
-    assert re.search(r"Much improved</th><td>\s*5 of 6 reports \(83%\)", table)
+    assert re.search(r"Much improved</th><td>\s*5 of 10 reports \(50%\)", table)
 
 
 def test_the_table_is_for_print_and_screen_readers_only(app):
@@ -134,15 +153,17 @@ def test_the_table_is_for_print_and_screen_readers_only(app):
     assert ".share-56 { width: 56%; }" in css and ".share-100 { width: 100%; }" in css
 
 
-def test_the_survival_curve_has_html_labels(client, treatment, file):
-    for weeks in (4, 8, 12, 16, 20):
+def test_the_survival_curve_has_html_labels(app, client, treatment, file):
+    for weeks in (14, 18, 22, 26, 30):
         file(treatment, relief_weeks=weeks)
+    publish(app, treatment)
     page = client.get("/b/epidurals/outcomes").get_data(as_text=True)
     chart = page.split('id="relief-chart"', 1)[1].split("</figure>", 1)[0]
 
     assert "<text" not in chart
     assert '<div class="curve-y"><span>100%</span><span>50%</span><span>0%</span></div>' in chart
-    assert "<span>20 weeks</span>" in chart
+    # drawn to the last point at which at least 5 were still followed: 3 months
+    assert "<span>13 weeks</span>" in chart
 
 
 # -- the macros, as the pages call them --------------------------------------------------
@@ -171,7 +192,7 @@ def test_a_group_is_drawn_even_when_a_reason_is_not_given(app):
 
 
 def test_a_withheld_survival_curve_is_one_line(app):
-    curve = Survival(n=3, events=2, median=None, steps=[], last_week=10)
+    curve = Relief(n=3, median=None, milestones=[])
     html = _render(app, "survival_chart", "relief", curve, withheld="too few answered")
     assert 'class="withheld"' in html and "too few answered" in html and "<svg" not in html
 
@@ -184,12 +205,15 @@ def test_a_withheld_survival_curve_is_one_line(app):
             Count("30", "At least 30% less pain", 5, 9),
             "9 reports · at least 30% less pain for 5 of 9",
         ),
-        (9, Count("30", "At least 30% less pain", 3, 9), "9 reports"),  # 3 is withheld
+        (9, Count("30", "At least 30% less pain", None, 9), "9 reports"),  # withheld
         (9, None, "9 reports"),
-        (1, None, "1 report"),
-        (0, None, "No figures yet"),
+        (3, None, "3 reports: too few to sum up yet"),
+        (1, None, "1 report: too few to sum up yet"),
+        (0, None, "No experience reports counted yet"),
     ],
 )
 def test_headline(app, reports, reduction, expected):
     h = SimpleNamespace(reports=reports, reduction_30=reduction)
-    assert _render(app, "headline", h) == expected
+    with app.test_request_context():
+        headline = app.jinja_env.get_template("reports/_headline.html").module.headline
+        assert str(headline(h)).strip() == expected

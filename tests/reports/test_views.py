@@ -250,7 +250,8 @@ def test_a_treatment_board_offers_to_share_an_experience(client, treatment):
     assert "Share your experience" in page.text
     assert share["class"] == "button secondary"
     assert page.find("a", href="/b/epidurals/outcomes")
-    assert "Outcomes members reported for epidurals" in page.text
+    assert "Outcomes members reported" in page.text
+    assert "No experience reports counted yet" in page.text
 
 
 def test_a_community_board_offers_no_reports(client, community):
