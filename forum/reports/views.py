@@ -68,7 +68,18 @@ def _submit(form, switched: bool, action):
         form.validate()
         form.form_errors.append(FAMILY_CHANGED)
         return None, 422
-    return submit_form(form, action)
+
+    def run():
+        try:
+            return action()
+        except services.EstimateDiffers:
+            form.asks_confirmation = True  # the box to confirm both answers
+            raise
+        except services.DuplicateReport as error:
+            form.duplicate_post_id = error.post_id  # the link to update that report
+            raise
+
+    return submit_form(form, run)
 
 
 @bp.route("/b/<slug>/report", methods=["GET", "POST"])
@@ -92,6 +103,7 @@ def create(slug: str):
             form.answers(treatment),
             form.submission_key.data,
             visibility=form.visibility.data,
+            confirmed_estimate=form.confirm_estimate.data,
         ),
     )
     if post:
@@ -128,7 +140,14 @@ def add(post_id: int):
     )
     form, treatment, switched = _report_form(post.thread.board)
     report, status = _submit(
-        form, switched, lambda: services.add_report(current_user, post, form.answers(treatment))
+        form,
+        switched,
+        lambda: services.add_report(
+            current_user,
+            post,
+            form.answers(treatment),
+            confirmed_estimate=form.confirm_estimate.data,
+        ),
     )
     if report:
         return redirect_to(post)
@@ -157,7 +176,11 @@ def edit(post_id: int):
         form,
         switched,
         lambda: services.update_report(
-            current_user, report, form.answers(treatment), form.version.data
+            current_user,
+            report,
+            form.answers(treatment),
+            form.version.data,
+            confirmed_estimate=form.confirm_estimate.data,
         ),
     )
     if updated:

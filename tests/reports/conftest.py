@@ -64,7 +64,9 @@ def form_data(treatment, **overrides) -> dict:
 
 @pytest.fixture
 def file(app, make_user):
-    """File a report (starting a thread on `board`, default the treatment) as `author`."""
+    """File a report (starting a thread on `board`, default the treatment) as `author`.
+    Seed data as stored: a relief estimate far from the pain scores is taken as confirmed
+    (the check has its own tests)."""
 
     def make(
         treatment,
@@ -85,6 +87,7 @@ def file(app, make_user):
                 "What happened.",
                 answers(treatment_obj, **overrides),
                 visibility=visibility,
+                confirmed_estimate=True,
             )
             return post.id
 

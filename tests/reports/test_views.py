@@ -921,7 +921,10 @@ def test_reports_add_no_statements_to_the_thread_page(
     a report about another board's treatment: the same number of SQL statements."""
     plain = first_post_id(app, make_thread(board=treatment, author=member))
     one_post = file(treatment, author=member)
-    long_thread = file(treatment, author=member, board=community)
+    # Another episode of the treatment (one report per episode).
+    long_thread = file(
+        treatment, author=member, board=community, procedure_year=2024, procedure_month=3
+    )
     repliers = [make_user() for _ in range(9)]
     with app.app_context():
         thread = db.session.get(Thread, db.session.get(Post, long_thread).thread_id)
