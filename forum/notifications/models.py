@@ -20,6 +20,8 @@ NOTIFICATION_KINDS = (
     "post_restored",  # a moderator restored your post
     "sanction",  # a warning, silence, suspension or ban
     "appeal_decided",  # your appeal was decided
+    "report_excluded",  # a moderator left your experience report out of the figures
+    "exclusion_decided",  # your appeal of that was decided
 )
 EMAIL_FREQUENCIES = ("instant", "daily", "none")
 

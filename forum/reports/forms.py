@@ -10,7 +10,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget, NumberInput
 
 from forum.forms import FITS_COLUMN, ForumForm, SubmitOnceForm
@@ -233,3 +233,15 @@ class OutcomeFilterForm(Form):
 
     def first_error(self) -> str:
         return next(iter(self.errors.values()))[0]
+
+
+class ExclusionAppealForm(ForumForm):
+    """The author's appeal of their report's exclusion from the figures."""
+
+    text = TextAreaField(
+        "Why should your report count?",
+        validators=[
+            DataRequired("Please explain why your report should count."),
+            Length(min=10, max=2000, message="Please explain in 10 to 2,000 characters."),
+        ],
+    )

@@ -5,6 +5,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    flash,
     jsonify,
     make_response,
     redirect,
@@ -24,9 +25,10 @@ from forum.forms import submit_form
 from forum.links import absolute_url, post_url
 from forum.policy import threads as policy
 from forum.policy.viewer import check_can_participate
+from forum.policy import reports as report_policy
+from forum.reports import integrity, services
 from forum.reports import outcomes as stats
-from forum.reports import services
-from forum.reports.forms import OutcomeFilterForm, report_form
+from forum.reports.forms import ExclusionAppealForm, OutcomeFilterForm, report_form
 from forum.threads.pages import (
     after_writing_url,
     history_refused,
@@ -190,6 +192,29 @@ def edit(post_id: int):
         form.version.data, form.version.raw_data = report.version, None
     return render_template(
         "reports/edit.html", post=post, form=form, treatment=treatment, adding=False
+    ), status
+
+
+@bp.post("/p/<int:post_id>/report/appeal")
+@login_required
+def appeal_exclusion(post_id: int):
+    """The author appeals their report's exclusion from the figures; to anyone else
+    there is nothing here."""
+    post = services.get_report_post_or_404(post_id)
+    report = post.report
+    exclusion = integrity.standing_exclusion(report.id)
+    owner = report_policy.owns_report(current_user, report)
+    if exclusion is None or not owner or not policy.may_see_post(current_user, post):
+        abort(404)
+    form = ExclusionAppealForm()
+    appealed, status = submit_form(
+        form, lambda: integrity.appeal_exclusion(current_user, report, form.text.data)
+    )
+    if appealed:
+        flash("Your appeal is sent. Another moderator will decide it.", "success")
+        return redirect_to(post)
+    return render_template(
+        "reports/appeal.html", post=post, exclusion=exclusion, form=form
     ), status
 
 
