@@ -74,6 +74,7 @@ def file(app, make_user):
         board=None,
         title="How my procedure went",
         visibility="public",
+        body="What happened.",
         **overrides,
     ):
         author = author or make_user()
@@ -84,7 +85,7 @@ def file(app, make_user):
                 author,
                 board_obj,
                 title,
-                "What happened.",
+                body,
                 answers(treatment_obj, **overrides),
                 visibility=visibility,
                 confirmed_estimate=True,
