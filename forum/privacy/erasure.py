@@ -218,7 +218,9 @@ def _erase_reports(uid: int, keep: bool) -> None:
         )
     else:
         db.session.execute(
-            sa.delete(ReportExclusion).where(exclusions).execution_options(synchronize_session=False)
+            sa.delete(ReportExclusion)
+            .where(exclusions)
+            .execution_options(synchronize_session=False)
         )
         db.session.execute(
             sa.delete(ExperienceReport)

@@ -393,9 +393,7 @@ def standing_exclusions(report_ids: list[int]) -> dict[int, ReportExclusion]:
     """standing_exclusion for several reports: {report id: exclusion}, one statement."""
     if not report_ids:
         return {}
-    query = sa.select(ReportExclusion).where(
-        ReportExclusion.report_id.in_(report_ids), _standing()
-    )
+    query = sa.select(ReportExclusion).where(ReportExclusion.report_id.in_(report_ids), _standing())
     return {exclusion.report_id: exclusion for exclusion in db.session.scalars(query)}
 
 
@@ -479,8 +477,10 @@ def appeal_exclusion(member: User, report: ExperienceReport, text: str) -> Repor
     decides it."""
     exclusion = standing_exclusion(report.id)
     if exclusion is None or not policy.may_appeal_exclusion(member, report, exclusion):
-        if exclusion is not None and exclusion.appealed_at is not None and (
-            report.author_id == member.id
+        if (
+            exclusion is not None
+            and exclusion.appealed_at is not None
+            and (report.author_id == member.id)
         ):
             raise Conflict("You have already appealed this; a moderator will decide it.")
         raise NotAllowed("Only the report's author can appeal its exclusion.")

@@ -23,9 +23,9 @@ from forum.errors import Conflict, DomainError, NotAllowed
 from forum.extensions import configured_limit, limiter, member_or_address, utcnow
 from forum.forms import submit_form
 from forum.links import absolute_url, post_url
+from forum.policy import reports as report_policy
 from forum.policy import threads as policy
 from forum.policy.viewer import check_can_participate
-from forum.policy import reports as report_policy
 from forum.reports import integrity, services
 from forum.reports import outcomes as stats
 from forum.reports.forms import ExclusionAppealForm, OutcomeFilterForm, report_form
@@ -213,9 +213,7 @@ def appeal_exclusion(post_id: int):
     if appealed:
         flash("Your appeal is sent. Another moderator will decide it.", "success")
         return redirect_to(post)
-    return render_template(
-        "reports/appeal.html", post=post, exclusion=exclusion, form=form
-    ), status
+    return render_template("reports/appeal.html", post=post, exclusion=exclusion, form=form), status
 
 
 @bp.get("/p/<int:post_id>/report/history")

@@ -192,8 +192,9 @@ def test_sending_the_same_form_twice_is_not_a_second_report(app, treatment, memb
     key = page.split('name="submission_key" type="hidden" value="')[1].split('"')[0]
     data = form_data(treatment, submission_key=key)
 
-    first, again = client.post(f"/b/{treatment.slug}/report", data=data), client.post(
-        f"/b/{treatment.slug}/report", data=data
+    first, again = (
+        client.post(f"/b/{treatment.slug}/report", data=data),
+        client.post(f"/b/{treatment.slug}/report", data=data),
     )
 
     assert first.status_code == again.status_code == 302
@@ -271,8 +272,14 @@ def test_updating_a_report_asks_too(app, file, treatment, member):
 def _row(number: int, hours: float, account_days: float, board_id: int = 1) -> ReportRow:
     filed = utcnow() - timedelta(days=10) + timedelta(hours=hours)
     return ReportRow(
-        number, number, board_id, number, f"m{number}", filed - timedelta(days=account_days),
-        "t", filed,
+        number,
+        number,
+        board_id,
+        number,
+        f"m{number}",
+        filed - timedelta(days=account_days),
+        "t",
+        filed,
     )
 
 
@@ -434,7 +441,11 @@ def test_a_moderator_excludes_a_report_with_a_reason_the_author_is_told(
         entry = db.session.scalar(
             sa.select(ModerationAction).where(ModerationAction.action == "exclude_report")
         )
-        assert (entry.actor_id, entry.target_type, entry.target_id) == (moderator.id, "post", post_id)
+        assert (entry.actor_id, entry.target_type, entry.target_id) == (
+            moderator.id,
+            "post",
+            post_id,
+        )
         assert entry.subject_user_id == member.id
         note = db.session.scalar(
             sa.select(Notification)
@@ -448,9 +459,7 @@ def test_a_moderator_excludes_a_report_with_a_reason_the_author_is_told(
         assert note.post_id == post_id
 
 
-def test_a_report_is_not_excluded_twice_and_a_reason_is_required(
-    app, file, treatment, moderator
-):
+def test_a_report_is_not_excluded_twice_and_a_reason_is_required(app, file, treatment, moderator):
     post_id = file(treatment)
     client = _client(app, moderator)
 
@@ -489,15 +498,15 @@ def test_the_author_and_moderators_see_the_exclusion_nobody_else_does(
     assert "Experience report" in pages["visitor"]  # the card itself stays
 
 
-def test_the_author_appeals_once_and_nobody_else_can(
-    app, file, treatment, member, moderator, fred
-):
+def test_the_author_appeals_once_and_nobody_else_can(app, file, treatment, member, moderator, fred):
     post_id = file(treatment, author=member)
     _exclude(_client(app, moderator), app, post_id)
     author = _client(app, member)
     url = f"/p/{post_id}/report/appeal"
 
-    assert _client(app, fred).post(url, data={"text": "I am not the author here."}).status_code == 404
+    assert (
+        _client(app, fred).post(url, data={"text": "I am not the author here."}).status_code == 404
+    )
     short = author.post(url, data={"text": "No."})
     assert short.status_code == 422 and "10 to 2,000 characters" in _text(short)
     sent = author.post(url, data={"text": "This is my own story, written by me."})
