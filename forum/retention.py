@@ -15,7 +15,7 @@ from forum.extensions import db
 from forum.notifications.models import OutgoingMail
 from forum.policy.moderation import UNDO_DELETE_DAYS, UNDO_DELETE_PERIOD, posts_deleted_by_author
 from forum.privacy.erasure import forget_blanked_words
-from forum.reports.models import ExperienceReport, ReportRevision
+from forum.reports.models import ExperienceReport, ReportExclusion, ReportRevision
 from forum.threads.models import Post, PostRevision
 
 
@@ -85,6 +85,11 @@ def _erase_deleted_posts(before: datetime) -> int:
     for chunk in (erased[i : i + 500] for i in range(0, len(erased), 500)):
         reports = sa.select(ExperienceReport.id).where(ExperienceReport.post_id.in_(chunk))
         db.session.execute(sa.delete(ReportRevision).where(ReportRevision.report_id.in_(reports)))
+        db.session.execute(
+            sa.delete(ReportExclusion)
+            .where(ReportExclusion.report_id.in_(reports))
+            .execution_options(synchronize_session=False)
+        )
         db.session.execute(
             sa.delete(ExperienceReport)
             .where(ExperienceReport.post_id.in_(chunk))

@@ -26,7 +26,7 @@ from forum.notifications.models import Notification, OutgoingMail, Subscription
 from forum.notifications.services import describe, notification_options, target_path
 from forum.privacy.models import Consent
 from forum.reports import vocab
-from forum.reports.models import ExperienceReport, ReportRevision
+from forum.reports.models import ExperienceReport, ReportExclusion, ReportRevision
 from forum.threads.models import Post, PostRevision, Thread
 
 FORMAT_VERSION = 1
@@ -232,6 +232,15 @@ def _reports(uid: int, boards: dict) -> list[dict]:
     by_report: dict[int, list[ReportRevision]] = {}
     for revision in revisions:
         by_report.setdefault(revision.report_id, []).append(revision)
+    exclusions = db.session.scalars(
+        sa.select(ReportExclusion)
+        .join(ExperienceReport, ExperienceReport.id == ReportExclusion.report_id)
+        .where(ExperienceReport.author_id == uid)
+        .order_by(ReportExclusion.id)
+    ).all()
+    excluded: dict[int, list[ReportExclusion]] = {}
+    for exclusion in exclusions:
+        excluded.setdefault(exclusion.report_id, []).append(exclusion)
     return [
         {
             "id": report.id,
@@ -252,6 +261,25 @@ def _reports(uid: int, boards: dict) -> list[dict]:
                     "labels": answer_labels(revision.answers, boards),
                 }
                 for revision in by_report.get(report.id, [])
+            ],
+            # Moderators' decisions to leave it out of the figures, and the member's
+            # appeals of them, oldest first; not which moderator.
+            "exclusions": [
+                {
+                    "created_at": iso(exclusion.created_at),
+                    "reason": exclusion.reason,
+                    "stands": exclusion.stands,
+                    "appeal": None
+                    if exclusion.appealed_at is None
+                    else {
+                        "text": exclusion.appeal_text,
+                        "created_at": iso(exclusion.appealed_at),
+                        "decision": exclusion.decision,
+                        "decision_reason": exclusion.decision_reason,
+                        "decided_at": iso(exclusion.decided_at),
+                    },
+                }
+                for exclusion in excluded.get(report.id, [])
             ],
         }
         for report in reports

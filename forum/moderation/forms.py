@@ -80,3 +80,29 @@ class AppealForm(ForumForm):
 class AppealDecisionForm(ForumForm):
     decision = HiddenField(validators=[DataRequired()])
     reason = _reason
+
+
+class ExcludeReportForm(ForumForm):
+    """Leave an experience report out of its treatment's figures."""
+
+    reason = StringField(
+        "Reason (the author sees it)",
+        validators=[DataRequired("Please give a reason (the author sees it)."), Length(max=500)],
+    )
+
+
+class ExclusionDecisionForm(ForumForm):
+    """Decide a member's appeal of a report's exclusion."""
+
+    decision = RadioField(
+        "Decision",
+        choices=[
+            SelectChoice("upheld", "Uphold: the report stays out of the figures"),
+            SelectChoice("overturned", "Overturn: the report counts again"),
+        ],
+        validators=[DataRequired("Please choose uphold or overturn.")],
+    )
+    reason = StringField(
+        "Reason (the author sees it)",
+        validators=[DataRequired("Please give a reason (the author sees it)."), Length(max=500)],
+    )

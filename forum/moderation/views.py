@@ -28,6 +28,8 @@ from forum.moderation.forms import (
     AppealDecisionForm,
     AppealForm,
     DecisionForm,
+    ExcludeReportForm,
+    ExclusionDecisionForm,
     FlagForm,
     MoveForm,
     ReasonForm,
@@ -36,7 +38,9 @@ from forum.moderation.forms import (
 )
 from forum.moderation.models import Appeal, Sanction
 from forum.policy.moderation import appeal_refusal, may_appeal, sanction_refusal
+from forum.policy.reports import exclusion_appeal_refusal
 from forum.policy.threads import may_see_post
+from forum.reports import integrity
 from forum.session_keys import APPEAL_AS
 from forum.threads.services import get_post_or_404, get_thread_or_404
 
@@ -275,6 +279,72 @@ def decide_appeal(appeal_id: int):
         f"Appeal {form.decision.data}.",
     )
     return redirect(url_for("moderation.queue"))
+
+
+# -- the outcomes' integrity ---------------------------------------------------------------
+
+
+def _integrity_page(status: int = 200, exclude_form=None, decide_form=None, failed_id=None):
+    """The integrity page; after a refused form, that form (with its errors and what was
+    typed) in the place of the one it came from (`failed_id`: its report or exclusion)."""
+    overview = integrity.integrity_overview()
+    return render_template(
+        "moderation/outcomes.html",
+        overview=overview,
+        burst_rule=integrity.BURST_RULE,
+        exclude_form=exclude_form or ExcludeReportForm(),
+        decide_form=decide_form or ExclusionDecisionForm(),
+        failed_id=failed_id,
+        # Who may not decide an appeal is told why instead of being shown its form.
+        appeal_refusals={
+            e.exclusion.id: exclusion_appeal_refusal(current_user, e.report, e.exclusion)
+            for e in overview.open_appeals
+        },
+    ), status
+
+
+@bp.get("/moderation/outcomes")
+@moderator_required
+@second_factor_required()
+def outcomes():
+    """What could be gaming a treatment's figures, and the reports left out of them."""
+    return _integrity_page()
+
+
+@bp.post("/moderation/reports/<int:report_id>/exclude")
+@moderator_required
+@second_factor_required()
+def exclude_report(report_id: int):
+    report = integrity.get_report_or_404(report_id)
+    form = ExcludeReportForm()
+    if not form.validate_on_submit():
+        return _integrity_page(422, exclude_form=form, failed_id=("report", report.id))
+    _act(
+        lambda: integrity.exclude_report(current_user, report, form.reason.data),
+        "The report is left out of the treatment's figures; its author is told why.",
+    )
+    return redirect(url_for("moderation.outcomes"))
+
+
+@bp.post("/moderation/exclusions/<int:exclusion_id>/decide")
+@moderator_required
+@second_factor_required(fresh=True)
+def decide_exclusion(exclusion_id: int):
+    exclusion = integrity.get_exclusion_or_404(exclusion_id)
+    form = ExclusionDecisionForm()
+    if not form.validate_on_submit():
+        return _integrity_page(422, decide_form=form, failed_id=("exclusion", exclusion.id))
+    done = {
+        "upheld": "Appeal decided: the report stays out of the figures.",
+        "overturned": "Appeal decided: the report counts again.",
+    }[form.decision.data]
+    _act(
+        lambda: integrity.decide_exclusion_appeal(
+            current_user, exclusion, form.decision.data, form.reason.data
+        ),
+        done,
+    )
+    return redirect(url_for("moderation.outcomes"))
 
 
 # -- the log ---------------------------------------------------------------------------

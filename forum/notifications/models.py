@@ -21,6 +21,8 @@ NOTIFICATION_KINDS = (
     "sanction",  # a warning, silence, suspension or ban
     "appeal_decided",  # your appeal was decided
     "followup",  # "Is it still working?": a report whose relief was going on
+    "report_excluded",  # a moderator left your experience report out of the figures
+    "exclusion_decided",  # your appeal of that was decided
 )
 EMAIL_FREQUENCIES = ("instant", "daily", "none")
 

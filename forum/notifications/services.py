@@ -75,6 +75,19 @@ def describe(notification: Notification) -> str:
         case "appeal_decided":
             verdict = "lifted the sanction" if outcome == "overturned" else "kept the sanction"
             return _with_reason(f"{moderator} decided your appeal and {verdict}", reason)
+        case "report_excluded":
+            # The text is the moderator's reason alone.
+            return _with_reason(
+                f"{moderator} left your report in {title} out of the treatment's figures",
+                n.text or "",
+            )
+        case "exclusion_decided":
+            verdict = (
+                "your report counts again"
+                if outcome == "overturned"
+                else "your report stays out of the figures"
+            )
+            return _with_reason(f"{moderator} decided your appeal: {verdict}", reason)
     return "Something happened"  # a kind added later, before this learns to say it
 
 

@@ -22,7 +22,7 @@ from forum.moderation.models import Appeal, Flag, Sanction
 from forum.moderation_log import log_action
 from forum.notifications.models import Notification, OutgoingMail, Subscription
 from forum.privacy.models import Consent
-from forum.reports.models import ExperienceReport, ReportRevision
+from forum.reports.models import ExperienceReport, ReportExclusion, ReportRevision
 from forum.search.schema import FTS_TABLE, RECENT_FTS_TABLE
 from forum.threads.models import Post, PostRevision, Thread
 
@@ -199,7 +199,16 @@ def _erase_reports(uid: int, keep: bool) -> None:
     """Reports go, or stay as bare answers: their history and the free-text disclosure go."""
     reports = sa.select(ExperienceReport.id).where(ExperienceReport.author_id == uid)
     db.session.execute(sa.delete(ReportRevision).where(ReportRevision.report_id.in_(reports)))
+    exclusions = ReportExclusion.report_id.in_(reports)
     if keep:
+        # A kept report that a moderator left out stays out of the figures; the member's
+        # own words in their appeal go.
+        db.session.execute(
+            sa.update(ReportExclusion)
+            .where(exclusions)
+            .values(appeal_text=None)
+            .execution_options(synchronize_session=False)
+        )
         db.session.execute(
             sa.update(ExperienceReport)
             .where(ExperienceReport.author_id == uid)
@@ -208,6 +217,11 @@ def _erase_reports(uid: int, keep: bool) -> None:
             .execution_options(synchronize_session=False)
         )
     else:
+        db.session.execute(
+            sa.delete(ReportExclusion)
+            .where(exclusions)
+            .execution_options(synchronize_session=False)
+        )
         db.session.execute(
             sa.delete(ExperienceReport)
             .where(ExperienceReport.author_id == uid)

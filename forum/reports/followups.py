@@ -218,7 +218,7 @@ def answer_followup(
                 f"Please give a whole number from {WEEKS_LOW} to {WEEKS_HIGH}.", "week"
             )
         answers.update(relief_weeks=week, relief_ongoing=False, stop_reason="wore_off")
-    boards = services.revise_report(report, answers)
+    boards = services.revise_report(author, report, answers)
     _mark_read(author, report)
     db.session.commit()
     releases.refresh_boards(boards)

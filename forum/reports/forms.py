@@ -10,7 +10,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget, NumberInput
 
 from forum.forms import FITS_COLUMN, ForumForm, SubmitOnceForm
@@ -102,7 +102,7 @@ class ReportFields(ForumForm):
     )
     procedure_year = _number("Year", "procedure_year")
     body_region = _optional_choice("Where was the pain treated?", vocab.BODY_REGIONS)
-    percent_relief = _number("Percent relief at best (0 to 100)", "percent_relief")
+    percent_relief = _number("Your own estimate of relief at best, percent", "percent_relief")
     onset_days = _number("Days until relief started (0 to 90)", "onset_days")
     relief_weeks = _number(
         "Weeks the relief lasted, or has lasted so far (0 to 520)", "relief_weeks"
@@ -133,8 +133,22 @@ class ReportFields(ForumForm):
         validators=[Optional(), Length(max=DISCLOSURE_MAX)],
     )
 
+    # Shown only once the service found the estimate far from the pain scores' change
+    # (services.EstimateDiffers), or when it was ticked; nothing about it is stored.
+    confirm_estimate = BooleanField(
+        "Yes, both are right: my pain scores and my own estimate of relief"
+    )
+    # Set by the view when the service refused the answers: whether to show the box above,
+    # and the post whose report already tells this episode (services.DuplicateReport).
+    asks_confirmation = False
+    duplicate_post_id: int | None = None
+
     # Filled in by report_form(): [(code, label)] of the side effects shown.
     side_effect_codes: list[tuple[str, str]] = []
+
+    @property
+    def shows_confirmation(self) -> bool:
+        return self.asks_confirmation or bool(self.confirm_estimate.data)
 
     def side_effect_fields(self):
         return [self[f"effect_{code}"] for code, _label in self.side_effect_codes]
@@ -254,3 +268,15 @@ class RemindersForm(ForumForm):
         invalid_choice_message="Choose whether the reminders are on or off.",
     )
     next = HiddenField()
+
+
+class ExclusionAppealForm(ForumForm):
+    """The author's appeal of their report's exclusion from the figures."""
+
+    text = TextAreaField(
+        "Why should your report count?",
+        validators=[
+            DataRequired("Please explain why your report should count."),
+            Length(min=10, max=2000, message="Please explain in 10 to 2,000 characters."),
+        ],
+    )

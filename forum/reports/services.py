@@ -20,6 +20,23 @@ from forum.threads.models import Post
 from forum.threads.services import create_thread, get_post_or_404
 
 DISCLOSURE_MAX = 300
+# How far (in percentage points) a member's own estimate of relief may stand from the
+# change their pain scores give before they are asked to confirm both.
+ESTIMATE_GAP_MAX = 20
+
+
+class DuplicateReport(DomainError):
+    """The member already reported this treatment episode: `post_id` is the post that
+    carries that report, which they can update instead."""
+
+    def __init__(self, message: str, field: str | None, post_id: int):
+        super().__init__(message, field)
+        self.post_id = post_id
+
+
+class EstimateDiffers(DomainError):
+    """The stated relief and the change in the pain scores disagree: the form asks the
+    member to confirm both (confirmed_estimate) rather than refusing them."""
 
 
 # -- reading ---------------------------------------------------------------------------
@@ -101,15 +118,18 @@ def file_report(
     submission_key: str | None = None,
     *,
     visibility: str,
+    confirmed_estimate: bool = False,
 ) -> Post:
     """Start a thread on `board` whose first post carries an experience report.
 
     The thread and the report are one transaction: neither exists without the other.
     `visibility` is the thread's (see create_thread); a members-only report still counts
     in the treatment's outcomes, which show no single report. Submitting the same form
-    twice returns the first post again."""
+    twice returns the first post again. A second report of the same episode (same
+    treatment, same month) is refused: DuplicateReport names the one to update."""
     check_can_participate(author)
-    answers = clean_answers(answers)
+    answers = clean_answers(answers, confirmed_estimate=confirmed_estimate)
+    check_one_report_per_episode(author, answers, submission_key=submission_key)
     post = create_thread(
         author, board, title, body, submission_key, visibility=visibility, commit=False
     )
@@ -121,12 +141,16 @@ def file_report(
     return get_post_or_404(post.id)
 
 
-def add_report(author: User, post: Post, answers: dict) -> ExperienceReport:
-    """Attach a report to the first post of a thread the member started."""
+def add_report(
+    author: User, post: Post, answers: dict, *, confirmed_estimate: bool = False
+) -> ExperienceReport:
+    """Attach a report to the first post of a thread the member started (not a second
+    report of an episode they already reported: DuplicateReport)."""
     check_can_participate(author)
     if not policy.may_add_report(author, post):
         raise NotAllowed("Only the member who started a thread can add its experience report.")
-    answers = clean_answers(answers)
+    answers = clean_answers(answers, confirmed_estimate=confirmed_estimate)
+    check_one_report_per_episode(author, answers, post_id=post.id)
     report = ExperienceReport(post_id=post.id, author_id=author.id, **answers)
     db.session.add(report)
     try:
@@ -139,12 +163,19 @@ def add_report(author: User, post: Post, answers: dict) -> ExperienceReport:
 
 
 def update_report(
-    author: User, report: ExperienceReport, answers: dict, version: int
+    author: User,
+    report: ExperienceReport,
+    answers: dict,
+    version: int,
+    *,
+    confirmed_estimate: bool = False,
 ) -> ExperienceReport:
     """Replace a report's answers (e.g. "the relief wore off at seven months"), keeping
-    the previous answers as a revision. `version` is the one the member started from."""
+    the previous answers as a revision. `version` is the one the member started from.
+    Moving the report onto another episode the member reported is refused
+    (DuplicateReport)."""
     check_report_update(author, report, version)
-    boards = revise_report(report, answers)
+    boards = revise_report(author, report, answers, confirmed_estimate=confirmed_estimate)
     db.session.commit()
     releases.refresh_boards(boards)
     return report
@@ -163,12 +194,21 @@ def check_report_update(author: User, report: ExperienceReport, version: int) ->
         )
 
 
-def revise_report(report: ExperienceReport, answers: dict) -> set[int]:
+def revise_report(
+    author: User, report: ExperienceReport, answers: dict, *, confirmed_estimate: bool = False
+) -> set[int]:
     """The core of every update (the full form, a follow-up's answer): check the answers,
     keep the current ones as a revision, write the new ones and move the version on. In
     the caller's transaction, after check_report_update. Returns the treatments whose
-    outcomes to refresh once it is committed (releases.refresh_boards)."""
-    answers = clean_answers(answers)
+    outcomes to refresh once it is committed (releases.refresh_boards).
+
+    A relief estimate and pain scores left as they were were confirmed when given."""
+    estimate = ("percent_relief", "pain_before", "pain_best")
+    unchanged = all(answers.get(name) == getattr(report, name) for name in estimate)
+    answers = clean_answers(answers, confirmed_estimate=confirmed_estimate or unchanged)
+    episode = ("board_id", "procedure_year", "procedure_month")
+    if any(answers[name] != getattr(report, name) for name in episode):
+        check_one_report_per_episode(author, answers, report=report)
     boards = {report.board_id, answers["board_id"]}
     db.session.add(
         ReportRevision(
@@ -184,6 +224,65 @@ def revise_report(report: ExperienceReport, answers: dict) -> set[int]:
     return boards
 
 
+def _episode_month(year: int | None, month: int | None, filed_at: datetime) -> tuple[int, int]:
+    """The month a report's episode is in: its procedure's, else the month it was filed."""
+    if year is not None and month is not None:
+        return year, month
+    return filed_at.year, filed_at.month
+
+
+def check_one_report_per_episode(
+    author: User,
+    answers: dict,
+    report: ExperienceReport | None = None,
+    submission_key: str | None = None,
+    post_id: int | None = None,
+) -> None:
+    """One report per member per treatment episode: refuse `answers` (cleaned) when the
+    member already has a report on the same treatment in the same month (the procedure's
+    month, else the month the report was filed). `report` is the one being updated (not a
+    duplicate of itself); `submission_key`, a form sent again, whose thread file_report
+    returns as it is; `post_id`, the post a report is being added to (a second report
+    on it is add_report's Conflict). Raises DuplicateReport with the post to update
+    instead.
+
+    A check, not a constraint: two forms sent at the same instant could both pass, which
+    the moderators' integrity page (integrity.find_repeat_reporters) still shows."""
+    filed_at = report.created_at if report is not None else utcnow()
+    wanted = _episode_month(answers["procedure_year"], answers["procedure_month"], filed_at)
+    query = (
+        sa.select(
+            ExperienceReport.post_id,
+            ExperienceReport.procedure_year,
+            ExperienceReport.procedure_month,
+            ExperienceReport.created_at,
+            Post.submission_key,
+        )
+        .join(Post, Post.id == ExperienceReport.post_id)
+        .where(
+            ExperienceReport.author_id == author.id,
+            ExperienceReport.board_id == answers["board_id"],
+        )
+    )
+    if report is not None:
+        query = query.where(ExperienceReport.id != report.id)
+    if post_id is not None:
+        query = query.where(ExperienceReport.post_id != post_id)
+    for other_post_id, year, month, created_at, key in db.session.execute(query):
+        if submission_key is not None and key == submission_key:
+            continue  # the same form, submitted again
+        if _episode_month(year, month, created_at) == wanted:
+            dated = answers["procedure_year"] is not None
+            when = "that month" if dated else "this month"
+            raise DuplicateReport(
+                f"You already reported this treatment for {when}. One report per "
+                "treatment episode keeps the figures fair: please update that report "
+                "instead (say, when the relief wore off).",
+                "procedure_year" if dated else "treatment",
+                other_post_id,
+            )
+
+
 def _has_report(post_id: int) -> bool:
     query = sa.select(ExperienceReport.id).where(ExperienceReport.post_id == post_id)
     return db.session.scalar(query) is not None
@@ -192,9 +291,38 @@ def _has_report(post_id: int) -> bool:
 # -- validation ------------------------------------------------------------------------
 
 
-def clean_answers(answers: dict, today: date | None = None) -> dict:
+def computed_relief(pain_before: int, pain_best: int) -> int | None:
+    """The change in pain, before to best, in percent (negative when it got worse); None
+    without pain to fall (0 before)."""
+    if not pain_before:
+        return None
+    return round(100 * (pain_before - pain_best) / pain_before)
+
+
+def check_relief_estimate(pain_before: int, pain_best: int, percent_relief: int | None) -> None:
+    """The member's own estimate of relief and the change their pain scores give should
+    tell the same story: more than ESTIMATE_GAP_MAX points apart, one of them is likely a
+    slip (EstimateDiffers), unless the member confirms both. Pain that got worse counts as
+    no relief: an estimate of 0 beside it is consistent."""
+    computed = computed_relief(pain_before, pain_best)
+    if computed is None or percent_relief is None:
+        return
+    if abs(percent_relief - max(computed, 0)) > ESTIMATE_GAP_MAX:
+        raise EstimateDiffers(
+            f"You estimated {percent_relief}% relief, but pain from {pain_before} to "
+            f"{pain_best} is {computed}% less pain. Please check both. If both are right "
+            "(the scores and your estimate can measure different things), tick the box "
+            "below and save again.",
+            "percent_relief",
+        )
+
+
+def clean_answers(
+    answers: dict, today: date | None = None, *, confirmed_estimate: bool = False
+) -> dict:
     """Check every answer; returns them ready to store, or raises DomainError naming the
-    field. Numbers out of range are refused, never clamped."""
+    field. Numbers out of range are refused, never clamped. A relief estimate far from the
+    change in the pain scores is refused (EstimateDiffers) unless `confirmed_estimate`."""
     today = today or utcnow().date()
     treatment = answers.get("treatment")
     if treatment is None or not treatment.takes_reports:
@@ -211,6 +339,8 @@ def clean_answers(answers: dict, today: date | None = None) -> dict:
         value = clean[name]
         if value is not None and not low <= value <= high:
             raise DomainError(f"Please give a whole number from {low} to {high}.", name)
+    if not confirmed_estimate:
+        check_relief_estimate(clean["pain_before"], clean["pain_best"], clean["percent_relief"])
 
     if (clean["procedure_year"] is None) != (clean["procedure_month"] is None):
         raise DomainError("Please give both the month and the year, or neither.", "procedure_year")

@@ -23,11 +23,18 @@ from forum.errors import Conflict, DomainError, NotAllowed
 from forum.extensions import configured_limit, limiter, member_or_address, utcnow
 from forum.forms import submit_form
 from forum.links import absolute_url, post_url, safe_next
+from forum.policy import reports as report_policy
 from forum.policy import threads as policy
 from forum.policy.viewer import check_can_participate
-from forum.reports import followups, releases, services
+from forum.reports import followups, integrity, releases, services
 from forum.reports import outcomes as stats
-from forum.reports.forms import FollowupForm, OutcomeFilterForm, RemindersForm, report_form
+from forum.reports.forms import (
+    ExclusionAppealForm,
+    FollowupForm,
+    OutcomeFilterForm,
+    RemindersForm,
+    report_form,
+)
 from forum.threads.pages import (
     after_writing_url,
     history_refused,
@@ -69,7 +76,18 @@ def _submit(form, switched: bool, action):
         form.validate()
         form.form_errors.append(FAMILY_CHANGED)
         return None, 422
-    return submit_form(form, action)
+
+    def run():
+        try:
+            return action()
+        except services.EstimateDiffers:
+            form.asks_confirmation = True  # the box to confirm both answers
+            raise
+        except services.DuplicateReport as error:
+            form.duplicate_post_id = error.post_id  # the link to update that report
+            raise
+
+    return submit_form(form, run)
 
 
 @bp.route("/b/<slug>/report", methods=["GET", "POST"])
@@ -93,6 +111,7 @@ def create(slug: str):
             form.answers(treatment),
             form.submission_key.data,
             visibility=form.visibility.data,
+            confirmed_estimate=form.confirm_estimate.data,
         ),
     )
     if post:
@@ -129,7 +148,14 @@ def add(post_id: int):
     )
     form, treatment, switched = _report_form(post.thread.board)
     report, status = _submit(
-        form, switched, lambda: services.add_report(current_user, post, form.answers(treatment))
+        form,
+        switched,
+        lambda: services.add_report(
+            current_user,
+            post,
+            form.answers(treatment),
+            confirmed_estimate=form.confirm_estimate.data,
+        ),
     )
     if report:
         return redirect_to(post)
@@ -158,7 +184,11 @@ def edit(post_id: int):
         form,
         switched,
         lambda: services.update_report(
-            current_user, report, form.answers(treatment), form.version.data
+            current_user,
+            report,
+            form.answers(treatment),
+            form.version.data,
+            confirmed_estimate=form.confirm_estimate.data,
         ),
     )
     if updated:
@@ -233,6 +263,27 @@ def reminders(post_id: int):
         "success",
     )
     return redirect(safe_next(form.next.data) if form.next.data else post_url(post))
+
+
+@bp.post("/p/<int:post_id>/report/appeal")
+@login_required
+def appeal_exclusion(post_id: int):
+    """The author appeals their report's exclusion from the figures; to anyone else
+    there is nothing here."""
+    post = services.get_report_post_or_404(post_id)
+    report = post.report
+    exclusion = integrity.standing_exclusion(report.id)
+    owner = report_policy.owns_report(current_user, report)
+    if exclusion is None or not owner or not policy.may_see_post(current_user, post):
+        abort(404)
+    form = ExclusionAppealForm()
+    appealed, status = submit_form(
+        form, lambda: integrity.appeal_exclusion(current_user, report, form.text.data)
+    )
+    if appealed:
+        flash("Your appeal is sent. Another moderator will decide it.", "success")
+        return redirect_to(post)
+    return render_template("reports/appeal.html", post=post, exclusion=exclusion, form=form), status
 
 
 @bp.get("/p/<int:post_id>/report/history")

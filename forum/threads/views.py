@@ -22,6 +22,7 @@ from forum.links import post_url
 from forum.moderation.services import moderator_edit
 from forum.policy import threads as policy
 from forum.policy.viewer import check_can_participate, is_moderator
+from forum.reports.integrity import exclusion_notes
 from forum.threads import services
 from forum.threads.deletion import undo_delete_post
 from forum.threads.forms import EditPostForm, ReplyForm, ThreadForm, VisibilityForm
@@ -78,6 +79,8 @@ def detail(thread_id: int, slug: str | None = None):
             thread=loaded,
             page=page,
             posts=present_posts(current_user, page.items, loaded),
+            # A report left out of the figures, for its author and the moderators.
+            exclusions=exclusion_notes(current_user, page.items),
             reply=reply,
             thread_tools=is_moderator(current_user),
             # Only for who may reply: building it starts a session (its CSRF token), and a

@@ -66,6 +66,26 @@ def _note(kind: str, **values) -> Notification:
             "A moderator decided your appeal and lifted the sanction",
             "/settings/sanctions",
         ),
+        (
+            "report_excluded",
+            {"text": "Copied from another report"},
+            "A moderator left your report in “Second RFA at L4-L5” out of the treatment's figures: "
+            "Copied from another report",
+            "/p/11",
+        ),
+        (
+            "exclusion_decided",
+            {"text": "overturned: Written by the member after all"},
+            "A moderator decided your appeal: your report counts again: Written by the "
+            "member after all",
+            "/p/11",
+        ),
+        (
+            "exclusion_decided",
+            {"text": "upheld"},
+            "A moderator decided your appeal: your report stays out of the figures",
+            "/p/11",
+        ),
     ],
 )
 def test_each_kind_reads_as_one_line(kind, values, summary, path):

@@ -22,6 +22,8 @@ from forum.moderation import sanctions
 from forum.moderation.services import decide_on_post, flag_post, move_thread, set_thread_flag
 from forum.notifications.models import Notification
 from forum.privacy.erasure import Erasure, erase_account
+from forum.reports import integrity
+from forum.reports.models import ExperienceReport
 from forum.reports.services import file_report
 from forum.threads.models import Post, Thread
 from forum.threads.services import create_thread, delete_post, reply_to_thread
@@ -311,6 +313,8 @@ def _build(cast: Cast, kind: str, state: str, number: int) -> World:
     )
     opener = u["new_author"] if new_thread else u["author"]
     visibility = "members" if state == "members" else "public"
+    if kind in EXCLUSION_KINDS:
+        return _build_exclusion(world, u, board, kind, state, number)
     if kind in ("report", "opening"):
         if kind == "report":
             first = file_report(
@@ -406,4 +410,48 @@ def _build_sanction(world: World, u: dict, kind: str, state: str) -> World:
     if kind == "appeal":
         appeal = sanctions.appeal_sanction(member, sanction, "Please look again at what I wrote.")
         world.ids["appeal"] = appeal.id
+    return world
+
+
+# Addresses that name a report by its id (excluding it), a report left out of the figures
+# by its post (the author's appeal), and an exclusion (deciding its appeal).
+EXCLUSION_KINDS = ("report_id", "excluded", "exclusion")
+
+
+def _build_exclusion(world: World, u: dict, board: Board, kind: str, state: str, number: int):
+    """A report and its exclusion, as the kind and state say.
+
+    report_id: "public" (not excluded) or "excluded" (by another moderator).
+    excluded: left out by another moderator; its author may appeal.
+    exclusion, appealed by the report's author: "by_moderator" (the moderator viewer left
+    out the author's report) or "about_moderator" (the admin left out the sanctioned
+    moderator's report, who is then "the author")."""
+    if state == "about_moderator":
+        opener, excluder = u["sanctioned_mod"], u["admin"]
+        world.author = "sanctioned_mod"
+    else:
+        opener = u["author"]
+        excluder = u["moderator"] if state == "by_moderator" else u["other_mod"]
+    world.title = f"Matrix report {number} about nerve blocks"
+    world.body = f"My story {number}."
+    first = file_report(
+        opener,
+        board,
+        world.title,
+        world.body,
+        {"treatment": board, "pain_before": 7, "pain_best": 3, "pgic": 2},
+        visibility="public",
+    )
+    thread = _get(Thread, first.thread_id)
+    world.thread_id, world.slug, world.post_id = thread.id, thread.slug, first.id
+    report = db.session.scalar(
+        sa.select(ExperienceReport).where(ExperienceReport.post_id == first.id)
+    )
+    world.ids["report"] = report.id
+    if kind == "report_id" and state != "excluded":
+        return world
+    exclusion = integrity.exclude_report(excluder, report, "Matrix exclusion.")
+    world.ids["exclusion"] = exclusion.id
+    if kind == "exclusion":
+        integrity.appeal_exclusion(opener, report, "Please count my report again.")
     return world

@@ -327,6 +327,22 @@ def appeal(viewer, state):
     return DONE if viewer == "author" else GONE
 
 
+def exclude_report(viewer, state):
+    """Moderators leave a report out of the figures, once while that stands."""
+    if viewer in VISITORS:
+        return LOGIN
+    if viewer not in MODERATORS:
+        return 403
+    return REFUSED if state == "excluded" else DONE
+
+
+def appeal_exclusion(viewer, state):
+    """Only the report's author appeals; to anyone else there is nothing there."""
+    if viewer in VISITORS:
+        return LOGIN
+    return DONE if viewer == "author" else GONE
+
+
 def own_sanctions(viewer, state):
     return LOGIN if viewer == "visitor" else 200
 
@@ -525,12 +541,32 @@ ROUTES: dict[str, Row] = {
         states=("public", "members"),
         data=text("reminders", "off"),
     ),
+    "reports.appeal_exclusion": Row(
+        "excluded",
+        post=appeal_exclusion,
+        states=("by_other_mod",),
+        data=text("text", "This is my own story, written by me."),
+    ),
     # -- boards
     "notifications.watch_board": Row("board", post=members(DONE)),
     "notifications.unwatch_board": Row("board", post=members(DONE)),
     # -- moderation
     "moderation.queue": Row("none", get=moderators(200)),
     "moderation.log": Row("none", get=moderators(200)),
+    "moderation.outcomes": Row("none", get=moderators(200)),
+    "moderation.exclude_report": Row(
+        "report_id",
+        post=exclude_report,
+        states=("public", "excluded"),
+        data=text("reason", "Part of a burst of new accounts."),
+    ),
+    # As for a sanction's appeal: neither who excluded it nor the report's author decides.
+    "moderation.decide_exclusion": Row(
+        "exclusion",
+        post=decide_appeal,
+        states=("by_moderator", "about_moderator"),
+        data=lambda world: {"decision": "upheld", "reason": "It stands."},
+    ),
     "moderation.member": Row(
         "user",
         get=moderators(200),
@@ -680,13 +716,15 @@ def _address(app, endpoint: str, row: Row, world: World) -> str:
         values["thread_id"] = world.thread_id
         if endpoint == "threads.detail":
             values["slug"] = world.slug
-    elif row.kind in ("post", "opening", "report"):
+    elif row.kind in ("post", "opening", "report", "excluded"):
         values["post_id"] = world.post_id
+    elif row.kind == "report_id":
+        values["report_id"] = world.ids["report"]
     elif row.kind == "board":
         values["slug"] = world.board
     elif row.kind == "user":
         values["name"] = world.name
-    elif row.kind in ("appeal", "export", "notification", "identity", "session"):
+    elif row.kind in ("appeal", "export", "notification", "identity", "session", "exclusion"):
         values[f"{row.kind}_id"] = world.ids[row.kind]
     with app.test_request_context():
         path = url_for(endpoint, **values)

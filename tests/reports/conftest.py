@@ -66,7 +66,9 @@ def form_data(treatment, **overrides) -> dict:
 
 @pytest.fixture
 def file(app, make_user):
-    """File a report (starting a thread on `board`, default the treatment) as `author`."""
+    """File a report (starting a thread on `board`, default the treatment) as `author`.
+    Seed data as stored: a relief estimate far from the pain scores is taken as confirmed
+    (the check has its own tests)."""
 
     def make(
         treatment,
@@ -74,6 +76,7 @@ def file(app, make_user):
         board=None,
         title="How my procedure went",
         visibility="public",
+        body="What happened.",
         **overrides,
     ):
         author = author or make_user()
@@ -84,9 +87,10 @@ def file(app, make_user):
                 author,
                 board_obj,
                 title,
-                "What happened.",
+                body,
                 answers(treatment_obj, **overrides),
                 visibility=visibility,
+                confirmed_estimate=True,
             )
             return post.id
 

@@ -53,7 +53,6 @@ FIGURE_SECTIONS = (
 TODAY = date(2024, 6, 15)
 
 
-
 # -- helpers ---------------------------------------------------------------------------
 
 
@@ -1264,12 +1263,15 @@ def test_compare_shows_two_treatments_side_by_side(client, two_treatments, query
     assert "Reports 5 5" in shown
     assert "Median pain before (0–10) 7 from 5 reports 5 from 5 reports" in shown
     # 7 -> 3 is 57% less; 5 -> 4 is 20% less
-    assert "At least 30% less pain (IMMPACT: moderately important) 5 of 5 reports (100%) 0 of 5 reports (0%)" in (
-        shown
+    assert (
+        "At least 30% less pain (IMMPACT: moderately important) 5 of 5 reports (100%) 0 of 5 reports (0%)"
+        in (shown)
     )
     # Ablation: one report with a side effect and four without: withheld, never "1 of 5".
     assert "Any side effect 0 of 5 reports (0%) withheld" in shown
-    assert "Improved (minimally, much or very much) 5 of 5 reports (100%) 0 of 5 reports (0%)" in shown
+    assert (
+        "Improved (minimally, much or very much) 5 of 5 reports (100%) 0 of 5 reports (0%)" in shown
+    )
 
 
 def test_compare_reads_improved_from_a_merged_pgic(app, client, make_treatment, treatment, file):
