@@ -24,6 +24,7 @@ from forum.extensions import db, utcnow
 from forum.moderation_log import log_action
 from forum.notifications.fanout import notify_member
 from forum.policy import reports as policy
+from forum.reports import releases
 from forum.reports.models import ExperienceReport, ReportExclusion
 from forum.threads.models import Post, Thread
 
@@ -469,6 +470,8 @@ def exclude_report(moderator: User, report: ExperienceReport, reason: str) -> Re
     if report.author_id is not None:
         notify_member(report.author_id, "report_excluded", moderator, reason=reason, post=post)
     db.session.commit()
+    # Left out from the next release, which waits, like any change, for 5 of them.
+    releases.refresh_boards({report.board_id})
     return exclusion
 
 
@@ -525,4 +528,5 @@ def decide_exclusion_appeal(
     if report.author_id is not None:
         notify_member(report.author_id, "exclusion_decided", moderator, decision, reason, post)
     db.session.commit()
+    releases.refresh_boards({report.board_id})
     return exclusion

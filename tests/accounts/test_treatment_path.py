@@ -187,8 +187,8 @@ def test_the_path_is_one_statement_however_long(
     report(member, treatments["rfa"])
     with count_queries() as one:
         assert client.get("/u/patient-pat").status_code == 200
-    for treatment in list(treatments.values()) * 2:
-        report(member, treatment, procedure_year=2022, procedure_month=5)
+    for month, treatment in enumerate(list(treatments.values()) * 2, start=1):
+        report(member, treatment, procedure_year=2022, procedure_month=month)
     with count_queries() as six:
         assert client.get("/u/patient-pat").status_code == 200
 

@@ -144,7 +144,7 @@ def test_a_report_past_several_milestones_gets_one_reminder_for_the_latest(app, 
 
 def test_no_reminder_when_relief_ended_or_reminders_are_off(app, report_of):
     report_of(relief_ongoing=False, relief_weeks=10, procedure_year=2024, procedure_month=1)
-    off = report_of(procedure_year=2024, procedure_month=1)
+    off = report_of(procedure_year=2023, procedure_month=12)  # another episode
     change(app, ExperienceReport, ExperienceReport.post_id == off, reminders_off=True)
 
     run(app, at(2024, 5, 1))

@@ -1264,8 +1264,8 @@ def test_compare_shows_two_treatments_side_by_side(client, two_treatments, query
     assert "Median pain before (0–10) 7 from 5 reports 5 from 5 reports" in shown
     # 7 -> 3 is 57% less; 5 -> 4 is 20% less
     assert (
-        "At least 30% less pain (IMMPACT: moderately important) 5 of 5 reports (100%) 0 of 5 reports (0%)"
-        in (shown)
+        "At least 30% less pain (IMMPACT: moderately important) "
+        "5 of 5 reports (100%) 0 of 5 reports (0%)" in shown
     )
     # Ablation: one report with a side effect and four without: withheld, never "1 of 5".
     assert "Any side effect 0 of 5 reports (0%) withheld" in shown

@@ -400,3 +400,24 @@ def test_reading_a_release_is_one_or_two_statements(
             assert client.get(f"/b/{treatment.slug}/outcomes{path}").status_code == 200
         # The board, then its latest release.
         assert len(statements) <= 2, statements
+
+
+def test_an_excluded_report_leaves_the_figures_at_the_next_release(
+    app, client, moderator, treatment, board_with_reports
+):
+    from forum.reports.integrity import exclude_report
+
+    post_id = next(iter(board_with_reports))
+    with app.app_context():
+        report = db.session.scalar(
+            sa.select(ExperienceReport).where(ExperienceReport.post_id == post_id)
+        )
+        exclude_report(db.session.get(User, moderator.id), report, "Copied from another story.")
+    page = client.get(f"/b/{treatment.slug}/outcomes").get_data(as_text=True)
+    assert "From <strong>16</strong> reports" in page
+    assert "1 newer change to reports will be counted in the next update" in page
+
+    publish(app, treatment)
+
+    page = client.get(f"/b/{treatment.slug}/outcomes").get_data(as_text=True)
+    assert "From <strong>15</strong> reports" in page
