@@ -344,6 +344,8 @@ def by_pooling(
         smallest = min(unsafe, key=lambda k: (kept[k], k))
         pooled += kept.pop(smallest)
         merged = True
+    if pooled == denominator:  # every answer went into "other": nothing left to tell
+        return Group(measure, label, denominator, [], SMALL_CELLS)
     cells = [Count(str(k), labels[k], c, denominator) for k, c in kept.items()]
     if merged:
         cells.append(Count(other[0], other[1], pooled, denominator))
@@ -367,6 +369,9 @@ def by_neighbours(measure: str, label: str, counts: Counter) -> Group:
         spans[first : first + 2] = [
             [spans[first][0], spans[first + 1][1], spans[first][2] + spans[first + 1][2]]
         ]
+    if len(spans) == 1 and len([c for c in counts.values() if c]) > 1:
+        # every bucket merged into one: "1 or more, all of them" says nothing
+        return Group(measure, label, denominator, [], SMALL_CELLS)
     if not is_safe(spans[0][2]):
         return Group(measure, label, denominator, [], SMALL_CELLS)
     cells = [

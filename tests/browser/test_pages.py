@@ -39,6 +39,10 @@ PAGES = [
     ("report-form", MEMBER, "/b/radiofrequency-ablation/report"),
     ("outcomes", None, "/b/radiofrequency-ablation/outcomes"),
     ("compare", None, "/outcomes"),
+    ("compare-two", None, "/outcomes?boards=radiofrequency-ablation,epidural-steroid"),
+    ("outcomes-few", None, "/b/spinal-cord-stimulation/outcomes"),
+    ("report-followup", "demo-reporter-1", "/p/{report_post}/report/followup"),
+    ("moderation-outcomes", MODERATOR, "/moderation/outcomes"),
     ("search", None, "/search?q=rhizotomy"),
     ("settings", MEMBER, "/settings"),
     ("sessions", MEMBER, "/settings/sessions"),
@@ -168,6 +172,9 @@ def ids(site):
             "private": private.thread_id,
             "rfa": rfa.id,
             "report": report.id,
+            "report_post": db.session.scalar(
+                sa.select(Post.id).where(Post.thread_id == report.id, Post.position == 1)
+            ),
             "first": first.id,
             "reply": reply.id,
             "edited": reply.id,
