@@ -30,6 +30,7 @@ from sqlalchemy.orm import undefer
 from forum.accounts.models import User
 from forum.boards.models import Board
 from forum.extensions import db, utcnow
+from forum.reports import opendata
 from forum.reports import outcomes as figures
 from forum.reports.models import ExperienceReport, OutcomeRelease, ReportExclusion
 from forum.reports.outcomes import MIN_N, Count, Filters, Outcomes, is_safe
@@ -75,13 +76,13 @@ class Release:
             if filters.active:
                 return None
             return Outcomes(board=self.board, n=0)
-        return figures.from_json(self.board, stored)
+        return opendata.from_json(self.board, stored)
 
     @property
     def with_ties(self) -> Outcomes | None:
         """All reports, those with a declared tie included, when published."""
         stored = self.data.get("with_ties")
-        return None if stored is None else figures.from_json(self.board, stored)
+        return None if stored is None else opendata.from_json(self.board, stored)
 
     @property
     def ties(self) -> int | None:
@@ -291,13 +292,13 @@ def make_figures(board: Board, reports: list, today: date) -> dict:
         if filters.active and not _may_publish(ids, len(main), published):
             views[filters.key] = None
             continue
-        views[filters.key] = figures.to_json(figures.summarise(board, subset, today))
+        views[filters.key] = opendata.to_json(figures.summarise(board, subset, today))
         published.append(ids)
     ties = len(reports) - len(main)
     all_ids = frozenset(r.id for r in reports)
     with_ties = None
     if ties and len(reports) >= MIN_N and _may_publish(all_ids, len(reports), published):
-        with_ties = figures.to_json(figures.summarise(board, reports, today))
+        with_ties = opendata.to_json(figures.summarise(board, reports, today))
     return {"views": views, "with_ties": with_ties, "ties": ties if is_safe(ties) else None}
 
 

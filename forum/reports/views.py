@@ -27,7 +27,7 @@ from forum.policy import reports as report_policy
 from forum.policy import threads as policy
 from forum.policy.viewer import check_can_participate
 from forum.reports import followups, integrity, releases, services
-from forum.reports import outcomes as stats
+from forum.reports import opendata as stats
 from forum.reports.forms import (
     ExclusionAppealForm,
     FollowupForm,
@@ -35,6 +35,7 @@ from forum.reports.forms import (
     RemindersForm,
     report_form,
 )
+from forum.reports.outcomes import MIN_N
 from forum.threads.pages import (
     after_writing_url,
     history_refused,
@@ -381,7 +382,7 @@ def outcomes_json(slug: str):
             "withheld": summary is None,
             "reports": None if summary is None else summary.n,
             "suppressed": summary is None or summary.suppressed,
-            "minimum_reports": stats.MIN_N,
+            "minimum_reports": MIN_N,
             "note": WITHHELD_VIEW if summary is None else stats.NOTE,
             "licence": stats.LICENCE,
             "licence_url": stats.LICENCE_URL,

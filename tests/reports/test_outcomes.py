@@ -21,6 +21,7 @@ from forum.accounts.models import User
 from forum.boards.models import Board
 from forum.extensions import db, utcnow
 from forum.moderation.services import decide_on_post, flag_post
+from forum.reports.opendata import cells
 from forum.reports.outcomes import (
     PGIC_LEVELS,
     SMALL_CELLS,
@@ -28,7 +29,6 @@ from forum.reports.outcomes import (
     YES_LEVELS,
     Filters,
     by_levels,
-    cells,
     follow_up,
     is_safe,
     relief_estimate,
