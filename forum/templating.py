@@ -45,8 +45,25 @@ def time_tag(moment: datetime | None) -> Markup:
     )
 
 
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def month_tag(moment: datetime | None) -> Markup:
+    """<time> with the month and year only ("December 2026"): how long someone has been a
+    member reads the same a minute or a year later, and says no more than it needs to."""
+    if moment is None:
+        return Markup("")
+    return Markup(  # nosec B704 (digits and a month's name only)
+        f'<time datetime="{moment:%Y-%m}">{MONTHS[moment.month - 1]} {moment.year}</time>'
+    )
+
+
 def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(time_tag, "time")
+    app.add_template_filter(month_tag, "month")
     app.add_template_filter(lambda n: f"{n:,}", "number")
     # Templates that must choose what to show ask the policy, never a rule of their own.
     app.add_template_global(may_read_posts)

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from forum.accounts.services import create_member
 from forum.boards.models import Board
 from forum.extensions import db
+from forum.reports.services import file_report
 from forum.threads.models import Thread
 from forum.threads.services import create_thread, reply_to_thread
 from tests.conftest import login
@@ -96,3 +97,63 @@ def test_a_visitors_page_views_write_nothing(app, client, count_queries):
             assert response.status_code == 200, path
             writes = [s for s in statements if s.lstrip().upper().startswith(WRITES)]
             assert writes == [], f"{path} wrote: {writes}"
+
+
+def _file_reports(app, board_slug: str, count: int, visibility: str, round_: int) -> None:
+    """Threads opening with an experience report on a treatment board, each by its own
+    member (one report per member per episode)."""
+    with app.app_context():
+        board = db.session.scalar(sa.select(Board).where(Board.slug == board_slug))
+        for n in range(count):
+            author = create_member(f"{board_slug}-{visibility}-{round_}-{n}")
+            answers = {"treatment": board, "pain_before": 7, "pain_best": n % 7, "pgic": 3}
+            file_report(
+                author,
+                board,
+                f"Report {n}",
+                "How it went.",
+                answers,
+                visibility=visibility,
+                confirmed_estimate=True,
+            )
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_a_board_listing_reports_runs_the_same_statements_whatever_their_number(
+    app, client, make_user, count_queries, signed_in
+):
+    """The pain scores a board's list shows come with its threads: 3 reports or 25, public
+    or members only, the same statements; a visitor's current copy is still one."""
+    with app.app_context():
+        db.session.add(
+            Board(
+                slug="rfa",
+                name="Radiofrequency ablation",
+                category="Treatments",
+                description="",
+                aliases=[],
+                position=1,
+                family="ablation",
+            )
+        )
+        db.session.commit()
+    if signed_in:
+        login(client, make_user("reader"))
+    counts = []
+    # (public, members only) added; then the figures each viewer sees on the first page
+    rounds = (((1, 2), (1, 3)), ((11, 11), (12, 25)))
+    for round_, ((public, members), (visitor_sees, member_sees)) in enumerate(rounds):
+        _file_reports(app, "rfa", public, "public", round_)
+        _file_reports(app, "rfa", members, "members", round_)
+        with count_queries() as statements:
+            page = client.get("/b/rfa").get_data(as_text=True)
+        counts.append(len(statements))
+        assert page.count("Report: pain 7 → ") == (member_sees if signed_in else visitor_sees)
+    assert counts[0] == counts[1], counts
+    # A treatment board also reads its latest outcomes release, for the headline.
+    assert counts[1] <= CEILING + 1, counts
+    if not signed_in:
+        etag = client.get("/b/rfa").headers["ETag"]
+        with count_queries() as statements:
+            assert client.get("/b/rfa", headers={"If-None-Match": etag}).status_code == 304
+        assert len(statements) == 1

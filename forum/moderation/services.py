@@ -23,6 +23,7 @@ from forum.policy.moderation import (
     moderation_actions_for,
 )
 from forum.policy.viewer import check_can_participate
+from forum.reports.models import ExperienceReport
 from forum.signals import flags_decided, post_deleted, post_hidden, post_restored
 from forum.threads.models import Post, Thread
 from forum.threads.services import approve_post, clean_title, edit_post
@@ -167,6 +168,8 @@ def list_queue(moderator: User, limit: int = 50) -> list[QueueItem]:
         .options(
             joinedload(Post.thread).joinedload(Thread.board),
             joinedload(Post.author),
+            # A post carrying an experience report is reviewed with its card.
+            joinedload(Post.report).joinedload(ExperienceReport.board),
         )
     ).all()
     author_ids = {post.author_id for post in posts}

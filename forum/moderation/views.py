@@ -273,9 +273,7 @@ def decide_appeal(appeal_id: int):
     if not form.validate_on_submit():
         abort(400)
     _act(
-        lambda: sanctions.decide_appeal(
-            current_user, appeal, form.decision.data, form.reason.data
-        ),
+        lambda: sanctions.decide_appeal(current_user, appeal, form.decision.data, form.reason.data),
         f"Appeal {form.decision.data}.",
     )
     return redirect(url_for("moderation.queue"))

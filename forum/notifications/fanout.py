@@ -1,7 +1,13 @@
 """Fan-out: who hears of a new post or a moderation decision. It runs inside the
 transaction of the post (or decision) that causes it, as single INSERT ... SELECT
-statements: a thread with a thousand watchers costs one statement, not a thousand."""
+statements: a thread with a thousand watchers costs one statement, not a thousand.
 
+One post tells each member of it once, for its strongest reason: a reply that mentions
+a member, quotes them and lands in a thread they watch makes one notification, a mention.
+The order, strongest first, is mention (they were named), quote (their words were
+answered), then the watcher's "reply" or "thread" (something new where they look). The
+statements run in that order, each leaving out the members an earlier one told (their ids
+come back from the INSERT, at most MAX_MENTIONS + MAX_QUOTES of them)."""
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -39,15 +45,21 @@ def notify_new_post(post: Post, thread: Thread) -> None:
     Call only for visible posts: pending ones are notified when a moderator approves them."""
     if post.state != "visible":
         return
+    told = notify_references(post)  # first: a mention or a quote outranks watching
     now = utcnow()
     if post.position == 1:
-        _notify_board_watchers(post, thread, now)
+        _notify_board_watchers(post, thread, now, told)
     else:
-        _notify_thread_watchers(post, thread, now)
-    notify_references(post)
+        _notify_thread_watchers(post, thread, now, told)
 
 
-def _notify_thread_watchers(post: Post, thread: Thread, now) -> None:
+def _not_told_of(post: Post, user_id) -> sa.ColumnElement[bool]:
+    """The member has no notification of this post yet, of any kind (asked of the few
+    members a post names, never of a crowd of watchers)."""
+    return ~sa.exists().where(Notification.user_id == user_id, Notification.post_id == post.id)
+
+
+def _notify_thread_watchers(post: Post, thread: Thread, now, told: set[int]) -> None:
     columns = ["user_id", "kind", "thread_id", "post_id", "actor_id", "count"]
     columns += ["created_at", "updated_at"]
     watchers = (
@@ -66,6 +78,7 @@ def _notify_thread_watchers(post: Post, thread: Thread, now) -> None:
             Subscription.thread_id == thread.id,
             Subscription.user_id != post.author_id,
             User.deleted_at.is_(None),
+            Subscription.user_id.not_in(told),
         )
     )
     insert = dialect_insert(Notification).from_select(columns, watchers)
@@ -89,7 +102,7 @@ def _notify_thread_watchers(post: Post, thread: Thread, now) -> None:
 _UNREAD_REPLY = sa.text("read_at IS NULL AND kind = 'reply'")
 
 
-def _notify_board_watchers(post: Post, thread: Thread, now) -> None:
+def _notify_board_watchers(post: Post, thread: Thread, now, told: set[int]) -> None:
     columns = ["user_id", "kind", "thread_id", "post_id", "board_id", "actor_id"]
     columns += ["created_at", "updated_at"]
     watchers = (
@@ -108,16 +121,20 @@ def _notify_board_watchers(post: Post, thread: Thread, now) -> None:
             Subscription.board_id == thread.board_id,
             Subscription.user_id != post.author_id,
             User.deleted_at.is_(None),
+            Subscription.user_id.not_in(told),
         )
     )
     db.session.execute(sa.insert(Notification).from_select(columns, watchers))
 
 
-def notify_references(post: Post) -> None:
+def notify_references(post: Post) -> set[int]:
     """Tell the members a visible post mentions (@name) or quotes. Each is told once per
-    post: an edit that adds a mention tells the newly mentioned member only."""
+    post, mentions first (see the order above): an edit that adds a mention tells the
+    newly mentioned member only, and nobody the post already told of it for any reason.
+    Returns the ids of the members told now."""
+    told: set[int] = set()
     if post.state != "visible":
-        return
+        return told
     references = find_references(post.body_source)
     now = utcnow()
     columns = ["user_id", "kind", "thread_id", "post_id", "actor_id", "created_at", "updated_at"]
@@ -133,13 +150,6 @@ def notify_references(post: Post) -> None:
             sql_value(now, UTCDateTime),
         )
 
-    def not_yet(kind: str, user_id):
-        return ~sa.exists().where(
-            Notification.user_id == user_id,
-            Notification.kind == kind,
-            Notification.post_id == post.id,
-        )
-
     if mentions := sorted(references.mentions)[:MAX_MENTION_LOOKUP]:
         mentioned = (
             sa.select(*values("mention", User.id))
@@ -147,12 +157,13 @@ def notify_references(post: Post) -> None:
                 User.display_name_key.in_(mentions),
                 User.id != post.author_id,
                 User.deleted_at.is_(None),
-                not_yet("mention", User.id),
+                _not_told_of(post, User.id),
             )
             .order_by(User.display_name_key)
             .limit(MAX_MENTIONS)
         )
-        db.session.execute(sa.insert(Notification).from_select(columns, mentioned))
+        insert = sa.insert(Notification).from_select(columns, mentioned)
+        told.update(db.session.scalars(insert.returning(Notification.user_id)))
     if quoted := sorted(references.quoted_post_ids)[:MAX_QUOTES]:
         quoted_post = sa.orm.aliased(Post)
         authors = (
@@ -163,11 +174,14 @@ def notify_references(post: Post) -> None:
                 quoted_post.state == "visible",
                 quoted_post.author_id != post.author_id,
                 User.deleted_at.is_(None),
-                not_yet("quote", quoted_post.author_id),
+                quoted_post.author_id.not_in(told),
+                _not_told_of(post, quoted_post.author_id),
             )
             .distinct()
         )
-        db.session.execute(sa.insert(Notification).from_select(columns, authors))
+        insert = sa.insert(Notification).from_select(columns, authors)
+        told.update(db.session.scalars(insert.returning(Notification.user_id)))
+    return told
 
 
 # -- moderation outcomes (in the moderator's transaction) ------------------------------

@@ -53,6 +53,21 @@ class Thread(RowVersion, db.Model):
     board: Mapped[Board] = relationship(lazy="raise")
     author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="raise")
     last_poster: Mapped[User] = relationship(foreign_keys=[last_poster_id], lazy="raise")
+    # The experience report the thread's first post carries, while that post is visible:
+    # a board's list shows its pain scores beside the title (list_threads loads it in the
+    # page's query; threads.versions reads its row version with the page's).
+    opening_report: Mapped["ExperienceReport | None"] = relationship(
+        "ExperienceReport",
+        secondary="posts",
+        primaryjoin=(
+            "and_(Thread.id == Post.thread_id, Post.position == 1, "
+            f"Post.state == '{PostState.VISIBLE}')"
+        ),
+        secondaryjoin="ExperienceReport.post_id == Post.id",
+        uselist=False,
+        viewonly=True,
+        lazy="raise",
+    )
 
     __table_args__ = (
         # Covers a board's pages (forum/threads/services.py list_threads): skipping to a

@@ -33,12 +33,20 @@ BODY_MIN, BODY_MAX = 1, 20_000
 
 
 def list_threads(board: Board, page: int, per_page: int) -> Page:
-    """A page of the board's threads: pinned first, then by latest activity."""
+    """A page of the board's threads: pinned first, then by latest activity; each with the
+    pain scores of the experience report its first post carries (Thread.opening_report),
+    in the same query. Whether a viewer may see them is the policy's (may_read_posts)."""
     ids, params = listed_thread_ids(board, page, per_page)
     threads = db.session.scalars(
         sa.select(Thread)
         .where(Thread.id.in_(ids.scalar_subquery()))
-        .options(joinedload(Thread.author), joinedload(Thread.last_poster))
+        .options(
+            joinedload(Thread.author),
+            joinedload(Thread.last_poster),
+            joinedload(Thread.opening_report).load_only(
+                ExperienceReport.pain_before, ExperienceReport.pain_best, raiseload=True
+            ),
+        )
         .order_by(Thread.is_pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc()),
         params,
     ).all()

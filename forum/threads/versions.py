@@ -20,7 +20,7 @@ from forum.boards.models import Board
 from forum.extensions import db
 from forum.pagination import check_page
 from forum.reports.models import ExperienceReport
-from forum.threads.models import Post, Thread, slugify
+from forum.threads.models import Post, PostState, Thread, slugify
 
 posts, threads, users = Post.__table__, Thread.__table__, User.__table__
 boards, reports = Board.__table__, ExperienceReport.__table__
@@ -73,7 +73,8 @@ def thread_head_or_404(thread_id: int, page: int, per_page: int) -> ThreadHead:
 
 def board_page_versions(slug: str, page: int, per_page: int) -> tuple:
     """The row versions of what a page of a board shows (the board, then each thread with
-    its author and latest poster: the rows threads.services.list_threads loads); 404 for
+    its author, latest poster and the experience report of its first post while that post
+    is visible: the rows threads.services.list_threads loads); 404 for
     no such board or page. The first page, the one most asked for, is one statement: it
     is read newest first whatever the board's size. Another needs the board's thread
     counter first, to know which end it is nearer."""
@@ -155,16 +156,30 @@ def _board_page(oldest_first: bool) -> sa.Select:
     """The board's thread counter and version, with the versions of a page of its threads
     (none, on a board without threads): one row per thread."""
     author, last_poster = users.alias("author"), users.alias("last_poster")
+    first_post = posts.alias("first_post")
     listed = (
         sa.select(
             threads.c.id.label("thread_id"),
             threads.c.row_version.label("thread_version"),
             author.c.row_version.label("author_version"),
             last_poster.c.row_version.label("last_poster_version"),
+            # The report's id as well: a new row starts at version 1, as a removed one did.
+            reports.c.id.label("report_id"),
+            reports.c.row_version.label("report_version"),
             *(column.label(f"sort_{n}") for n, column in enumerate(LISTING_ORDER)),
         )
         .join(author, threads.c.author_id == author.c.id)
         .join(last_poster, threads.c.last_poster_id == last_poster.c.id)
+        # The join of Thread.opening_report: the first post while it is visible.
+        .outerjoin(
+            first_post,
+            sa.and_(
+                first_post.c.thread_id == threads.c.id,
+                first_post.c.position == 1,
+                first_post.c.state == PostState.VISIBLE.value,
+            ),
+        )
+        .outerjoin(reports, reports.c.post_id == first_post.c.id)
         .where(threads.c.id.in_(_listed_ids(oldest_first, by_slug=True).scalar_subquery()))
         .subquery("listed")
     )
@@ -176,6 +191,8 @@ def _board_page(oldest_first: bool) -> sa.Select:
             listed.c.thread_version,
             listed.c.author_version,
             listed.c.last_poster_version,
+            listed.c.report_id,
+            listed.c.report_version,
         )
         .select_from(boards.outerjoin(listed, sa.true()))
         .where(boards.c.slug == sa.bindparam("slug"))

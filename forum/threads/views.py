@@ -249,7 +249,6 @@ def history(post_id: int):
     )
 
 
-
 @bp.route("/p/<int:post_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete(post_id: int):

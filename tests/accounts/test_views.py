@@ -1,5 +1,8 @@
+from datetime import UTC, datetime
+
 import sqlalchemy as sa
 
+from forum.accounts.models import User
 from forum.extensions import db
 from forum.threads.models import Post
 from forum.threads.services import delete_post
@@ -37,3 +40,21 @@ def test_profile_leaves_out_deleted_posts(app, client, make_user, make_thread):
 
 def test_unknown_member_is_404(client):
     assert client.get("/u/nobody").status_code == 404
+
+
+def test_profile_says_the_month_and_year_the_member_joined(app, client, make_user):
+    """ "Joined March 2025", not "Member since 1 year ago": a month and year is all a reader
+    needs, and it reads the same whenever the page is seen."""
+    member = make_user("Joiner-June")
+    with app.app_context():
+        db.session.execute(
+            sa.update(User)
+            .where(User.id == member.id)
+            .values(created_at=datetime(2025, 3, 14, 9, 30, tzinfo=UTC))
+        )
+        db.session.commit()
+
+    page = client.get("/u/joiner-june").get_data(as_text=True)
+
+    assert '<dt>Joined</dt><dd><time datetime="2025-03">March 2025</time></dd>' in page
+    assert "Member since" not in page

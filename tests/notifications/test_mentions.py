@@ -7,9 +7,9 @@ from forum.accounts.models import User
 from forum.content import find_references, quote_markdown, render_markdown
 from forum.extensions import db, utcnow
 from forum.threads.models import Post, Thread
-from forum.threads.services import edit_post, reply_to_thread
+from forum.threads.services import create_thread, edit_post, reply_to_thread
 from tests.conftest import first_post_id, login
-from tests.notifications.support import kinds_of, notifications_of, post_state
+from tests.notifications.support import kinds_of, notifications_of, post_state, watch
 
 REL = "nofollow ugc noopener noreferrer"
 
@@ -173,8 +173,8 @@ def test_quoting_a_post_tells_its_author(app, client, make_user, make_thread):
     assert len(quote) == 1
     assert quote[0].actor_id == quoter.id
     assert quote[0].summary == "quoter quoted your post in “Ketamine infusions”"
-    # pat also watches the thread (started it): the reply is a reply too
-    assert sorted(kinds_of(app, pat)) == ["quote", "reply"]
+    # pat also watches the thread (started it): one post, one notification, the quote
+    assert kinds_of(app, pat) == ["quote"]
 
 
 def test_quoting_oneself_or_a_removed_post_tells_nobody(app, make_user, make_thread):
@@ -198,3 +198,81 @@ def _user(app, name: str):
         user = db.session.scalar(sa.select(User).where(User.display_name == name))
         db.session.expunge(user)
         return user
+
+
+# -- one post, one notification per member --------------------------------------------------
+
+
+def test_a_reply_that_mentions_quotes_and_answers_a_watcher_tells_them_once(
+    app, make_user, make_thread, make_post
+):
+    """Mention outranks quote, which outranks reply (forum/notifications/fanout.py)."""
+    pat, writer = make_user("pat"), make_user("writer")
+    thread = make_thread(author=pat, title="Genicular RFA")  # pat watches it
+    quoted_id = first_post_id(app, thread)
+    body = quote_markdown("First post.", "pat", f"/p/{quoted_id}") + "Same here, @pat."
+
+    post = _reply(app, writer, thread, body)
+
+    [seen] = notifications_of(app, pat)
+    assert (seen.kind, seen.post_id, seen.actor_id) == ("mention", post.id, writer.id)
+    assert seen.summary == "writer mentioned you in “Genicular RFA”"
+
+    # The next plain reply is a reply again, and the mention did not count as one.
+    make_post(thread, author=writer)
+    assert [(n.kind, n.count) for n in notifications_of(app, pat)] == [
+        ("mention", 1),
+        ("reply", 1),
+    ]
+
+
+def test_a_quote_outranks_a_reply_and_a_mention_a_new_thread(
+    app, make_user, make_board, make_thread
+):
+    pat, dee, writer = make_user("pat"), make_user("dee"), make_user("writer")
+    thread = make_thread(author=pat, title="Genicular RFA")
+    quoted_id = first_post_id(app, thread)
+    _reply(app, writer, thread, quote_markdown("First post.", "pat", f"/p/{quoted_id}") + "Yes.")
+    assert kinds_of(app, pat) == ["quote"]
+
+    board = make_board()
+    watch(app, dee, board=board)
+    with app.app_context():
+        create_thread(
+            db.session.get(User, writer.id),
+            board,
+            "Asking @dee",
+            "Which, @dee?",
+            visibility="public",
+        )
+    assert kinds_of(app, dee) == ["mention"]
+
+
+def test_each_member_still_hears_of_a_post_for_their_own_reason(app, make_user, make_thread):
+    pat, alice, watcher, writer = (make_user(n) for n in ("pat", "alice", "watcher", "writer"))
+    thread = make_thread(author=pat, title="Genicular RFA")
+    watch(app, alice, thread=thread)
+    watch(app, watcher, thread=thread)
+    quoted_id = first_post_id(app, thread)
+    body = quote_markdown("First post.", "pat", f"/p/{quoted_id}") + "Ask @alice too."
+
+    post = _reply(app, writer, thread, body)
+
+    for member, kind in ((pat, "quote"), (alice, "mention"), (watcher, "reply")):
+        [seen] = notifications_of(app, member)
+        assert (seen.kind, seen.post_id) == (kind, post.id), member.display_name
+
+
+def test_an_edit_does_not_tell_a_member_the_post_already_told(app, make_user, make_thread):
+    pat, writer = make_user("pat"), make_user("writer")
+    thread = make_thread(author=pat)
+    quoted_id = first_post_id(app, thread)
+    post = _reply(app, writer, thread, quote_markdown("x", "pat", f"/p/{quoted_id}") + "Hm.")
+    with app.app_context():
+        edit_post(
+            db.session.get(User, writer.id),
+            db.session.get(Post, post.id),
+            quote_markdown("x", "pat", f"/p/{quoted_id}") + "Hm, @pat?",
+            post.version,
+        )
+    assert kinds_of(app, pat) == ["quote"]
