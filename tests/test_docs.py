@@ -64,7 +64,7 @@ def shell_commands(text: str) -> list[str]:
         span = " ".join(span.split())
         if "…" in span or span == "make":
             continue
-        if re.match(r"(make|flask|\.venv/bin/|python3? -m bench\.|curl) ", span):
+        if re.match(r"([A-Z_]+=\S+ )*(make|flask|\.venv/bin/|python3? -m bench\.|curl) ", span):
             lines.append(span)
     return [line.strip() for line in lines if line.strip()]
 
