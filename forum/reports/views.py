@@ -422,7 +422,7 @@ def outcomes_csv(slug: str):
     response.headers["Content-Disposition"] = (
         f'attachment; filename="firsthand-{board.slug}-outcomes.csv"'
     )
-    # The licence travels with the file's response; the README documents the columns.
+    # The licence travels with the file's response; docs/outcomes.md documents the columns.
     response.headers["Link"] = f'<{stats.LICENCE_URL}>; rel="license"'
     return response
 
