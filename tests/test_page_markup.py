@@ -2,7 +2,10 @@
 checked in-process: no id appears twice (a label, a skip link or aria-describedby would point
 at the wrong element), and headings go down one level at a time (h1, h2, h3), so a screen
 reader's outline of the page has no holes. CSRF is on, as in production, so every form
-renders its token."""
+renders its token.
+
+Then the page's identity: the icon a tab or a bookmark shows, a title that says what the page
+is, and what a search result or a shared link shows under it (description, Open Graph)."""
 
 from datetime import timedelta
 from html.parser import HTMLParser
@@ -20,12 +23,17 @@ HEADINGS = {f"h{n}": n for n in range(1, 7)}
 
 
 class Outline(HTMLParser):
-    """The ids and the heading levels of a page, in document order."""
+    """The ids and the heading levels of a page, in document order; its title, <meta> tags
+    ({name or property: [their attributes]}) and <link> tags."""
 
     def __init__(self):
         super().__init__()
         self.ids: list[str] = []
         self.headings: list[int] = []
+        self.title = ""
+        self.meta: dict[str, list[dict]] = {}
+        self.links: list[dict] = []
+        self._in_title = False
 
     def handle_starttag(self, tag, attrs):
         for name, value in attrs:
@@ -33,6 +41,19 @@ class Outline(HTMLParser):
                 self.ids.append(value)
         if tag in HEADINGS:
             self.headings.append(HEADINGS[tag])
+        found = dict(attrs)
+        if tag == "meta" and (key := found.get("name") or found.get("property")):
+            self.meta.setdefault(key, []).append(found)
+        elif tag == "link":
+            self.links.append(found)
+        self._in_title = tag == "title"
+
+    def handle_endtag(self, tag):
+        self._in_title = False
+
+    def handle_data(self, data):
+        if self._in_title:
+            self.title += data
 
 
 def outline(html: str) -> Outline:
@@ -130,3 +151,86 @@ def test_ids_are_unique_and_headings_never_skip_a_level(name, viewer, path, site
     html = response.get_data(as_text=True)
     found = {"ids used twice": duplicate_ids(html), "skipped levels": skipped_headings(html)}
     assert found == {"ids used twice": [], "skipped levels": []}
+
+
+# -- the page's identity -------------------------------------------------------------------
+
+DEFAULT_DESCRIPTION = "Patients with chronic pain comparing notes on injections"
+RFA = "Radiofrequency ablation"
+
+
+def test_the_site_has_an_icon_at_the_address_browsers_ask_for(site, clients):
+    client = clients[None]
+    with client.get("/favicon.ico") as icon:
+        assert icon.status_code == 200
+        assert icon.mimetype == "image/vnd.microsoft.icon"
+        assert icon.data[:4] == b"\x00\x00\x01\x00"  # an icon file, not a page
+    with client.get("/static/img/mark.svg") as mark:
+        assert mark.status_code == 200
+        assert mark.mimetype == "image/svg+xml"
+        # Drawn with shapes only: no font to fetch, no style the page's CSP would refuse.
+        assert b"<svg" in mark.data and b"<style" not in mark.data and b"font" not in mark.data
+    for path in ("/", "/no-such-page"):
+        links = outline(client.get(path).get_data(as_text=True)).links
+        icons = [link for link in links if link.get("rel") == "icon"]
+        assert len(icons) == 1 and icons[0]["type"] == "image/svg+xml"
+        # The static address carries a version (?v=...) so a new mark is fetched anew.
+        assert icons[0]["href"].split("?")[0] == "/static/img/mark.svg"
+
+
+# name, path, the exact title, what the description mentions.
+MAIN_PAGES = [
+    ("home", "/", "Firsthand: first-hand accounts of pain treatments", DEFAULT_DESCRIPTION),
+    (
+        "board",
+        "/b/radiofrequency-ablation",
+        f"{RFA}: experiences and outcomes · Firsthand",
+        "Heat or pulsed radiofrequency applied to pain-carrying nerves",
+    ),
+    (
+        "outcomes",
+        "/b/radiofrequency-ablation/outcomes",
+        f"Outcomes of {RFA}: what members reported · Firsthand",
+        f"What members who had {RFA} reported",
+    ),
+    ("thread", "/t/{rfa}", "Second RFA", f"a thread in {RFA}"),
+    ("profile", "/u/demo-lumbar-lou", "demo-lumbar-lou · Firsthand", "demo-lumbar-lou on Firsthand"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "path", "title", "described"), MAIN_PAGES, ids=[p[0] for p in MAIN_PAGES]
+)
+def test_main_pages_say_what_they_are(name, path, title, described, site, clients):
+    response = clients[None].get(path.format(**site.demo_ids), follow_redirects=True)
+    assert response.status_code == 200
+    page = outline(response.get_data(as_text=True))
+    if name == "thread":
+        assert page.title.startswith(title) and page.title.endswith(f" · {RFA} · Firsthand")
+    else:
+        assert page.title == title
+
+    def content(key: str) -> str:
+        assert len(page.meta.get(key, [])) == 1, f"one {key} meta tag"
+        return page.meta[key][0]["content"]
+
+    description = content("description")
+    assert described in description
+    if name != "home":
+        assert DEFAULT_DESCRIPTION not in description  # its own, not the site's
+    assert content("og:description") == description
+    # The page's own title; the site's name is og:site_name (the home page's is all of it).
+    og_title = page.title if name == "home" else page.title.removesuffix(" · Firsthand")
+    assert content("og:title") == og_title
+    assert content("og:site_name") == "Firsthand"
+    assert content("og:type") == {"thread": "article", "profile": "profile"}.get(name, "website")
+    assert content("og:url") == "http://localhost" + response.request.path
+    themes = {tag["media"]: tag["content"] for tag in page.meta["theme-color"]}
+    assert set(themes) == {"(prefers-color-scheme: light)", "(prefers-color-scheme: dark)"}
+
+
+def test_other_pages_have_the_sites_description(site, clients):
+    page = outline(clients[None].get("/guidelines").get_data(as_text=True))
+    assert page.title == "Community guidelines and medical disclaimer · Firsthand"
+    assert DEFAULT_DESCRIPTION in page.meta["description"][0]["content"]
+    assert page.meta["og:title"][0]["content"] == "Community guidelines and medical disclaimer"
