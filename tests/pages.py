@@ -26,6 +26,7 @@ PAGES = [
     ("compare-two", None, "/outcomes?boards=radiofrequency-ablation,epidural-steroid"),
     ("outcomes-few", None, "/b/spinal-cord-stimulation/outcomes"),
     ("report-followup", "demo-reporter-1", "/p/{report_post}/report/followup"),
+    ("report-history", None, "/p/{report_post}/report/history"),
     ("moderation-outcomes", MODERATOR, "/moderation/outcomes"),
     ("search", None, "/search?q=rhizotomy"),
     ("settings", MEMBER, "/settings"),

@@ -194,7 +194,7 @@ MAIN_PAGES = [
         f"What members who had {RFA} reported",
     ),
     ("thread", "/t/{rfa}", "Second RFA", f"a thread in {RFA}"),
-    ("profile", "/u/demo-lumbar-lou", "demo-lumbar-lou · Firsthand", "demo-lumbar-lou on Firsthand"),
+    ("profile", "/u/demo-lumbar-lou", "demo-lumbar-lou · Firsthand", "demo-lumbar-lou on Firs"),
 ]
 
 

@@ -13,7 +13,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from tests.browser.conftest import dev_sign_in, new_context, type_second_factor_code
-from tests.pages import MEMBER, MODERATOR, PAGES, STATUS, demo_ids
+from tests.pages import MODERATOR, PAGES, STATUS, demo_ids
 
 SCREENS = Path(__file__).parents[1] / "artifacts" / "screens"
 VIEWPORTS = {"phone": {"width": 375, "height": 812}, "desktop": {"width": 1280, "height": 800}}
