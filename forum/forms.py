@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from werkzeug.routing import IntegerConverter
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import Length, NumberRange, ValidationError
+from wtforms.widgets import HiddenInput
 
 from forum.content import clean_text
 from forum.errors import DomainError
@@ -81,7 +82,8 @@ def _single_line(value: str | None) -> str | None:
 class ForumForm(FlaskForm):
     """The base of every form here: each text field is cleaned by the one rule
     (forum/content.py clean_text) before its own filters and validators run; a text area
-    keeps its lines, any other text field is one line."""
+    keeps its lines, any other text field is one line. Hidden fields (the CSRF token among
+    them) render without an id."""
 
     class Meta:
         def bind_field(self, form, unbound_field, options):
@@ -91,6 +93,13 @@ class ForumForm(FlaskForm):
                 own = options.get("filters", unbound_field.kwargs.get("filters", ()))
                 options = {**options, "filters": [clean, *own]}
             return super().bind_field(form, unbound_field, options)
+
+        def render_field(self, field, render_kw):
+            # A hidden input has no label to point at it, so it has no id: a page of many
+            # forms (each with its CSRF token, say) then never holds one id twice.
+            if isinstance(field.widget, HiddenInput):
+                render_kw = {"id": False, **render_kw}
+            return super().render_field(field, render_kw)
 
 
 class EmptyForm(ForumForm):

@@ -2,7 +2,7 @@
 a `next=` parameter may send someone. Kernel: imports no feature package."""
 
 import re
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from flask import current_app, request, url_for
 
@@ -54,3 +54,10 @@ def site_address(path: str) -> str:
 def absolute_url(endpoint: str, **values) -> str:
     """url_for(..., _external=True), built from FORUM_BASE_URL when it is set."""
     return site_address(url_for(endpoint, **values))
+
+
+def page_url() -> str:
+    """The absolute address of the page being answered, without its query (a shared link's
+    og:url), from FORUM_BASE_URL as absolute_url's. Built from the path the request came in
+    on, so an error page (a route refused before its view ran) has one too."""
+    return site_address(quote(request.script_root + request.path))

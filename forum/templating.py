@@ -7,7 +7,7 @@ from markupsafe import Markup
 
 from forum.caching import page_time
 from forum.extensions import utcnow
-from forum.links import absolute_url, post_url
+from forum.links import absolute_url, page_url, post_url
 from forum.policy.threads import may_read_posts
 from forum.policy.viewer import is_moderator
 from forum.reports import vocab
@@ -70,6 +70,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(is_moderator)
     app.add_template_global(post_url)
     app.add_template_global(absolute_url)
+    app.add_template_global(page_url)
     app.add_template_global(utcnow, "now")
     app.jinja_env.globals["site_name"] = "Firsthand"
     app.jinja_env.globals["report_vocab"] = vocab

@@ -3,7 +3,15 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, current_app, make_response, render_template, request
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    render_template,
+    request,
+    send_from_directory,
+)
 
 from forum.boards.services import get_board_or_404
 from forum.feeds import services
@@ -108,6 +116,15 @@ def robots():
     )
     response.content_type = TEXT
     return response
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers, feed readers and bookmarks ask for /favicon.ico whatever a page links: the
+    site's mark (static/img/mark.svg), drawn at 16, 32 and 48 pixels."""
+    return send_from_directory(
+        current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon"
+    )
 
 
 # -- helpers -----------------------------------------------------------------------------

@@ -98,5 +98,5 @@ def test_empty_board_invites_the_first_thread(client, make_board):
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "No threads yet" in page
-    assert "<title>Empty board · Firsthand</title>" in page
+    assert "<title>Empty board: experiences and outcomes · Firsthand</title>" in page
     assert 'href="/b/empty/new"' in page

@@ -1,7 +1,7 @@
 """Every page type, in Chromium: axe-core finds no serious or critical violation in the light
-or the dark theme, the page has the landmarks, one h1 and 44 px tap targets, it asks nothing
-of any other origin, and it is photographed at phone and desktop sizes, light and dark, into
-tests/artifacts/screens/ for people to look at.
+or the dark theme, the page has the landmarks, one h1, unique ids, headings that never skip a
+level and 44 px tap targets, it asks nothing of any other origin, and it is photographed at
+phone and desktop sizes, light and dark, into tests/artifacts/screens/ for people to look at.
 
 axe runs in a second browser profile with bypass_csp=True (it injects its script into the
 page, which our CSP would refuse); the checks and screenshots use a profile with the real CSP,
@@ -10,65 +10,15 @@ where a violation would show as a console error."""
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from axe_playwright_python.sync_playwright import Axe
 
 from tests.browser.conftest import dev_sign_in, new_context, type_second_factor_code
+from tests.pages import MODERATOR, PAGES, STATUS, demo_ids
 
 SCREENS = Path(__file__).parents[1] / "artifacts" / "screens"
 VIEWPORTS = {"phone": {"width": 375, "height": 812}, "desktop": {"width": 1280, "height": 800}}
 THEMES = ("light", "dark")
-MEMBER, MODERATOR = "demo-lumbar-lou", "demo-mod-maria"
 AXE = Axe()
-
-# name, who looks (None = a visitor), path ({rfa}, {post}... filled from the demo content).
-PAGES = [
-    ("home", None, "/"),
-    ("board", None, "/b/radiofrequency-ablation"),
-    ("thread", None, "/t/{rfa}"),
-    ("thread-member", MEMBER, "/t/{rfa}"),
-    ("report-thread", None, "/t/{report}"),
-    ("permalink-history", None, "/p/{edited}/history"),
-    ("profile", None, "/u/demo-lumbar-lou"),
-    ("profile-treatment-path", None, "/u/demo-reporter-1"),
-    ("sign-in", None, "/login"),
-    ("onboarding", "newcomer", "/onboarding"),
-    ("new-thread", MEMBER, "/b/radiofrequency-ablation/new"),
-    ("reply", MEMBER, "/t/{rfa}/reply?quote={reply}"),
-    ("edit", MEMBER, "/p/{first}/edit"),
-    ("report-form", MEMBER, "/b/radiofrequency-ablation/report"),
-    ("outcomes", None, "/b/radiofrequency-ablation/outcomes"),
-    ("compare", None, "/outcomes"),
-    ("compare-two", None, "/outcomes?boards=radiofrequency-ablation,epidural-steroid"),
-    ("outcomes-few", None, "/b/spinal-cord-stimulation/outcomes"),
-    ("report-followup", "demo-reporter-1", "/p/{report_post}/report/followup"),
-    ("moderation-outcomes", MODERATOR, "/moderation/outcomes"),
-    ("search", None, "/search?q=rhizotomy"),
-    ("settings", MEMBER, "/settings"),
-    ("sessions", MEMBER, "/settings/sessions"),
-    ("notifications", MEMBER, "/notifications"),
-    ("notification-settings", MEMBER, "/settings/notifications"),
-    ("email-settings", MEMBER, "/settings/email"),
-    ("export", MEMBER, "/settings/export"),
-    ("delete-account", MEMBER, "/settings/delete"),
-    ("flag", MEMBER, "/p/{reply}/flag"),
-    ("my-flags", "demo-flagger-fran", "/settings/flags"),
-    ("moderation-queue", MODERATOR, "/moderation"),
-    ("moderation-log", MODERATOR, "/moderation/log"),
-    ("thread-tools", MODERATOR, "/moderation/threads/{rfa}"),
-    ("member-history", MODERATOR, "/moderation/members/demo-sacral-sam"),
-    ("second-factor-set-up", "demo-mod-nia", "/settings/second-factor"),
-    ("second-factor-code", MODERATOR, "/second-factor"),
-    ("guidelines", None, "/guidelines"),
-    ("help", None, "/help"),
-    ("members-only-thread", None, "/t/{private}"),
-    ("delete-post", MEMBER, "/p/{first}/delete"),
-    ("after-post-help", MEMBER, "/help/after-post/{first}"),
-    ("my-sanctions", MEMBER, "/settings/sanctions"),
-    ("not-found", None, "/no-such-page"),
-    ("forbidden", MEMBER, "/moderation"),
-]
-STATUS = {"not-found": 404, "forbidden": 403}
 
 # Sizes of things a finger must hit (WCAG 2.5.5): buttons and fields, and links that stand
 # on their own (navigation, actions); a link inside a sentence is exempt.
@@ -115,6 +65,8 @@ EXPECTED_STRUCTURE = {
     "timesWithoutDatetime": 0,
     "inlineStyles": 0,
     "inlineScripts": 0,
+    "duplicateIds": [],
+    "skippedHeadings": [],
 }
 STRUCTURE_JS = """() => ({
   lang: document.documentElement.lang,
@@ -128,57 +80,20 @@ STRUCTURE_JS = """() => ({
     [...document.querySelectorAll('time')].filter(t => !t.getAttribute('datetime')).length,
   inlineStyles: document.querySelectorAll('[style]').length,
   inlineScripts: [...document.scripts].filter(s => !s.src).length,
+  duplicateIds: [...document.querySelectorAll('[id]')].map(el => el.id)
+    .filter((id, i, all) => all.indexOf(id) !== i),
+  skippedHeadings: [...document.querySelectorAll('h1, h2, h3, h4, h5, h6')]
+    .map(h => Number(h.tagName[1]))
+    .flatMap((level, i, all) => level > (i ? all[i - 1] : 0) + 1
+      ? [`h${level} after ${i ? 'h' + all[i - 1] : 'the start'}`] : []),
 })"""
 
 
 @pytest.fixture(scope="module")
 def ids(site):
-    """Ids of the demo content the pages show, plus an edit (for a history page) and an
-    open flag (for the moderation queue), made through the services."""
-    from forum.accounts.models import User
-    from forum.accounts.services import get_user_by_name
-    from forum.boards.models import Board
-    from forum.extensions import db
-    from forum.moderation.services import flag_post
-    from forum.threads.models import Post, Thread
-    from forum.threads.services import create_thread, edit_post
-
+    """Ids of the demo content the pages show (tests/pages.py demo_ids)."""
     with site.app_context():
-        rfa = db.session.scalar(sa.select(Thread).where(Thread.title.like("Second RFA%")))
-        report = db.session.scalar(
-            sa.select(Thread).where(Thread.title.like("%demo report 1")).order_by(Thread.id)
-        )
-        posts = db.session.scalars(
-            sa.select(Post).where(Post.thread_id == rfa.id).order_by(Post.position)
-        ).all()
-        first, reply = posts[0], posts[1]
-        edit_post(
-            db.session.get(User, reply.author_id),
-            reply,
-            reply.body_source + "\n\nEdit: ten days, not a week.",
-            reply.version,
-        )
-        flag_post(
-            get_user_by_name("demo-flagger-fran"), posts[2], "misinformation", "Claims a cure."
-        )
-        private = create_thread(
-            get_user_by_name("demo-quiet-q"),
-            db.session.get(Board, rfa.board_id),
-            "Only for members: my pump refill",
-            "Members only, please.",
-            visibility="members",
-        )
-        return {
-            "private": private.thread_id,
-            "rfa": rfa.id,
-            "report": report.id,
-            "report_post": db.session.scalar(
-                sa.select(Post.id).where(Post.thread_id == report.id, Post.position == 1)
-            ),
-            "first": first.id,
-            "reply": reply.id,
-            "edited": reply.id,
-        }
+        return demo_ids()
 
 
 @pytest.fixture(scope="module")

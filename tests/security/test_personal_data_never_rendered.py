@@ -38,8 +38,10 @@ def _pages(app, client, world, viewer: str) -> list[tuple[str, str, str]]:
         if viewer == "ann" and rule.endpoint in OWN_ADDRESS_PAGES:
             continue
         path = build_path(rule, world)
-        response = client.get(path)
-        pages.append((rule.endpoint, path, response.get_data(as_text=True)))
+        with client.get(path) as response:
+            if response.mimetype.startswith("image/"):  # the site's icon: no text to read
+                continue
+            pages.append((rule.endpoint, path, response.get_data(as_text=True)))
     return pages
 
 
