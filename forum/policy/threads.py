@@ -3,9 +3,9 @@
 Thread states: public or members-only (its author chose), awaiting approval or rejected
 (`is_hidden`: its first post is pending, or a moderator rejected it), locked, moved (a
 moderator changed its board: no rule depends on the board). Post states: visible, pending
-(a new member's, until approved; a pending reply has no position; its author may edit it), hidden (by members'
-flags pending review, or by a moderator with a reason), deleted (by its author, or by a
-moderator: removed, or rejected when it never had a position).
+(a new member's, until approved; a pending reply has no position; its author may edit
+it), hidden (by members' flags pending review, or by a moderator with a reason), deleted
+(by its author, or by a moderator: removed, or rejected when it never had a position).
 
 The rules build on each other, so a state one of them knows is never forgotten by another:
 may_see_thread (its title exists for the viewer) -> may_read_posts (its posts and their

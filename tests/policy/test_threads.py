@@ -181,4 +181,3 @@ def test_a_sanctioned_author_is_told_of_the_sanction():
     for state in ("public", "pending_reply"):
         assert policy.edit_refusal(author, post_in_state(state)).startswith("You are silenced")
         assert policy.edit_refusal(author, post_in_state(state), sanctions_aside=True) is None
-
