@@ -3,9 +3,9 @@
 Thread states: public or members-only (its author chose), awaiting approval or rejected
 (`is_hidden`: its first post is pending, or a moderator rejected it), locked, moved (a
 moderator changed its board: no rule depends on the board). Post states: visible, pending
-(a new member's, until approved; a pending reply has no position), hidden (by members'
-flags pending review, or by a moderator with a reason), deleted (by its author, or by a
-moderator: removed, or rejected when it never had a position).
+(a new member's, until approved; a pending reply has no position; its author may edit
+it), hidden (by members' flags pending review, or by a moderator with a reason), deleted
+(by its author, or by a moderator: removed, or rejected when it never had a position).
 
 The rules build on each other, so a state one of them knows is never forgotten by another:
 may_see_thread (its title exists for the viewer) -> may_read_posts (its posts and their
@@ -17,8 +17,15 @@ profiles, the sitemap)."""
 
 import sqlalchemy as sa
 
+from forum.errors import NotAllowed
 from forum.extensions import db
-from forum.policy.viewer import is_moderator, is_self, is_signed_in, may_participate
+from forum.policy.viewer import (
+    check_can_participate,
+    is_moderator,
+    is_self,
+    is_signed_in,
+    may_participate,
+)
 from forum.threads.models import VISIBILITIES, Post, PostState, Thread
 
 PUBLIC, MEMBERS = VISIBILITIES
@@ -117,17 +124,46 @@ def may_quote(viewer, post: Post) -> bool:
 
 
 def may_edit_post(viewer, post: Post, *, sanctions_aside: bool = False) -> bool:
-    """Its author, while it is visible; the moderators, while it is visible or hidden (a
-    deleted or waiting post is decided in the review queue, not edited). Only if they may
-    publish, unless `sanctions_aside` (whose post it is to edit: a view lets a sanctioned
-    author's form reach the service, which refuses it with the reason and the text kept)."""
+    """Its author, while it is visible or waiting for approval (an edit leaves it waiting);
+    the moderators, while it is visible or hidden (a deleted post, or someone else's
+    waiting one, is decided in the review queue, not edited). Only if they may publish,
+    unless `sanctions_aside` (whose post it is to edit: a view lets a sanctioned author's
+    form reach the service, which refuses it with the reason and the text kept).
+    edit_refusal says why not."""
+    return edit_refusal(viewer, post, sanctions_aside=sanctions_aside) is None
+
+
+def edit_refusal(viewer, post: Post, *, sanctions_aside: bool = False) -> str | None:
+    """Why the viewer may not edit the post, in words for them; None if they may."""
     if not may_see_post(viewer, post):
-        return False
-    if is_moderator(viewer):
-        allowed = post.state in (PostState.VISIBLE, PostState.HIDDEN)
-    else:
-        allowed = is_self(viewer, post.author_id) and post.state == PostState.VISIBLE
-    return allowed and (sanctions_aside or may_participate(viewer))
+        return "This post is not here."  # views answer 404 before asking
+    own = is_self(viewer, post.author_id)
+    moderator = is_moderator(viewer)
+    if not own and not moderator:
+        return "You can only edit your own posts."
+    if post.state == PostState.DELETED:
+        if post.deleted_by_author:
+            if own:
+                return "You deleted this post: a deleted post cannot be edited."
+            return "This post was deleted by its author: it cannot be edited."
+        if post.position is None or (post.is_first and _thread(post).is_hidden):
+            return "A moderator did not approve this post: it cannot be edited."
+        return "A moderator removed this post: it cannot be edited."
+    if post.state == PostState.PENDING and not own:
+        return "A post waiting for approval can only be approved or rejected."
+    if post.state == PostState.HIDDEN and not moderator:
+        if post.moderation_reason:
+            return "A moderator hid this post: it cannot be edited while it is hidden."
+        return (
+            "This post is hidden until a moderator reviews its flags: it cannot be "
+            "edited meanwhile."
+        )
+    if not sanctions_aside:
+        try:
+            check_can_participate(viewer)
+        except NotAllowed as refusal:
+            return refusal.message
+    return None
 
 
 def may_delete_post(viewer, post: Post) -> bool:

@@ -5,6 +5,8 @@ User, so callers never test `is_authenticated` themselves."""
 
 from datetime import datetime
 
+from flask import current_app
+
 from forum.errors import NotAllowed
 from forum.extensions import utcnow
 
@@ -56,3 +58,12 @@ def may_participate(user, now: datetime | None = None) -> bool:
     except NotAllowed:
         return False
     return True
+
+
+def needs_approval(member) -> bool:
+    """A new member's first posts (FORUM_NEW_MEMBER_APPROVAL_POSTS of them) wait for a
+    moderator before others see them; moderators' never do. The services hold a post back
+    by it, and the forms that publish tell the member beforehand."""
+    if not is_signed_in(member) or is_moderator(member):
+        return False
+    return (member.post_count or 0) < current_app.config["NEW_MEMBER_APPROVAL_POSTS"]

@@ -25,7 +25,7 @@ from forum.forms import submit_form
 from forum.links import absolute_url, post_url, safe_next
 from forum.policy import reports as report_policy
 from forum.policy import threads as policy
-from forum.policy.viewer import check_can_participate
+from forum.policy.viewer import check_can_participate, needs_approval
 from forum.reports import followups, integrity, releases, services
 from forum.reports import opendata as stats
 from forum.reports.forms import (
@@ -119,7 +119,11 @@ def create(slug: str):
         # As for any new thread: a story that matched a crisis phrase shows helplines first.
         return redirect(after_writing_url(post))
     return render_template(
-        "reports/create.html", board=board, form=form, treatment=treatment
+        "reports/create.html",
+        board=board,
+        form=form,
+        treatment=treatment,
+        waits=needs_approval(current_user),
     ), status
 
 

@@ -19,7 +19,13 @@ from forum.extensions import UTCDateTime, db, first_or_404, utcnow
 from forum.moderation_log import log_action
 from forum.pagination import Page, check_page
 from forum.policy import threads as policy
-from forum.policy.viewer import check_can_participate, is_moderator, is_self, is_signed_in
+from forum.policy.viewer import (
+    check_can_participate,
+    is_moderator,
+    is_self,
+    is_signed_in,
+    needs_approval,
+)
 from forum.reports.models import ExperienceReport
 from forum.signals import post_approved, post_created, post_deleted, post_edited
 from forum.threads.models import VISIBILITIES, Post, PostRevision, Thread
@@ -296,13 +302,6 @@ def approve_post(post: Post) -> None:
     post_approved.send(post, thread=thread)
 
 
-def needs_approval(author: User) -> bool:
-    """A new member's first posts wait for a moderator (moderators never do)."""
-    if is_moderator(author):
-        return False
-    return (author.post_count or 0) < current_app.config["NEW_MEMBER_APPROVAL_POSTS"]
-
-
 def _append(
     post: Post, thread_id: int, board_id: int, author: User, now, check_lock: bool = True
 ) -> None:
@@ -364,8 +363,8 @@ def edit_post(
     `version` is the one the editor started from; if the post changed since, the edit is
     refused rather than silently overwriting. `title` renames the thread (first post only)."""
     check_can_participate(editor)
-    if not policy.may_edit_post(editor, post):
-        raise NotAllowed("You can only edit your own posts.")
+    if refusal := policy.edit_refusal(editor, post):
+        raise NotAllowed(refusal)
     if version != post.version:
         raise Conflict(
             "This post was changed since you opened it. Your text is below; "

@@ -21,7 +21,7 @@ from forum.forms import EmptyForm, id_arg, page_arg, submit_form
 from forum.links import post_url
 from forum.moderation.services import moderator_edit
 from forum.policy import threads as policy
-from forum.policy.viewer import check_can_participate, is_moderator
+from forum.policy.viewer import check_can_participate, is_moderator, needs_approval
 from forum.reports.integrity import exclusion_notes
 from forum.threads import services
 from forum.threads.deletion import undo_delete_post
@@ -146,7 +146,9 @@ def create(slug: str):
     )
     if post:
         return redirect(after_writing_url(post))
-    return render_template("threads/create.html", board=board, form=form), status
+    return render_template(
+        "threads/create.html", board=board, form=form, waits=needs_approval(current_user)
+    ), status
 
 
 @bp.route("/t/<int:thread_id>/reply", methods=["GET", "POST"])
@@ -178,7 +180,9 @@ def reply(thread_id: int):
             form.body.data = services.quote_post(
                 current_user, quoted, url_for("threads.permalink", post_id=quoted.id)
             )
-    return render_template("threads/reply.html", thread=thread, form=form), status
+    return render_template(
+        "threads/reply.html", thread=thread, form=form, waits=needs_approval(current_user)
+    ), status
 
 
 @bp.route("/p/<int:post_id>/edit", methods=["GET", "POST"])
@@ -187,8 +191,8 @@ def edit(post_id: int):
     post = services.get_post_or_404(post_id)
     if not policy.may_see_post(current_user, post):
         abort(404)
-    if not policy.may_edit_post(current_user, post, sanctions_aside=True):
-        raise NotAllowed("You can only edit your own posts.")
+    if refusal := policy.edit_refusal(current_user, post, sanctions_aside=True):
+        raise NotAllowed(refusal)
     if current_user.id != post.author_id and (gate := second_factor_gate()):
         return gate  # editing someone else's post is moderation
     if request.method == "GET":

@@ -84,6 +84,7 @@ UNSEEN_POSTS = {
     "opening_pending",
 }
 HIDDEN_POSTS = {"hidden_flags", "hidden_mod"}
+WAITING_POSTS = {"pending", "opening_pending", "reply_pending"}  # awaiting approval
 NO_PLACE = {"pending", "rejected", "opening_pending", "reply_pending"}
 
 Rule = Callable[[str, str], object]  # (viewer, state) -> what must happen
@@ -202,6 +203,8 @@ def edit(ok) -> Rule:
             return LOGIN
         if post_unseen(viewer, state):
             return GONE
+        if viewer == "author" and state in WAITING_POSTS:
+            return ok  # it stays waiting for approval
         if state in UNSEEN_POSTS:  # its author and moderators see it
             return ok if viewer in MODERATORS and state in HIDDEN_POSTS else 403
         if viewer == "author" and state == SILENCED_AUTHOR:

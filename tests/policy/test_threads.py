@@ -69,7 +69,16 @@ RULES = {
     "may_quote": ("post", _table(PUBLISHERS, locked=NOBODY, **NOT_VISIBLE)),
     "may_edit_post": (
         "post",
-        _table({"author"} | STAFF, **{**NOT_VISIBLE, "hidden_flags": STAFF, "hidden_mod": STAFF}),
+        _table(
+            {"author"} | STAFF,
+            **{
+                **NOT_VISIBLE,
+                "pending_thread": {"author"},
+                "pending_reply": {"author"},
+                "hidden_flags": STAFF,
+                "hidden_mod": STAFF,
+            },
+        ),
     ),
     "may_delete_post": ("post", _table({"author"}, **NOT_VISIBLE)),
     "may_flag_post": ("post", _table(PUBLISHERS - {"author"}, **NOT_VISIBLE)),
@@ -141,3 +150,34 @@ def test_the_table_covers_every_rule_on_threads_and_posts():
         if name.startswith("may_") and rule.__module__ == policy.__name__
     }
     assert rules == set(RULES)
+
+
+# Why an edit is refused, in the words the member reads: (state, viewer) -> a phrase of it.
+EDIT_REFUSALS = {
+    ("public", "member"): "You can only edit your own posts.",
+    ("public", "silenced"): "You can only edit your own posts.",
+    ("pending_thread", "moderator"): "can only be approved or rejected",
+    ("pending_reply", "admin"): "can only be approved or rejected",
+    ("hidden_flags", "author"): "until a moderator reviews its flags",
+    ("hidden_mod", "author"): "A moderator hid this post",
+    ("deleted_author", "author"): "You deleted this post",
+    ("deleted_author", "moderator"): "deleted by its author",
+    ("deleted_mod", "author"): "A moderator removed this post",
+    ("deleted_mod", "moderator"): "A moderator removed this post",
+    ("rejected_thread", "author"): "A moderator did not approve this post",
+    ("rejected_reply", "moderator"): "A moderator did not approve this post",
+}
+
+
+@pytest.mark.parametrize(("state", "viewer"), EDIT_REFUSALS)
+def test_an_edit_refusal_says_why(state, viewer):
+    refusal = policy.edit_refusal(policy_viewer(viewer), post_in_state(state))
+    assert refusal is not None and EDIT_REFUSALS[state, viewer] in refusal
+
+
+def test_a_sanctioned_author_is_told_of_the_sanction():
+    author = policy_viewer("author")
+    author.silenced_until = utcnow() + timedelta(days=1)
+    for state in ("public", "pending_reply"):
+        assert policy.edit_refusal(author, post_in_state(state)).startswith("You are silenced")
+        assert policy.edit_refusal(author, post_in_state(state), sanctions_aside=True) is None

@@ -48,11 +48,18 @@ def test_the_author_and_moderators_are_told_why(viewer, state, notice, reason):
     assert view.notice_reason == reason
 
 
-def test_the_author_of_a_pending_or_hidden_post_sees_its_text_but_may_not_edit_it():
-    for state in ("pending_reply", "hidden_flags", "hidden_mod"):
+def test_the_author_of_a_hidden_post_sees_its_text_but_may_not_edit_it():
+    for state in ("hidden_flags", "hidden_mod"):
         view = _view("author", state)
         assert view.shows_body and view.placeholder is None
         assert not (view.edit or view.delete or view.quote or view.flag)
+
+
+def test_the_author_of_a_waiting_post_may_edit_it_and_nothing_else():
+    view = _view("author", "pending_reply")
+    assert view.shows_body and view.placeholder is None
+    assert view.edit
+    assert not (view.delete or view.quote or view.flag)
 
 
 @pytest.mark.parametrize(
