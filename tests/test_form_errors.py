@@ -162,7 +162,7 @@ def test_an_unticked_box_says_why_above_the_box(client):
 
 # -- required questions -----------------------------------------------------------------------
 
-MARKER = '<span class="required-marker">(required)</span>'
+MARKER = '<span class="required-marker" aria-hidden="true">(required)</span>'
 
 
 def label_of(page: str, control_id: str) -> str:

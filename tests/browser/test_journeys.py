@@ -136,7 +136,8 @@ def test_a_patient_onboards_reports_replies_with_a_quote_and_edits(site, person,
     expect(visibility.get_by_role("radio")).to_have_count(2)
     for radio in visibility.get_by_role("radio").all():
         expect(radio).not_to_be_checked()
-    page.get_by_label("Title", exact=True).fill("Third RFA at L3-L5: six good months")
+    title = page.get_by_role("textbox", name="Title", exact=True)
+    title.fill("Third RFA at L3-L5: six good months")
     page.get_by_label("Pain before").fill("7")
     page.get_by_label("Pain at the treatment's best effect").fill("3")
     page.get_by_label("Much improved", exact=True).check()
