@@ -446,6 +446,31 @@ def _post_of(report: ExperienceReport) -> Post | None:
     return db.session.get(Post, report.post_id) if report.post_id is not None else None
 
 
+def _log_and_tell(
+    moderator: User,
+    action: str,
+    report: ExperienceReport,
+    exclusion: ReportExclusion,
+    kind: str,
+    outcome: str,
+    reason: str,
+) -> None:
+    """Log a moderator's decision about a report's place in the figures, against its post,
+    and tell the report's author: one record for an exclusion and for an appeal's decision."""
+    post = _post_of(report)
+    log_action(
+        moderator,
+        action,
+        post or report,
+        subject_user_id=report.author_id,
+        reason=reason,
+        report_id=report.id,
+        exclusion_id=exclusion.id,
+    )
+    if report.author_id is not None:
+        notify_member(report.author_id, kind, moderator, outcome, reason, post)
+
+
 def exclude_report(moderator: User, report: ExperienceReport, reason: str) -> ReportExclusion:
     """Leave a report out of its treatment's figures, with a reason its author is told
     (and may appeal). Refused while an exclusion of it stands (Conflict)."""
@@ -457,18 +482,7 @@ def exclude_report(moderator: User, report: ExperienceReport, reason: str) -> Re
     exclusion = ReportExclusion(report_id=report.id, moderator_id=moderator.id, reason=reason)
     db.session.add(exclusion)
     db.session.flush()
-    post = _post_of(report)
-    log_action(
-        moderator,
-        "exclude_report",
-        post or report,
-        subject_user_id=report.author_id,
-        reason=reason,
-        report_id=report.id,
-        exclusion_id=exclusion.id,
-    )
-    if report.author_id is not None:
-        notify_member(report.author_id, "report_excluded", moderator, reason=reason, post=post)
+    _log_and_tell(moderator, "exclude_report", report, exclusion, "report_excluded", "", reason)
     db.session.commit()
     # Left out from the next release, which waits, like any change, for 5 of them.
     releases.refresh_boards({report.board_id})
@@ -515,18 +529,9 @@ def decide_exclusion_appeal(
     exclusion.decision_reason = reason
     exclusion.decided_by_id = moderator.id
     exclusion.decided_at = utcnow()
-    post = _post_of(report)
-    log_action(
-        moderator,
-        f"exclusion_{decision}",
-        post or report,
-        subject_user_id=report.author_id,
-        reason=reason,
-        report_id=report.id,
-        exclusion_id=exclusion.id,
+    _log_and_tell(
+        moderator, f"exclusion_{decision}", report, exclusion, "exclusion_decided", decision, reason
     )
-    if report.author_id is not None:
-        notify_member(report.author_id, "exclusion_decided", moderator, decision, reason, post)
     db.session.commit()
     releases.refresh_boards({report.board_id})
     return exclusion
