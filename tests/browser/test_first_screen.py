@@ -87,18 +87,23 @@ def test_content_starts_on_the_first_screen(site, paths, viewers, kind, viewer, 
     assert page.evaluate("() => document.documentElement.scrollWidth") <= viewport["width"]
 
 
-def test_the_phone_header_has_the_name_search_and_the_menu_on_one_row(site, viewers):
+@pytest.mark.parametrize("width", [375, 320])
+def test_the_phone_header_has_the_name_search_and_the_menu_on_one_row(site, viewers, width):
     page = viewers["member"]
-    page.set_viewport_size(VIEWPORTS["phone"])
+    page.set_viewport_size({"width": width, "height": 700})
     page.goto(site.base_url + BOARD)
+    page.screenshot(path=SHOTS / f"header-{width}.png")
     header = page.locator("body > header")
     brand = header.get_by_role("link", name="Firsthand").bounding_box()
     search = header.get_by_role("link", name="Search", exact=True).bounding_box()
     menu = header.locator("summary").bounding_box()
-    # Side by side, left to right, each centred on the same line.
+    # Side by side, left to right, none overlapping, each centred on the same line.
     assert brand["x"] + brand["width"] <= search["x"] < search["x"] + search["width"] <= menu["x"]
+    assert menu["x"] + menu["width"] <= width
     centres = [box["y"] + box["height"] / 2 for box in (brand, search, menu)]
     assert max(centres) - min(centres) < 4
+    assert header.bounding_box()["height"] <= ONE_ROW
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= width
     # The search field is the desktop's; on a phone the link leads to the search page.
     expect(header.get_by_role("searchbox")).to_be_hidden()
     header.get_by_role("link", name="Search", exact=True).click()
