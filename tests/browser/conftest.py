@@ -254,3 +254,13 @@ def type_second_factor_code(page, site, pseudonym: str) -> None:
     page.get_by_label("Code").fill(pyotp.TOTP(secret).now())
     page.locator("main").get_by_role("button", name="Continue").click()
     page.wait_for_url(f"{site.base_url}/")
+
+
+def account_menu(page):
+    """The header's Account navigation, its menu opened first when there is one (signed in,
+    the account's links fold into a <details>), so its links can be seen and clicked."""
+    navigation = page.get_by_role("navigation", name="Account")
+    menu = navigation.locator("details.menu")
+    if menu.count() and menu.get_attribute("open") is None:
+        menu.locator("summary").click()
+    return navigation

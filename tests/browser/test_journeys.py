@@ -17,7 +17,7 @@ import pyotp
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import dev_sign_in, new_context
+from tests.browser.conftest import account_menu, dev_sign_in, new_context
 
 RFA_TITLE = "Second RFA (rhizotomy) at L4-L5: relief came back, but slower"
 
@@ -58,7 +58,7 @@ def main(page: Page):
 
 
 def header(page: Page):
-    return page.get_by_role("navigation", name="Account")
+    return account_menu(page)
 
 
 # -- 1. a visitor ------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import account_menu
+
 _numbers = itertools.count(1)
 
 
@@ -47,7 +49,7 @@ def forum_errors(console, forum) -> list[str]:
 
 
 def header(page: Page):
-    return page.get_by_role("navigation", name="Account")
+    return account_menu(page)
 
 
 def sign_in_at_provider(page: Page, forum, provider, sub: str) -> None:
