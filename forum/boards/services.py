@@ -1,29 +1,169 @@
-"""Reading and seeding boards."""
+"""Reading and seeding boards, and what the home page shows."""
 
 import tomllib
+from dataclasses import dataclass
 from functools import cache
-from itertools import groupby
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
+from forum.accounts.models import User
 from forum.boards.models import Board
 from forum.extensions import db, first_or_404
 from forum.moderation_log import log_action
-from forum.threads.models import Thread
+from forum.policy.threads import post_is_public, threads_readable
+from forum.reports.releases import Headline, current_releases
+from forum.threads.models import Post, Thread
 
 BOARDS_FILE = Path(__file__).with_name("boards.toml")
 
+# The home page's "Latest activity": this many threads, found among the threads of this
+# many newest posts. Walking the newest posts backwards along their primary key costs the
+# same whatever the forum's size, where sorting every thread by its latest post would not
+# (threads.last_post_at has no index of its own). A burst of posts in a few threads shows
+# fewer rows for a while, never wrong ones.
+LATEST_THREADS = 8
+LATEST_WINDOW = 100
 
-def list_boards_by_category() -> list[tuple[str, list[Board]]]:
-    """All boards in order, grouped by category, each with its latest thread loaded."""
-    boards = db.session.scalars(
-        sa.select(Board)
-        .options(joinedload(Board.last_thread).joinedload(Thread.last_poster))
-        .order_by(Board.position, Board.id)
-    ).all()
-    return [(category, list(group)) for category, group in groupby(boards, lambda b: b.category)]
+# Where "Share your experience" starts when no treatment is chosen yet: a community board,
+# whose report form asks for the treatment first.
+SHARE_BOARD = "comparing-treatments"
+
+# A thread's first post: a thread whose opening post was hidden or deleted has nothing to
+# say for itself, and is not offered in "Latest activity" (as in the feeds).
+OpeningPost = aliased(Post, name="opening_post")
+
+
+@dataclass(frozen=True)
+class Home:
+    """What the home page shows: the boards people write on (each with its latest thread
+    and, for a treatment, the headline of its current release), the boards without
+    threads, and the threads with the latest posts across all boards."""
+
+    active: list[Board]
+    quiet: list[Board]
+    headlines: dict[int, Headline]
+    latest: list[Thread]
+    share_board: Board | None
+
+    @property
+    def quiet_are_treatments(self) -> bool:
+        return all(board.takes_reports for board in self.quiet)
+
+
+def get_home() -> Home:
+    """The home page's boards, headlines and latest activity: three statements, whatever
+    the number of boards and threads."""
+    boards = list_boards_with_latest()
+    treatments = [board for board in boards if board.takes_reports]
+    published = current_releases(treatments)
+    community = [board for board in boards if not board.takes_reports]
+    share = next((b for b in community if b.slug == SHARE_BOARD), None)
+    return Home(
+        active=[board for board in boards if board.thread_count],
+        quiet=[board for board in boards if not board.thread_count],
+        headlines={board_id: release.headline for board_id, release in published.items()},
+        latest=list_latest_activity(),
+        share_board=share or next(iter(community), None),
+    )
+
+
+def list_boards_with_latest() -> list[Board]:
+    """All boards in order, each with its latest thread and that thread's latest poster."""
+    return list(
+        db.session.scalars(
+            sa.select(Board)
+            .options(joinedload(Board.last_thread).joinedload(Thread.last_poster))
+            .order_by(Board.position, Board.id)
+        )
+    )
+
+
+def list_latest_activity() -> list[Thread]:
+    """The threads with the latest posts across all boards, newest first, with their
+    boards and latest posters (see LATEST_THREADS): one statement. Whether a viewer may
+    see who wrote in them is the policy's (may_read_posts), as on a board's page."""
+    return list(
+        db.session.scalars(
+            sa.select(Thread)
+            .where(Thread.id.in_(_latest_thread_ids()))
+            .options(joinedload(Thread.board), joinedload(Thread.last_poster))
+            .order_by(Thread.last_post_at.desc(), Thread.id.desc())
+        )
+    )
+
+
+def home_versions() -> list[tuple]:
+    """The row versions of everything the home page shows, for visitors' ETags
+    (forum/caching.py), in one statement: each board with its latest thread and that
+    thread's latest poster; then each thread of "Latest activity" with its latest poster
+    and opening post. (Releases bump their board's version: the headlines are covered.)"""
+    return [tuple(row) for row in db.session.execute(_home_versions())]
+
+
+@cache
+def _latest_thread_ids() -> sa.Select:
+    """The ids of "Latest activity": listed threads (the lists' rule: approved, members-only
+    ones included, their titles being shown to anyone) whose opening post is visible,
+    among the threads of the newest posts."""
+    newest = (
+        sa.select(Post.thread_id)
+        .order_by(Post.id.desc())
+        .limit(_written_in("window", LATEST_WINDOW))
+        .subquery("newest")
+    )
+    return (
+        sa.select(Thread.id)
+        .join(OpeningPost, sa.and_(OpeningPost.thread_id == Thread.id, OpeningPost.position == 1))
+        .where(
+            Thread.id.in_(sa.select(newest.c.thread_id)),
+            threads_readable(signed_in=True),
+            post_is_public(OpeningPost),
+        )
+        .order_by(Thread.last_post_at.desc(), Thread.id.desc())
+        .limit(_written_in("shown", LATEST_THREADS))
+    )
+
+
+def _written_in(name: str, value: int) -> sa.BindParameter:
+    # A LIMIT written into the statement, not bound: PostgreSQL then plans it knowing how
+    # few rows are wanted, and keeps the plan (as forum/threads/versions.py does).
+    return sa.bindparam(name, value, type_=sa.Integer, literal_execute=True)
+
+
+@cache
+def _home_versions() -> sa.CompoundSelect:
+    boards, threads, users = Board.__table__, Thread.__table__, User.__table__
+    opening = Post.__table__.alias("opening")
+    each_board = (
+        sa.select(
+            sa.literal_column("0").label("part"),
+            boards.c.id.label("key"),
+            boards.c.row_version,
+            threads.c.row_version.label("thread_version"),
+            users.c.row_version.label("user_version"),
+            sa.null().label("post_version"),
+        )
+        .select_from(boards)
+        .outerjoin(threads, boards.c.last_thread_id == threads.c.id)
+        .outerjoin(users, threads.c.last_poster_id == users.c.id)
+    )
+    latest = (
+        sa.select(
+            sa.literal_column("1"),
+            threads.c.id,
+            threads.c.row_version,
+            sa.null(),
+            users.c.row_version,
+            opening.c.row_version,
+        )
+        .select_from(threads)
+        .join(users, threads.c.last_poster_id == users.c.id)
+        .join(opening, sa.and_(opening.c.thread_id == threads.c.id, opening.c.position == 1))
+        .where(threads.c.id.in_(_latest_thread_ids()))
+    )
+    return sa.union_all(each_board, latest).order_by("part", "key")
 
 
 def list_boards() -> list[Board]:
