@@ -37,11 +37,12 @@ OpeningPost = aliased(Post, name="opening_post")
 
 @dataclass(frozen=True)
 class Home:
-    """What the home page shows: the boards people write on (each with its latest thread
-    and, for a treatment, the headline of its current release), the boards without
-    threads, and the threads with the latest posts across all boards."""
+    """What the home page shows: the treatments people write about (each with its latest
+    thread and the headline of its current release), the community boards with threads,
+    the boards without threads, and the threads with the latest posts across all boards."""
 
-    active: list[Board]
+    treatments: list[Board]
+    community: list[Board]
     quiet: list[Board]
     headlines: dict[int, Headline]
     latest: list[Thread]
@@ -61,7 +62,8 @@ def get_home() -> Home:
     community = [board for board in boards if not board.takes_reports]
     share = next((b for b in community if b.slug == SHARE_BOARD), None)
     return Home(
-        active=[board for board in boards if board.thread_count],
+        treatments=[board for board in treatments if board.thread_count],
+        community=[board for board in community if board.thread_count],
         quiet=[board for board in boards if not board.thread_count],
         headlines={board_id: release.headline for board_id, release in published.items()},
         latest=list_latest_activity(),
@@ -97,8 +99,8 @@ def list_latest_activity() -> list[Thread]:
 def home_versions() -> list[tuple]:
     """The row versions of everything the home page shows, for visitors' ETags
     (forum/caching.py), in one statement: each board with its latest thread and that
-    thread's latest poster; then each thread of "Latest activity" with its latest poster
-    and opening post. (Releases bump their board's version: the headlines are covered.)"""
+    thread's latest poster; then each thread of "Latest activity" with its latest poster.
+    (A new release bumps its board's version: the headlines are covered.)"""
     return [tuple(row) for row in db.session.execute(_home_versions())]
 
 
@@ -135,7 +137,6 @@ def _written_in(name: str, value: int) -> sa.BindParameter:
 @cache
 def _home_versions() -> sa.CompoundSelect:
     boards, threads, users = Board.__table__, Thread.__table__, User.__table__
-    opening = Post.__table__.alias("opening")
     each_board = (
         sa.select(
             sa.literal_column("0").label("part"),
@@ -143,24 +144,23 @@ def _home_versions() -> sa.CompoundSelect:
             boards.c.row_version,
             threads.c.row_version.label("thread_version"),
             users.c.row_version.label("user_version"),
-            sa.null().label("post_version"),
         )
         .select_from(boards)
         .outerjoin(threads, boards.c.last_thread_id == threads.c.id)
         .outerjoin(users, threads.c.last_poster_id == users.c.id)
     )
+    # Which threads are listed is read with the rule that picks them: a post made, hidden
+    # or deleted changes the ids here even where no board row moves.
     latest = (
         sa.select(
             sa.literal_column("1"),
             threads.c.id,
             threads.c.row_version,
-            sa.null(),
             users.c.row_version,
-            opening.c.row_version,
+            sa.null(),
         )
         .select_from(threads)
         .join(users, threads.c.last_poster_id == users.c.id)
-        .join(opening, sa.and_(opening.c.thread_id == threads.c.id, opening.c.position == 1))
         .where(threads.c.id.in_(_latest_thread_ids()))
     )
     return sa.union_all(each_board, latest).order_by("part", "key")

@@ -104,7 +104,7 @@ def test_boards_without_threads_fold_into_one_line(app, client, make_thread):
 
     page = client.get("/").get_data(as_text=True)
 
-    boards = _section(page, "What members write about")
+    boards = _section(page, "Treatments people write about")
     folded = boards[boards.index("<details") :]
     assert "<summary>3 more treatments, no posts yet</summary>" in folded
     for n in range(3):
@@ -113,6 +113,18 @@ def test_boards_without_threads_fold_into_one_line(app, client, make_thread):
     assert 'href="/b/busy-block">Busy blocks</a>' in cards
     assert "My first block" in cards
     assert "Quiet treatment" not in cards
+
+
+def test_community_boards_with_threads_are_named_apart_from_the_treatments(
+    app, client, make_thread
+):
+    make_thread(board=_board(app, "chat", "General chat", family=None), title="Hello all")
+    make_thread(board=_board(app, "knees", "Knee blocks"), title="Knee block day")
+    boards = _section(client.get("/").get_data(as_text=True), "Treatments people write about")
+    cards = boards[: boards.index('class="community-boards"')]
+    assert "Knee blocks" in cards and "General chat" not in cards
+    community = boards[boards.index('class="community-boards"') :]
+    assert '<a href="/b/chat">General chat</a> <span class="muted">(1 thread)</span>' in community
 
 
 def test_a_community_board_among_the_folded_ones_makes_them_boards(app, client, make_thread):
