@@ -196,7 +196,7 @@ REPORTS = [
         "demo-facet-fay", ESI, "First ESI for leg pain: two weeks, then gone",
         "My first try at anything. The leg pain went from 7 to 5 for two weeks, with a hot "
         "face that evening. Not enough to want another.",
-        days_ago=58, months_ago=20, pain=(7, 5), relief=30, weeks=2, pgic=3,
+        days_ago=58, months_ago=20, pain=(7, 5), relief=30, weeks=2, pgic=4,
         region="leg", effects={"steroid_flushing": "mild"}, repeat="no", recommend="unsure",
     ),
     DemoReport(
@@ -264,7 +264,7 @@ REPORTS = [
         "demo-knitter-kit", RFA, "Second rhizotomy: far less than the first",
         "The first one was wonderful. The second took me from 6 to 5 for about six weeks. "
         "I may not try a third.",
-        days_ago=22, months_ago=11, pain=(6, 5), relief=20, weeks=6, pgic=3, times=2,
+        days_ago=22, months_ago=11, pain=(6, 5), relief=20, weeks=6, pgic=4, times=2,
         repeat="unsure", recommend="unsure",
     ),
     DemoReport(
@@ -277,7 +277,7 @@ REPORTS = [
         "demo-choir-cleo", RFA, "Cervical RFA eased my headaches a little, not my neck",
         "Neck pain from 6 to 5 for about ten weeks; the headaches were less often. A small "
         "change, not the one I hoped for.",
-        days_ago=50, months_ago=13, pain=(6, 5), relief=15, weeks=10, pgic=3, region="neck",
+        days_ago=50, months_ago=13, pain=(6, 5), relief=15, weeks=10, pgic=4, region="neck",
         repeat="unsure", recommend="unsure",
     ),
     DemoReport(
@@ -346,8 +346,9 @@ REPORTS = [
     ),
     DemoReport(
         "demo-shepherd-sol", ESI, "Fourth ESI: the relief gets shorter each time",
-        "From 7 to 5 for three weeks this time. The first gave me three months.",
-        days_ago=12.5, months_ago=2, pain=(7, 5), relief=25, weeks=3, pgic=3, times=4,
+        "From 7 to 5 for three weeks this time; the first gave me three months. Overall, "
+        "no real change any more.",
+        days_ago=12.5, months_ago=2, pain=(7, 5), relief=25, weeks=3, pgic=4, times=4,
         effects={"flare": "mild"}, repeat="unsure", recommend="unsure",
     ),
     # Spinal cord stimulation: 11 reports, 6 with at least 30% less pain.
@@ -425,8 +426,9 @@ REPORTS = [
     ),
     DemoReport(
         "demo-nurse-noor", SCS, "SCS takes the edge off, no more",
-        "From 7 to 5, steady for nine months. Useful, not life-changing.",
-        days_ago=11, months_ago=9, pain=(7, 5), relief=30, weeks=36, ongoing=True, pgic=3,
+        "From 7 to 5 in my diary, steady for nine months, yet overall I would not call "
+        "myself better. Useful on bad evenings, not life-changing.",
+        days_ago=11, months_ago=9, pain=(7, 5), relief=30, weeks=36, ongoing=True, pgic=4,
         repeat="unsure", recommend="unsure", trial="passed",
     ),
     # Sacroiliac joint injections: too few reports for figures.
