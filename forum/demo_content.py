@@ -1,22 +1,11 @@
-"""What the demo forum says: members' threads and replies, and experience reports whose
-stories match their answers (tests/test_demo.py holds them to the report service's checks).
+"""The demo forum's experience reports, whose stories match their answers (tests/test_demo.py
+holds them to the report service's checks).
 
 Spread so that three treatments have enough reports for their figures to be published
 (forum/reports/outcomes.py: at least 5 in every published cell) and a few have too few,
-to show what is withheld. Times are in days (or hours) before the moment of seeding."""
+to show what is withheld. Times are in days before the moment of seeding."""
 
 from dataclasses import dataclass, field
-
-
-@dataclass(frozen=True)
-class DemoThread:
-    board: str
-    author: str
-    title: str
-    body: str
-    days_ago: float
-    # (who, what, hours after the thread was started)
-    replies: tuple[tuple[str, str, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -43,153 +32,11 @@ class DemoReport:
     visibility: str = "public"
 
 
-THREADS = [
-    DemoThread(
-        "radiofrequency-ablation",
-        "demo-lumbar-lou",
-        "Second RFA (rhizotomy) at L4-L5: relief came back, but slower",
-        "My first radiofrequency ablation gave me about nine months of real relief. "
-        "The second one took almost six weeks to kick in and the first two weeks were "
-        "worse than before: a sunburn-like feeling over the lower back.\n\n"
-        "**Questions:** did anyone else find the second round slower? Is the flare normal?",
-        12,
-        (
-            (
-                "demo-sacral-sam",
-                "Same here. Round two flared for about ten days, then settled. "
-                "I iced it and kept walking short distances.",
-                30,
-            ),
-            (
-                "demo-quiet-q",
-                "Mine never came back after the second one. Worth asking your "
-                "doctor whether the medial branch blocks were repeated first.",
-                266,
-            ),
-        ),
-    ),
-    DemoThread(
-        "epidural-steroid",
-        "demo-sacral-sam",
-        "Transforaminal ESI for sciatica: three weeks of relief, then gone",
-        "Had a transforaminal epidural steroid injection at L5-S1. Pain went from a 7 to a "
-        "3 for about three weeks. Face flushing and poor sleep for two nights after.\n\n"
-        "I am not sure it is worth repeating for three weeks.",
-        20,
-        (
-            (
-                "demo-lumbar-lou",
-                "The flushing is a known steroid effect; it was the same for "
-                "me. Did they say whether a second one might last longer?",
-                9,
-            ),
-            (
-                "demo-third-time-tom",
-                "My second lasted longer than my first, and the third gave me two good "
-                "months. Everyone is different, but one try is not the whole story.",
-                50,
-            ),
-        ),
-    ),
-    DemoThread(
-        "spinal-cord-stimulation",
-        "demo-quiet-q",
-        "Trial week with a 10 kHz stimulator: what I wish I had known",
-        "- Sleeping on your back with the trial leads is hard\n"
-        "- Keep a simple pain diary twice a day during the trial\n"
-        "- Ask what happens if the leads move\n\n"
-        "My trial passed, but I am still deciding on the permanent implant.",
-        9,
-        (
-            (
-                "demo-welder-wes",
-                "Good list. I would add: walk the same route every day of the trial, so "
-                "you can compare with the weeks before. That is what convinced me.",
-                120,
-            ),
-        ),
-    ),
-    DemoThread(
-        "medial-branch-block",
-        "demo-nervous-nell",
-        "Medial branch blocks tomorrow: how do I score the pain afterwards?",
-        "The clinic gave me a sheet to fill in every hour for six hours. I am worried I will "
-        "get it wrong and lose my chance at ablation. What did you do?",
-        3,
-        (
-            (
-                "demo-facet-fay",
-                "Do the things that usually hurt (for me, standing at the sink and bending) "
-                "and score those, not how you feel lying down. Both my blocks took me from "
-                "7 to about 1 for a few hours, and the RFA that followed has held.",
-                5,
-            ),
-            (
-                "demo-lumbar-lou",
-                "Set a timer for each hour. Write the number down straight away; by evening "
-                "you will not remember.",
-                30,
-            ),
-        ),
-    ),
-    DemoThread(
-        "intrathecal-pump",
-        "demo-sailor-sky",
-        "Pain pump trial offered: questions to ask before saying yes?",
-        "My consultant suggested an intrathecal morphine trial after my stimulator stopped "
-        "helping my back. I know nobody who has one. What should I ask about refills, "
-        "travel and what happens if I change my mind?",
-        6,
-        (
-            (
-                "demo-welder-wes",
-                "A friend from my support group has one: refills every three months at the "
-                "clinic, about twenty minutes. Ask who refills it if you move, and what the "
-                "alarm sounds like when it runs low.",
-                40,
-            ),
-            (
-                "demo-sailor-sky",
-                "Thank you, that is exactly the kind of thing the leaflet leaves out.",
-                124,
-            ),
-        ),
-    ),
-    DemoThread(
-        "comparing-treatments",
-        "demo-garden-gwen",
-        "Fourth RFA or a stimulator trial? My clinic offers both",
-        "Three ablations have each given me most of a year. The last wore off sooner, and the "
-        "clinic now mentions a stimulator. How did you choose?",
-        4,
-        (
-            (
-                "demo-welder-wes",
-                "I went to a stimulator after ablations stopped working altogether. While "
-                "they still work, I would keep the simpler option.",
-                20,
-            ),
-            (
-                "demo-quiet-q",
-                "Ask what the stimulator trial would be judged on. Mine was a 50% drop in "
-                "my diary scores, which made the decision much clearer.",
-                93,
-            ),
-        ),
-    ),
-    DemoThread(
-        "site-feedback",
-        "demo-quiet-q",
-        "Welcome: how this demo forum works",
-        "This is a **demo** forum. Sign in with the development sign-in, pick a pseudonym, "
-        "and try starting a thread, replying, quoting and editing.",
-        60,
-    ),
-]
-
 RFA, ESI, SCS = "radiofrequency-ablation", "epidural-steroid", "spinal-cord-stimulation"
 SI, MBB = "sacroiliac-joint-injection", "medial-branch-block"
 
+# Kept a few lines per report, like rows of a table, rather than one answer per line.
+# fmt: off
 REPORTS = [
     # One member's path through three treatments (their profile shows it).
     DemoReport(
@@ -451,3 +298,4 @@ REPORTS = [
         region="buttock_hip", effects={"steroid_flushing": "mild"},
     ),
 ]
+# fmt: on

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from forum.accounts.models import User
 from forum.boards.models import Board
 from forum.boards.services import load_board_data, seed_boards
-from forum.demo import LABEL, demo_answers, seed_demo
-from forum.demo_content import REPORTS, THREADS
+from forum.demo import LABEL, THREADS, demo_answers, seed_demo
+from forum.demo_content import REPORTS
 from forum.extensions import db, utcnow
 from forum.reports.models import month_number
 from forum.reports.releases import current_releases
