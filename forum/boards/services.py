@@ -7,6 +7,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from forum.accounts.models import User
 from forum.boards.models import Board
@@ -54,9 +55,9 @@ class Home:
 
 
 def get_home() -> Home:
-    """The home page's boards, headlines and latest activity: three statements, whatever
+    """The home page's boards, headlines and latest activity: two statements, whatever
     the number of boards and threads."""
-    boards = list_boards_with_latest()
+    boards, latest = list_boards_and_latest_activity()
     treatments = [board for board in boards if board.takes_reports]
     published = current_releases(treatments)
     community = [board for board in boards if not board.takes_reports]
@@ -66,34 +67,37 @@ def get_home() -> Home:
         community=[board for board in community if board.thread_count],
         quiet=[board for board in boards if not board.thread_count],
         headlines={board_id: release.headline for board_id, release in published.items()},
-        latest=list_latest_activity(),
+        latest=latest,
         share_board=share or next(iter(community), None),
     )
 
 
-def list_boards_with_latest() -> list[Board]:
-    """All boards in order, each with its latest thread and that thread's latest poster."""
-    return list(
-        db.session.scalars(
-            sa.select(Board)
-            .options(joinedload(Board.last_thread).joinedload(Thread.last_poster))
-            .order_by(Board.position, Board.id)
+def list_boards_and_latest_activity() -> tuple[list[Board], list[Thread]]:
+    """All boards in order, each with its latest thread and that thread's latest poster;
+    and the threads with the latest posts across all boards, newest first, with their
+    boards and latest posters (see LATEST_THREADS). One statement: each board's row comes
+    once with each of its threads in "Latest activity", or once alone. Whether a viewer
+    may see who wrote in a thread is the policy's (may_read_posts), as on a board's page."""
+    listed = aliased(Thread, name="listed")
+    rows = db.session.execute(
+        sa.select(Board, listed)
+        .outerjoin(
+            listed,
+            sa.and_(listed.board_id == Board.id, listed.id.in_(_latest_thread_ids())),
         )
-    )
-
-
-def list_latest_activity() -> list[Thread]:
-    """The threads with the latest posts across all boards, newest first, with their
-    boards and latest posters (see LATEST_THREADS): one statement. Whether a viewer may
-    see who wrote in them is the policy's (may_read_posts), as on a board's page."""
-    return list(
-        db.session.scalars(
-            sa.select(Thread)
-            .where(Thread.id.in_(_latest_thread_ids()))
-            .options(joinedload(Thread.board), joinedload(Thread.last_poster))
-            .order_by(Thread.last_post_at.desc(), Thread.id.desc())
+        .options(
+            joinedload(Board.last_thread).joinedload(Thread.last_poster),
+            joinedload(listed.last_poster),
         )
-    )
+        .order_by(Board.position, Board.id)
+    ).all()
+    latest = []
+    for board, thread in rows:
+        if thread is not None:
+            set_committed_value(thread, "board", board)
+            latest.append(thread)
+    latest.sort(key=lambda thread: (thread.last_post_at, thread.id), reverse=True)
+    return list(dict.fromkeys(board for board, _ in rows)), latest
 
 
 def home_versions() -> list[tuple]:
