@@ -4,6 +4,8 @@ and the in-process markup checks (tests/test_page_markup.py) both walk."""
 import sqlalchemy as sa
 
 MEMBER, MODERATOR = "demo-lumbar-lou", "demo-mod-maria"
+# A member whose experience reports make a treatment path on their profile.
+REPORTER = "demo-facet-fay"
 
 # name, who looks (None = a visitor), path ({rfa}, {post}... filled from the demo content).
 PAGES = [
@@ -14,7 +16,7 @@ PAGES = [
     ("report-thread", None, "/t/{report}"),
     ("permalink-history", None, "/p/{edited}/history"),
     ("profile", None, "/u/demo-lumbar-lou"),
-    ("profile-treatment-path", None, "/u/demo-reporter-1"),
+    ("profile-treatment-path", None, f"/u/{REPORTER}"),
     ("sign-in", None, "/login"),
     ("onboarding", "newcomer", "/onboarding"),
     ("new-thread", MEMBER, "/b/radiofrequency-ablation/new"),
@@ -24,8 +26,8 @@ PAGES = [
     ("outcomes", None, "/b/radiofrequency-ablation/outcomes"),
     ("compare", None, "/outcomes"),
     ("compare-two", None, "/outcomes?boards=radiofrequency-ablation,epidural-steroid"),
-    ("outcomes-few", None, "/b/spinal-cord-stimulation/outcomes"),
-    ("report-followup", "demo-reporter-1", "/p/{report_post}/report/followup"),
+    ("outcomes-few", None, "/b/sacroiliac-joint-injection/outcomes"),
+    ("report-followup", REPORTER, "/p/{report_post}/report/followup"),
     ("report-history", None, "/p/{report_post}/report/history"),
     ("moderation-outcomes", MODERATOR, "/moderation/outcomes"),
     ("search", None, "/search?q=rhizotomy"),
@@ -65,12 +67,20 @@ def demo_ids() -> dict[str, int]:
     from forum.boards.models import Board
     from forum.extensions import db
     from forum.moderation.services import flag_post
+    from forum.reports.models import ExperienceReport
     from forum.threads.models import Post, Thread
     from forum.threads.services import create_thread, edit_post
 
     rfa = db.session.scalar(sa.select(Thread).where(Thread.title.like("Second RFA%")))
+    # The thread of the reporter's latest experience report.
     report = db.session.scalar(
-        sa.select(Thread).where(Thread.title.like("%demo report 1")).order_by(Thread.id)
+        sa.select(Thread)
+        .join(Post, sa.and_(Post.thread_id == Thread.id, Post.position == 1))
+        .join(ExperienceReport, ExperienceReport.post_id == Post.id)
+        .join(User, User.id == ExperienceReport.author_id)
+        .where(User.display_name == REPORTER)
+        .order_by(ExperienceReport.id.desc())
+        .limit(1)
     )
     posts = db.session.scalars(
         sa.select(Post).where(Post.thread_id == rfa.id).order_by(Post.position)

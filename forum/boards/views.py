@@ -5,7 +5,7 @@ from forum.caching import for_visitors
 from forum.forms import page_arg
 from forum.reports import releases
 from forum.threads.services import list_threads
-from forum.threads.versions import board_page_versions, list_boards_versions
+from forum.threads.versions import board_page_versions
 
 bp = Blueprint("boards", __name__)
 
@@ -13,17 +13,12 @@ bp = Blueprint("boards", __name__)
 @bp.get("/")
 def index():
     def render() -> str:
-        categories = services.list_boards_by_category()
-        treatments = [board for _, boards in categories for board in boards if board.takes_reports]
-        published = releases.current_releases(treatments)
-        return render_template(
-            "boards/index.html",
-            categories=categories,
-            headlines={board_id: release.headline for board_id, release in published.items()},
-        )
+        return render_template("boards/index.html", home=services.get_home())
 
-    # A new release touches its board's row, so the boards' versions cover the headlines.
-    return for_visitors(render, list_boards_versions)
+    # A new release touches its board's row, so the boards' versions cover the headlines;
+    # any new post touches its board's row too, and the versions of "Latest activity" are
+    # read with the rule that picks its threads.
+    return for_visitors(render, services.home_versions)
 
 
 @bp.get("/b/<slug>")

@@ -1,7 +1,7 @@
 import sqlalchemy as sa
 
 from forum.boards.models import Board
-from forum.boards.services import list_boards_by_category, load_board_data, seed_boards
+from forum.boards.services import list_boards_and_latest_activity, load_board_data, seed_boards
 from forum.extensions import db
 
 REQUIRED_SLUGS = {
@@ -57,15 +57,10 @@ def test_seeding_updates_changed_boards_and_keeps_their_counters(app_ctx, tmp_pa
     assert board.thread_count == 7
 
 
-def test_boards_are_grouped_by_category_in_file_order(app_ctx):
+def test_boards_are_listed_in_file_order(app_ctx):
     seed_boards()
-    categories = list_boards_by_category()
-    assert [name for name, _ in categories] == [
-        "Injections & nerve blocks",
-        "Ablation & disc procedures",
-        "Neuromodulation & implants",
-        "Infusions",
-        "Community",
-    ]
-    assert categories[0][1][0].slug == "epidural-steroid"
-    assert categories[-1][1][-1].slug == "site-feedback"
+    boards, latest = list_boards_and_latest_activity()
+    assert latest == []
+    assert [board.slug for board in boards] == [row["slug"] for row in load_board_data()]
+    assert boards[0].slug == "epidural-steroid"
+    assert boards[-1].slug == "site-feedback"
