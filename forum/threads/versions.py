@@ -94,12 +94,6 @@ def board_page_versions(slug: str, page: int, per_page: int) -> tuple:
     return rows[0].row_version, threads_versions
 
 
-def list_boards_versions() -> list[tuple]:
-    """The id and row versions of every row the list of boards shows (each board, its
-    latest thread and that thread's latest poster)."""
-    return [tuple(row) for row in db.session.execute(_boards_versions())]
-
-
 def listed_thread_ids(board: Board, page: int, per_page: int) -> tuple[sa.Select, dict]:
     """The ids of a page of the board's threads, pinned first, then by latest activity: a
     statement and its parameters."""
@@ -255,15 +249,4 @@ def _posts_versions() -> sa.Select:
         # in, as the board's is (_listed_ids).
         .order_by(posts.c.position)
         .limit(sa.bindparam("n", type_=sa.Integer, literal_execute=True))
-    )
-
-
-@cache
-def _boards_versions() -> sa.Select:
-    return (
-        sa.select(boards.c.id, boards.c.row_version, threads.c.row_version, users.c.row_version)
-        .select_from(boards)
-        .outerjoin(threads, boards.c.last_thread_id == threads.c.id)
-        .outerjoin(users, threads.c.last_poster_id == users.c.id)
-        .order_by(boards.c.position, boards.c.id)
     )
