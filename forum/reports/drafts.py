@@ -18,6 +18,7 @@ from forum.policy import reports as policy
 from forum.reports import services
 from forum.reports.models import ReportDraft
 from forum.threads.models import Post
+from forum.threads.services import get_post_or_404
 
 # What a draft keeps of a posted form: answers are short texts (a story is the longest),
 # so a tampered request cannot make a row of megabytes.
@@ -136,9 +137,10 @@ def find_posted(author: User, submission_key: str | None) -> Post | None:
     the first deleted the draft), or None."""
     if not submission_key:
         return None
-    return db.session.scalar(
-        sa.select(Post).where(Post.author_id == author.id, Post.submission_key == submission_key)
+    post_id = db.session.scalar(
+        sa.select(Post.id).where(Post.author_id == author.id, Post.submission_key == submission_key)
     )
+    return None if post_id is None else get_post_or_404(post_id)
 
 
 def purge_expired_drafts(before: datetime) -> int:

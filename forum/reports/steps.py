@@ -90,9 +90,7 @@ def posted_answers(form: MultiDict, step: int) -> dict:
     the ones its form showed (the treatment decides which)."""
     effects = [name for name in form if name.startswith("effect_")] if step == 3 else []
     names = [*STEP_FIELDS[step], *effects]
-    answers = {
-        name: form.getlist(name) if name in LISTS else form.get(name, "") for name in names
-    }
+    answers = {name: form.getlist(name) if name in LISTS else form.get(name, "") for name in names}
     for name in CARRIED:
         if form.get(name):
             answers[name] = form[name]
