@@ -160,12 +160,15 @@ def preview(shown: StepForm) -> dict:
     form = shown.form
     missing = []
     if not form.validate():
-        missing = [
-            (message, step_of(field.name), field.id)
-            for field in form
-            if step_of(field.name) != LAST
-            for message in field.errors
-        ]
+        missing = sorted(
+            (
+                (message, step_of(field.name), field.id)
+                for field in form
+                if step_of(field.name) != LAST
+                for message in field.errors
+            ),
+            key=lambda item: item[1],
+        )
         for field in form:
             field.errors = []
     if missing or shown.treatment is None:
