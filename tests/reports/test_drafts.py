@@ -58,6 +58,15 @@ def test_saving_merges_into_one_draft_per_member_and_board(app, member, treatmen
         assert draft.board.slug == "epidurals"
 
 
+def test_the_table_holds_one_draft_per_member_and_board(app, member, treatment):
+    """Migration 0023's constraint: two saves at once cannot make a second draft."""
+    with app.app_context():
+        for _ in range(2):
+            db.session.add(ReportDraft(author_id=member.id, board_id=treatment.id, answers={}))
+        with pytest.raises(sa.exc.IntegrityError):
+            db.session.commit()
+
+
 def test_drafts_left_unsaved_for_30_days_are_purged(app, member, fred, treatment):
     with app.app_context():
         board = db.session.get(Board, treatment.id)

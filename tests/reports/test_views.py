@@ -724,6 +724,29 @@ def test_the_update_form_shows_the_current_answers(client, member, detailed):
     assert page.value("conflict_disclosure") == "I consult for a pain clinic"
 
 
+def test_switching_family_on_the_update_form_shows_it_again(
+    app, client, treatment, implant, member, filed
+):
+    """The update form (one page) showed injection side effects; the member picked a
+    stimulator. It comes back with the stimulator's list and what was typed."""
+    login(client, member)
+
+    response = client.post(
+        f"/p/{filed}/report/edit",
+        data=_report_only(
+            form_data(implant, shown_family="injection", pain_best="4", version="1")
+        ),
+    )
+
+    page = _page(response)
+    assert response.status_code == 422
+    assert FAMILY_CHANGED in page.text
+    assert page.checked("pain_best") == ["4"]
+    assert page.has_control("effect_lead_migration")
+    assert not page.has_control("effect_flare")
+    assert _reports(app)[0].board_id == treatment.id
+
+
 def test_an_update_shows_updated_and_the_history_keeps_both_versions(
     client, treatment, member, filed
 ):
