@@ -16,8 +16,9 @@ from wtforms import SelectChoice
 from forum.boards.models import Board
 from forum.content import render_markdown
 from forum.errors import DomainError
+from forum.forms import show_domain_error
 from forum.policy.viewer import needs_approval
-from forum.reports import services
+from forum.reports import drafts, services
 from forum.reports.forms import report_form
 from forum.reports.models import ReportDraft
 
@@ -150,6 +151,36 @@ def first_step_in_error(form) -> int | None:
     step = min(step_of(field.name) for field in form if field.errors)
     step_errors(form, step)
     return step
+
+
+def post_draft_form(board: Board, draft: ReportDraft, shown: StepForm):
+    """The last step's "Post report": the whole draft checked as one report, by the form,
+    then by the service (drafts.post_draft). Returns (the new post, None, 302), or (None, the step
+    holding what stopped it, the status), with the message on the form."""
+    form = shown.form
+    step = first_step_in_error(form)
+    if step is not None:
+        return None, step, 422
+    try:
+        post = drafts.post_draft(
+            current_user,
+            board,
+            draft,
+            form.title.data,
+            form.body.data,
+            form.answers(shown.treatment),
+            form.submission_key.data,
+            visibility=form.visibility.data,
+            confirmed_estimate=form.confirm_estimate.data,
+        )
+    except DomainError as error:
+        if isinstance(error, services.EstimateDiffers):
+            form.asks_confirmation = True  # the box to confirm both answers
+        if isinstance(error, services.DuplicateReport):
+            form.duplicate_post_id = error.post_id  # the link to update that report
+        show_domain_error(form, error)
+        return None, step_of(error.field), error.status_code
+    return post, None, 302
 
 
 def preview(shown: StepForm) -> dict:

@@ -21,7 +21,7 @@ from forum.boards.services import get_board_or_404
 from forum.caching import for_visitors
 from forum.errors import Conflict, DomainError, NotAllowed
 from forum.extensions import configured_limit, limiter, member_or_address, utcnow
-from forum.forms import show_domain_error, submit_form
+from forum.forms import submit_form
 from forum.links import absolute_url, post_url, safe_next
 from forum.policy import reports as report_policy
 from forum.policy import threads as policy
@@ -134,31 +134,10 @@ def post_report(slug: str):
     answers = steps.posted_answers(request.form, steps.LAST)
     draft = drafts.save_draft(current_user, board, answers, steps.LAST)
     shown = steps.draft_form(draft.answers, board)
-    form, status = shown.form, 422
-    step = steps.first_step_in_error(form)
-    if step is None:
-        try:
-            post = drafts.post_draft(
-                current_user,
-                board,
-                draft,
-                form.title.data,
-                form.body.data,
-                form.answers(shown.treatment),
-                form.submission_key.data,
-                visibility=form.visibility.data,
-                confirmed_estimate=form.confirm_estimate.data,
-            )
-        except DomainError as error:
-            if isinstance(error, services.EstimateDiffers):
-                form.asks_confirmation = True  # the box to confirm both answers
-            if isinstance(error, services.DuplicateReport):
-                form.duplicate_post_id = error.post_id  # the link to update that report
-            show_domain_error(form, error)
-            step, status = steps.step_of(error.field), error.status_code
-        else:
-            # As for any new thread: a story that matched a crisis phrase shows helplines first.
-            return redirect(after_writing_url(post))
+    post, step, status = steps.post_draft_form(board, draft, shown)
+    if post:
+        # As for any new thread: a story that matched a crisis phrase shows helplines first.
+        return redirect(after_writing_url(post))
     return steps.render_step(board, draft, shown, step, status)
 
 
