@@ -18,7 +18,7 @@ from forum.content import render_markdown
 from forum.errors import DomainError
 from forum.forms import show_domain_error
 from forum.policy.viewer import needs_approval
-from forum.reports import drafts, services
+from forum.reports import drafts, services, vocab
 from forum.reports.forms import report_form
 from forum.reports.models import ReportDraft
 
@@ -89,7 +89,15 @@ def posted_answers(form: MultiDict, step: int) -> dict:
     """What a step's POST (or the autosave, which sends the step's form as it is) gives
     the draft: that step's fields, a box left unticked as empty. Step 3's side effects are
     the ones its form showed (the treatment decides which)."""
-    effects = [name for name in form if name.startswith("effect_")] if step == 3 else []
+    effects = (
+        [
+            name
+            for name in form
+            if name.startswith("effect_") and name.removeprefix("effect_") in vocab.SIDE_EFFECTS
+        ]
+        if step == 3
+        else []
+    )
     names = [*STEP_FIELDS[step], *effects]
     answers = {name: form.getlist(name) if name in LISTS else form.get(name, "") for name in names}
     for name in CARRIED:
@@ -104,7 +112,6 @@ class StepForm:
 
     form: object
     treatment: Board | None
-    treatments: list[Board]
 
 
 def draft_form(answers: dict | None, board: Board, wanted: str | None = None) -> StepForm:
@@ -130,7 +137,7 @@ def draft_form(answers: dict | None, board: Board, wanted: str | None = None) ->
     form.treatment.choices = [SelectChoice("", "Choose a treatment…")] + [
         SelectChoice(t.slug, t.name) for t in treatments
     ]
-    return StepForm(form, treatment, treatments)
+    return StepForm(form, treatment)
 
 
 def step_errors(form, step: int) -> bool:

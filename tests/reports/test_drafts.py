@@ -290,6 +290,20 @@ def test_the_drafts_page_runs_the_same_statements_for_one_draft_or_many(
 # -- the autosave endpoint ---------------------------------------------------------------------
 
 
+def test_a_draft_keeps_only_the_steps_own_questions(app, client, member, treatment):
+    """What a step did not ask (another step's, a made-up side effect) is not kept."""
+    login(client, member)
+
+    client.post(
+        "/b/epidurals/report/draft?step=3",
+        data={"effect_flare": "mild", "effect_made_up": "x", "flare": "x", "title": "Not here"},
+    )
+
+    answers = _draft(app, member).answers
+    assert answers["effect_flare"] == "mild"
+    assert not {"effect_made_up", "flare", "title"} & set(answers)
+
+
 def test_the_autosave_keeps_the_step_unchecked_and_says_when(app, client, member, treatment):
     login(client, member)
 
