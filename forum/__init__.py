@@ -88,6 +88,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from forum.moderation.views import bp as moderation_bp
     from forum.notifications.views import bp as notifications_bp
     from forum.privacy.views import bp as privacy_bp
+    from forum.reports.draft_views import bp as drafts_bp
     from forum.reports.views import bp as reports_bp
     from forum.safety.views import bp as safety_bp
     from forum.search.views import bp as search_bp
@@ -99,6 +100,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(moderation_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(drafts_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(mail_bp)
     app.register_blueprint(feeds_bp)

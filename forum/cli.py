@@ -112,8 +112,8 @@ def send_mail_command():
 @forum_cli.command("purge-expired")
 @with_appcontext
 def purge_expired_command():
-    """Delete what is past its retention: security events, finished e-mail, data exports
-    (run it daily)."""
+    """Delete what is past its retention: security events, finished e-mail, data exports,
+    sessions, report drafts (run it daily)."""
     from forum.extensions import utcnow
     from forum.retention import purge_expired
 

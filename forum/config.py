@@ -20,6 +20,8 @@ RATELIMIT_KEY_PREFIX = ""
 RATELIMIT_POSTS = "6 per minute;200 per day"
 RATELIMIT_THREADS = "20 per day"
 RATELIMIT_FLAGS = "30 per day"
+# Per member: saves of an experience report's draft (each step, "Save draft", the autosave).
+RATELIMIT_DRAFTS = "30 per minute;2000 per day"
 # Per address: sign-in attempts (provider round trips and the development sign-in).
 RATELIMIT_SIGN_IN = "20 per minute"
 
@@ -109,6 +111,8 @@ RATELIMIT_EXPORTS = "10 per hour"
 # addresses, and sent or abandoned e-mail are deleted after this many days.
 SECURITY_LOG_RETENTION_DAYS = 30
 MAIL_RETENTION_DAYS = 30
+# Experience report drafts are deleted this many days after they were last saved.
+REPORT_DRAFT_DAYS = 30
 
 # Deleting an account needs a sign-in at most this many seconds old.
 REAUTH_MAX_AGE = 600

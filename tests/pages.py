@@ -23,6 +23,9 @@ PAGES = [
     ("reply", MEMBER, "/t/{rfa}/reply?quote={reply}"),
     ("edit", MEMBER, "/p/{first}/edit"),
     ("report-form", MEMBER, "/b/radiofrequency-ablation/report"),
+    ("report-form-essentials", MEMBER, "/b/radiofrequency-ablation/report?step=2"),
+    ("report-form-details", MEMBER, "/b/radiofrequency-ablation/report?step=3"),
+    ("report-form-preview", MEMBER, "/b/radiofrequency-ablation/report?step=4"),
     ("outcomes", None, "/b/radiofrequency-ablation/outcomes"),
     ("compare", None, "/outcomes"),
     ("compare-two", None, "/outcomes?boards=radiofrequency-ablation,epidural-steroid"),
@@ -33,6 +36,7 @@ PAGES = [
     ("search", None, "/search?q=rhizotomy"),
     ("settings", MEMBER, "/settings"),
     ("sessions", MEMBER, "/settings/sessions"),
+    ("report-drafts", MEMBER, "/settings/drafts"),
     ("notifications", MEMBER, "/notifications"),
     ("notification-settings", MEMBER, "/settings/notifications"),
     ("email-settings", MEMBER, "/settings/email"),
@@ -67,6 +71,7 @@ def demo_ids() -> dict[str, int]:
     from forum.boards.models import Board
     from forum.extensions import db
     from forum.moderation.services import flag_post
+    from forum.reports.drafts import save_draft
     from forum.reports.models import ExperienceReport
     from forum.threads.models import Post, Thread
     from forum.threads.services import create_thread, edit_post
@@ -99,6 +104,13 @@ def demo_ids() -> dict[str, int]:
         "Only for members: my pump refill",
         "Members only, please.",
         visibility="members",
+    )
+    # A report draft for the drafts page (on another board than the report form's page).
+    save_draft(
+        get_user_by_name(MEMBER),
+        db.session.scalar(sa.select(Board).where(Board.slug == "epidural-steroid")),
+        {"title": "Second epidural, so far", "body": "Started writing this on my phone."},
+        2,
     )
     return {
         "private": private.thread_id,

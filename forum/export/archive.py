@@ -26,7 +26,7 @@ from forum.notifications.models import Notification, OutgoingMail, Subscription
 from forum.notifications.services import describe, notification_options, target_path
 from forum.privacy.models import Consent
 from forum.reports import vocab
-from forum.reports.models import ExperienceReport, ReportExclusion, ReportRevision
+from forum.reports.models import ExperienceReport, ReportDraft, ReportExclusion, ReportRevision
 from forum.threads.models import Post, PostRevision, Thread
 
 FORMAT_VERSION = 1
@@ -94,6 +94,7 @@ def collect_member_data(user_id: int, now: datetime) -> MemberData:
             for post, thread in post_rows
         ],
         "experience_reports": _reports(uid, boards),
+        "report_drafts": _report_drafts(uid, boards),
         "flags": _flags(uid),
         "sanctions": _sanctions(uid),
         "moderation_log": _moderation_log(uid),
@@ -379,6 +380,26 @@ def _notifications(uid: int) -> list[dict]:
             "emailed_at": iso(notification.mailed_at),
         }
         for notification in notifications
+    ]
+
+
+def _report_drafts(uid: int, boards: dict) -> list[dict]:
+    """Reports being written: the answers as the form sent them, unchecked."""
+    drafts = db.session.scalars(
+        sa.select(ReportDraft).where(ReportDraft.author_id == uid).order_by(ReportDraft.id)
+    )
+    return [
+        {
+            "board": {
+                "id": draft.board_id,
+                "name": getattr(boards.get(draft.board_id), "name", None),
+            },
+            "step": draft.step,
+            "answers": draft.answers,
+            "created_at": iso(draft.created_at),
+            "updated_at": iso(draft.updated_at),
+        }
+        for draft in drafts
     ]
 
 

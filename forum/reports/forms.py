@@ -53,6 +53,27 @@ def _number(label: str, name: str, required: str | None = None) -> IntegerField:
     )
 
 
+def _score(value) -> int | None:
+    """A posted answer of a numbered scale: a number the scale offers is checked by the
+    field; anything else (nothing chosen yet) is no answer, whose message says what to
+    choose, never a coercion error."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _scale(label: str, required: str) -> RadioField:
+    """A required 0-10 pain score as a row of radio buttons: tapped, not typed."""
+    low, high = vocab.RANGES["pain_before"]
+    return RadioField(
+        label,
+        choices=[SelectChoice(n, str(n)) for n in range(low, high + 1)],
+        coerce=_score,
+        invalid_choice_message=required,
+    )
+
+
 def _optional_choice(label: str, options: dict) -> SelectField:
     return SelectField(label, choices=_choices(options), validators=[Optional()])
 
@@ -75,20 +96,18 @@ class ReportFields(ForumForm):
     shown_family = HiddenField()
     version = IntegerField(widget=HiddenInput(), validators=[Optional(), FITS_COLUMN])
 
-    pain_before = _number(
-        "Pain before (typical week, 0 = none, 10 = worst imaginable)",
-        "pain_before",
-        "Pain before is required: a number from 0 to 10.",
+    pain_before = _scale(
+        "Pain before: a typical week before the treatment",
+        "Pain before is required: choose a number from 0 to 10.",
     )
-    pain_best = _number(
-        "Pain at the treatment's best effect (0 to 10)",
-        "pain_best",
-        "Pain at best effect is required: a number from 0 to 10.",
+    pain_best = _scale(
+        "Pain at the treatment's best effect",
+        "Pain at best effect is required: choose a number from 0 to 10.",
     )
     pgic = RadioField(
         "Overall, since the treatment, your pain is…",
         choices=_choices(vocab.PGIC, blank=None),
-        coerce=int,
+        coerce=_score,
         invalid_choice_message="Please choose how your pain changed overall.",
     )
     times_had = _number(
@@ -200,8 +219,12 @@ def report_form(family: str | None, with_thread: bool = False, **kwargs) -> Repo
     base = _ThreadReportForm if with_thread else ReportFields
     effects = vocab.side_effects_for(family)
     attrs = {
-        f"effect_{code}": SelectField(
-            label, choices=_choices(vocab.SEVERITIES, blank="No"), validators=[Optional()]
+        # One row of radios per side effect; "None" stays chosen until one is tapped.
+        f"effect_{code}": RadioField(
+            label,
+            choices=_choices(vocab.SEVERITIES, blank="None"),
+            default="",
+            invalid_choice_message="Please choose none, mild, moderate or severe.",
         )
         for code, label in effects.items()
     }

@@ -15,7 +15,7 @@ from forum.extensions import db, utcnow
 from forum.policy import threads as policy
 from forum.policy.viewer import check_can_participate
 from forum.reports import releases, vocab
-from forum.reports.models import ANSWER_FIELDS, ExperienceReport, ReportRevision
+from forum.reports.models import ANSWER_FIELDS, ExperienceReport, ReportDraft, ReportRevision
 from forum.threads.models import Post
 from forum.threads.services import create_thread, get_post_or_404
 
@@ -119,6 +119,7 @@ def file_report(
     *,
     visibility: str,
     confirmed_estimate: bool = False,
+    draft: ReportDraft | None = None,
 ) -> Post:
     """Start a thread on `board` whose first post carries an experience report.
 
@@ -126,7 +127,8 @@ def file_report(
     `visibility` is the thread's (see create_thread); a members-only report still counts
     in the treatment's outcomes, which show no single report. Submitting the same form
     twice returns the first post again. A second report of the same episode (same
-    treatment, same month) is refused: DuplicateReport names the one to update."""
+    treatment, same month) is refused: DuplicateReport names the one to update. A stored
+    `draft` the report was written in is deleted in the same transaction."""
     check_can_participate(author)
     answers = clean_answers(answers, confirmed_estimate=confirmed_estimate)
     check_one_report_per_episode(author, answers, submission_key=submission_key)
@@ -136,6 +138,8 @@ def file_report(
     if _has_report(post.id):  # the same form, submitted again
         return post
     db.session.add(ExperienceReport(post_id=post.id, author_id=author.id, **answers))
+    if draft is not None and draft.id is not None:
+        db.session.delete(draft)
     db.session.commit()
     releases.refresh_boards({answers["board_id"]})
     return get_post_or_404(post.id)

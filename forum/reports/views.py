@@ -25,8 +25,8 @@ from forum.forms import submit_form
 from forum.links import absolute_url, post_url, safe_next
 from forum.policy import reports as report_policy
 from forum.policy import threads as policy
-from forum.policy.viewer import check_can_participate, needs_approval
-from forum.reports import followups, integrity, releases, services
+from forum.policy.viewer import check_can_participate
+from forum.reports import drafts, followups, integrity, releases, services, steps
 from forum.reports import opendata as stats
 from forum.reports.forms import (
     ExclusionAppealForm,
@@ -51,7 +51,7 @@ FAMILY_CHANGED = (
 )
 
 
-def _report_form(default: Board | None, with_thread: bool = False):
+def _report_form(default: Board | None):
     """The report form for the treatment asked for (by the form or the address), else
     `default`. Returns (form, treatment or None, whether the member switched to a
     treatment whose side-effect list the form did not show)."""
@@ -60,7 +60,7 @@ def _report_form(default: Board | None, with_thread: bool = False):
     source = request.form if request.method == "POST" else request.args
     wanted = source.get("treatment") or (default.slug if default else "")
     treatment = next((t for t in treatments if t.slug == wanted), None)
-    form = report_form(treatment.family if treatment else None, with_thread=with_thread)
+    form = report_form(treatment.family if treatment else None)
     form.treatment.choices = [SelectChoice("", "Choose a treatment…")] + [
         SelectChoice(t.slug, t.name) for t in treatments
     ]
@@ -93,38 +93,52 @@ def _submit(form, switched: bool, action):
 
 @bp.route("/b/<slug>/report", methods=["GET", "POST"])
 @login_required
-@limiter.limit(configured_limit("RATELIMIT_POSTS"), key_func=member_or_address, methods=["POST"])
-@limiter.limit(configured_limit("RATELIMIT_THREADS"), key_func=member_or_address, methods=["POST"])
+@limiter.limit(configured_limit("RATELIMIT_DRAFTS"), key_func=member_or_address, methods=["POST"])
 def create(slug: str):
-    """Share an experience: a new thread whose first post carries the report."""
+    """Share an experience, in steps (forum/reports/steps.py): a new thread whose first
+    post carries the report. A step's POST keeps its answers in the member's draft, then
+    goes on (once that step's answers pass), back (whatever they are), or stays."""
     board = get_board_or_404(slug)
-    form, treatment, switched = _report_form(
-        board if board.takes_reports else None, with_thread=True
-    )
-    post, status = _submit(
-        form,
-        switched,
-        lambda: services.file_report(
-            current_user,
-            board,
-            form.title.data,
-            form.body.data,
-            form.answers(treatment),
-            form.submission_key.data,
-            visibility=form.visibility.data,
-            confirmed_estimate=form.confirm_estimate.data,
-        ),
-    )
+    draft = drafts.get_or_start_draft(current_user, board)
+    step = steps.step_arg(request.args.get("step"), draft)
+    if request.method == "GET":
+        shown = steps.draft_form(draft.answers, board, request.args.get("treatment"))
+        return steps.render_step(board, draft, shown, step)
+    action = request.form.get("action", "continue")
+    posted = steps.posted_answers(request.form, step)
+    shown = steps.draft_form({**(draft.answers or {}), **posted}, board)
+    if action == "continue" and steps.step_errors(shown.form, step):
+        draft = drafts.save_draft(current_user, board, posted, step)
+        return steps.render_step(board, draft, shown, step, 422)
+    target = {"back": step - 1, "continue": step + 1}.get(action, step)
+    target = min(max(target, steps.FIRST), steps.LAST)
+    drafts.save_draft(current_user, board, posted, target)
+    if action == "save":
+        flash(steps.DRAFT_SAVED, "success")
+    return redirect(url_for("reports.create", slug=board.slug, step=target))
+
+
+@bp.post("/b/<slug>/report/post")
+@login_required
+@limiter.limit(configured_limit("RATELIMIT_POSTS"), key_func=member_or_address)
+@limiter.limit(configured_limit("RATELIMIT_THREADS"), key_func=member_or_address)
+def post_report(slug: str):
+    """The last step's "Post report": every answer of the draft is checked as one report
+    (the form's checks, then the service's); a refusal shows the step holding the answer."""
+    board = get_board_or_404(slug)
+    draft = drafts.get_or_start_draft(current_user, board)
+    key = request.form.get("submission_key")
+    if draft.id is None and (posted := drafts.find_posted(current_user, key)):
+        # Sent twice: the first filed the report and deleted the draft.
+        return redirect(after_writing_url(posted))
+    answers = steps.posted_answers(request.form, steps.LAST)
+    draft = drafts.save_draft(current_user, board, answers, steps.LAST)
+    shown = steps.draft_form(draft.answers, board)
+    post, step, status = steps.post_draft_form(board, draft, shown)
     if post:
         # As for any new thread: a story that matched a crisis phrase shows helplines first.
         return redirect(after_writing_url(post))
-    return render_template(
-        "reports/create.html",
-        board=board,
-        form=form,
-        treatment=treatment,
-        waits=needs_approval(current_user),
-    ), status
+    return steps.render_step(board, draft, shown, step, status)
 
 
 def _refuse_unless(rule, post, message: str) -> None:

@@ -1,8 +1,8 @@
 """What people do on Firsthand, in Chromium, against a live forum with the demo content:
 
 1. a visitor reads (home, board, thread, permalink), searches and opens the outcomes;
-2. a patient signs in at the OpenID provider, onboards, files an experience report, replies
-   with a quote, edits the reply and reads its history;
+2. a patient signs in at the OpenID provider, onboards, files an experience report (in
+   steps), replies with a quote, edits the reply and reads its history;
 3. a member flags a post, a moderator hides it with a reason, the author reads the reason and
    a visitor sees the placeholder;
 4. journey 1 again with the keyboard only (Tab and Enter), through every link and button.
@@ -129,22 +129,29 @@ def test_a_patient_onboards_reports_replies_with_a_quote_and_edits(site, person,
     page.get_by_role("button", name="Join Firsthand").click()
     expect(page.get_by_role("status")).to_contain_text(f"Welcome to Firsthand, {pseudonym}.")
 
-    # An experience report starts a thread; who may read it is asked, with no default.
+    # An experience report starts a thread, in steps; who may read it is asked last, with
+    # no default.
     page.goto(site.base_url + "/b/radiofrequency-ablation")
     main(page).get_by_role("link", name="Share your experience").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Share your experience")
+    title = page.get_by_role("textbox", name="Title", exact=True)
+    title.fill("Third RFA at L3-L5: six good months")
+    page.get_by_label("Your story, in your own words").fill(
+        "The burning lasted a week. Then six months of walking the dog again."
+    )
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("group", name=re.compile("^Pain before")).get_by_text("7", exact=True).click()
+    page.get_by_role("group", name=re.compile("^Pain at the treatment")).get_by_text(
+        "3", exact=True
+    ).click()
+    page.get_by_label("Much improved", exact=True).check()
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name="Continue").click()  # the details are optional
     visibility = page.get_by_role("group", name="Who can read this thread?")
     expect(visibility.get_by_role("radio")).to_have_count(2)
     for radio in visibility.get_by_role("radio").all():
         expect(radio).not_to_be_checked()
-    title = page.get_by_role("textbox", name="Title", exact=True)
-    title.fill("Third RFA at L3-L5: six good months")
-    page.get_by_label("Pain before").fill("7")
-    page.get_by_label("Pain at the treatment's best effect").fill("3")
-    page.get_by_label("Much improved", exact=True).check()
-    page.get_by_label("Your story, in your own words").fill(
-        "The burning lasted a week. Then six months of walking the dog again."
-    )
+    expect(page.locator(".report-preview")).to_contain_text("pain 7 → 3")
     visibility.get_by_label("Public").check()
     page.get_by_role("button", name="Post report").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Third RFA at L3-L5: six good months")

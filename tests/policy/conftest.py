@@ -23,7 +23,7 @@ from forum.moderation.services import decide_on_post, flag_post, move_thread, se
 from forum.notifications.models import Notification
 from forum.privacy.erasure import Erasure, erase_account
 from forum.reports import integrity
-from forum.reports.models import ExperienceReport
+from forum.reports.models import ExperienceReport, ReportDraft
 from forum.reports.services import file_report
 from forum.threads.models import Post, Thread
 from forum.threads.services import create_thread, delete_post, reply_to_thread
@@ -298,6 +298,14 @@ def _build(cast: Cast, kind: str, state: str, number: int) -> World:
         db.session.add(identity)
         db.session.commit()
         world.ids["identity"] = identity.id
+        return world
+    if kind == "draft":
+        draft = ReportDraft(
+            author_id=u["author"].id, board_id=board.id, answers={"title": "Unposted"}, step=1
+        )
+        db.session.add(draft)
+        db.session.commit()
+        world.ids["draft"] = draft.id
         return world
     if kind == "session":
         # The author's other device (a phone, say), which they may sign out from here.

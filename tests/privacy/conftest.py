@@ -12,7 +12,7 @@ from forum.auth.models import Identity
 from forum.extensions import db, utcnow
 from forum.moderation.models import Appeal, Flag, Sanction
 from forum.notifications.models import Notification, OutgoingMail, Subscription
-from forum.reports.models import ExperienceReport, ReportRevision
+from forum.reports.models import ExperienceReport, ReportDraft, ReportRevision
 from forum.threads.models import Post, Thread
 from forum.threads.services import edit_post
 from tests.auth.conftest import live_forum, oidc_provider, provider  # noqa: F401
@@ -30,7 +30,8 @@ REPLY = "A reply mentioning ptarmigrove relief"
 FLAG_NOTE = "Flag note ortolanwise"
 APPEAL = "Appeal text brimstonewick"
 DISCLOSURE = "Disclosure periwinklemoor"
-PERSONAL = (PSEUDONYM, EMAIL, SUBJECT, ISSUER, INTEREST, FLAG_NOTE, APPEAL, DISCLOSURE)
+DRAFT_STORY = "An unposted story about quenchwort nerves"
+PERSONAL = (PSEUDONYM, EMAIL, SUBJECT, ISSUER, INTEREST, FLAG_NOTE, APPEAL, DISCLOSURE, DRAFT_STORY)
 WORDS = (TITLE, BODY, EARLIER, REPLY)
 
 
@@ -50,8 +51,8 @@ def member_with_everything(app, make_user, make_board, make_thread, make_post, m
     """A member with a trace in every table: sign-in identity, consent (make_user), declared
     interest, confirmed e-mail and mail, a thread with an edited first post, a reply, an
     experience report with a revision, a flag they filed, a sanction with their appeal,
-    notifications to them (a reply, from the fan-out) and from them, and watched threads and
-    boards."""
+    notifications to them (a reply, from the fan-out) and from them, watched threads and
+    boards, and a report draft they have not posted."""
     member = make_user(PSEUDONYM)
     other = make_user("other-olive")
     board = make_board()
@@ -125,6 +126,12 @@ def member_with_everything(app, make_user, make_board, make_thread, make_post, m
                     actor_id=member.id,
                 ),
                 Subscription(user_id=member.id, board_id=board.id),
+                ReportDraft(
+                    author_id=member.id,
+                    board_id=board.id,
+                    answers={"title": "Not posted yet", "body": DRAFT_STORY},
+                    step=2,
+                ),
                 OutgoingMail(
                     user_id=member.id,
                     to_address=EMAIL,

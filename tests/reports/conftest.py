@@ -113,3 +113,33 @@ def publish(app, *treatments) -> None:
         )
         db.session.commit()
         refresh_boards([t.id for t in treatments], force=True)
+
+
+def walk_report_form(client, board_slug: str, data: dict, last_step: int = 4, csrf_token=None):
+    """Fill the report form in steps as a member does: each step's answers (taken from
+    `data`, as the one-page form used to post them all) with "Continue", then "Post report"
+    on the last step. The treatment goes with every step, as the steps' hidden field
+    carries it. Returns the last response: the redirect to the new thread, or the step
+    shown again with what stopped it (or, with `last_step` < 4, that step's redirect).
+    `csrf_token` goes with every step, for an app that checks it."""
+    from forum.reports.steps import CARRIED, LAST, STEP_FIELDS, step_of
+
+    carried = {name: data[name] for name in CARRIED if name in data}
+    if csrf_token:
+        carried["csrf_token"] = csrf_token
+    for step in range(1, last_step + 1):
+        fields = {
+            name: value
+            for name, value in data.items()
+            if name not in CARRIED and step_of(name) == step
+            and (name in STEP_FIELDS[step] or name.startswith("effect_"))
+        }
+        if step == LAST:
+            return client.post(f"/b/{board_slug}/report/post", data={**carried, **fields})
+        response = client.post(
+            f"/b/{board_slug}/report?step={step}",
+            data={**carried, **fields, "action": "continue"},
+        )
+        if response.status_code != 302:
+            return response
+    return response

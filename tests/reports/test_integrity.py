@@ -22,7 +22,7 @@ from forum.reports.models import ExperienceReport, ReportExclusion
 from forum.retention import purge_expired
 from forum.threads.services import delete_post, get_post_or_404
 from tests.conftest import first_post_id, login
-from tests.reports.conftest import answers, form_data
+from tests.reports.conftest import answers, form_data, walk_report_form
 
 STORY = (
     "I had my first epidural at the clinic on the hill. The needle was quick and the "
@@ -172,30 +172,36 @@ def test_an_update_may_not_move_a_report_onto_another_episode(
 def test_the_form_refuses_a_second_report_keeps_the_text_and_links_to_the_first(
     app, file, treatment, member
 ):
+    """"Post report" finds the episode already reported: the step that asks the treatment
+    says so and links to the first report; the story is still in the draft."""
     first = file(treatment, author=member)
     client = _client(app, member)
 
-    response = client.post(
-        f"/b/{treatment.slug}/report",
-        data=form_data(treatment, title="Round two of my epidural", body="My second try."),
+    response = walk_report_form(
+        client,
+        treatment.slug,
+        form_data(treatment, title="Round two of my epidural", body="My second try."),
     )
 
     page = _text(response)
     assert response.status_code == 422
+    assert "Step 2 of 4" in page
     assert "You already reported this treatment for this month." in page
     assert f'href="/p/{first}/report/edit"' in page
-    assert "Round two of my epidural" in page and "My second try." in page
+    story = _text(client.get(f"/b/{treatment.slug}/report?step=1"))
+    assert "Round two of my epidural" in story and "My second try." in story
 
 
 def test_sending_the_same_form_twice_is_not_a_second_report(app, treatment, member):
     client = _client(app, member)
     page = _text(client.get(f"/b/{treatment.slug}/report"))
     key = page.split('name="submission_key" type="hidden" value="')[1].split('"')[0]
-    data = form_data(treatment, submission_key=key)
+    walk_report_form(client, treatment.slug, form_data(treatment, submission_key=key), 3)
+    last_step = {"visibility": "public", "submission_key": key}
 
     first, again = (
-        client.post(f"/b/{treatment.slug}/report", data=data),
-        client.post(f"/b/{treatment.slug}/report", data=data),
+        client.post(f"/b/{treatment.slug}/report/post", data=last_step),
+        client.post(f"/b/{treatment.slug}/report/post", data=last_step),
     )
 
     assert first.status_code == again.status_code == 302
@@ -236,19 +242,20 @@ def test_an_estimate_far_from_the_pain_scores_is_asked_to_be_confirmed(
 
 def test_the_form_asks_once_then_saves_with_the_box_ticked(app, treatment, member):
     client = _client(app, member)
-    form = _text(client.get(f"/b/{treatment.slug}/report"))
+    form = _text(client.get(f"/b/{treatment.slug}/report?step=3"))
     assert "Your own estimate of relief at best, percent" in form
     assert "Yes, both are right" not in form  # no box until it is needed
     data = form_data(treatment, pain_before="7", pain_best="2", percent_relief="30")
 
-    refused = client.post(f"/b/{treatment.slug}/report", data=data)
+    refused = walk_report_form(client, treatment.slug, data)
     page = _text(refused)
     assert refused.status_code == 422
+    assert "Step 3 of 4" in page  # the step that asks the estimate
     assert "You estimated 30% relief, but pain from 7 to 2 is 71% less pain." in page
     assert 'name="confirm_estimate"' in page and "Yes, both are right" in page
     assert 'value="30"' in page  # what was typed is kept
 
-    saved = client.post(f"/b/{treatment.slug}/report", data={**data, "confirm_estimate": "y"})
+    saved = walk_report_form(client, treatment.slug, {**data, "confirm_estimate": "y"})
     assert saved.status_code == 302
     with app.app_context():
         report = db.session.scalar(sa.select(ExperienceReport))

@@ -9,7 +9,7 @@ from forum.extensions import db
 from forum.reports.models import ExperienceReport
 from forum.threads.models import Thread
 from tests.conftest import login
-from tests.reports.conftest import form_data, publish
+from tests.reports.conftest import form_data, publish, walk_report_form
 
 TYPED = {
     "title": "Third ESI at L5-S1: two good months",
@@ -24,16 +24,21 @@ def test_filing_a_report_requires_the_choice_and_keeps_every_answer(app, client,
     data = form_data(treatment, **TYPED)
     del data["visibility"]
 
-    response = client.post("/b/epidurals/report", data=data)
+    response = walk_report_form(client, "epidurals", data)
 
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert '<p class="error" id="visibility-error">Please choose who can read this thread' in page
-    assert 'value="Third ESI at L5-S1: two good months"' in page
-    assert "It helped for two months.</textarea>" in page
-    for name, value in (("pain_before", "8"), ("pain_best", "3"), ("percent_relief", "60")):
-        [control] = re.findall(rf'<input[^>]*name="{name}"[^>]*>', page)
-        assert f'value="{value}"' in control, name
+    story = client.get("/b/epidurals/report?step=1").get_data(as_text=True)
+    assert 'value="Third ESI at L5-S1: two good months"' in story
+    assert "It helped for two months.</textarea>" in story
+    essentials = client.get("/b/epidurals/report?step=2").get_data(as_text=True)
+    for name, value in (("pain_before", "8"), ("pain_best", "3")):
+        [control] = re.findall(rf'<input[^>]*name="{name}"[^>]*value="{value}"[^>]*>', essentials)
+        assert "checked" in control, name
+    details = client.get("/b/epidurals/report?step=3").get_data(as_text=True)
+    [control] = re.findall(r'<input[^>]*name="percent_relief"[^>]*>', details)
+    assert 'value="60"' in control
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(ExperienceReport.id))) == 0
 
@@ -41,7 +46,7 @@ def test_filing_a_report_requires_the_choice_and_keeps_every_answer(app, client,
 def test_the_report_form_preselects_neither_answer(client, treatment, member):
     login(client, member)
 
-    page = client.get("/b/epidurals/report").get_data(as_text=True)
+    page = client.get("/b/epidurals/report?step=4").get_data(as_text=True)
 
     radios = re.findall(r'<input[^>]*name="visibility"[^>]*>', page)
     assert [re.search(r'value="(\w+)"', r).group(1) for r in radios] == ["public", "members"]
@@ -52,8 +57,8 @@ def test_a_members_only_report_is_shown_to_members_only(app, client, make_user, 
     author = make_user("private-pia")
     login(client, author)
 
-    response = client.post(
-        "/b/epidurals/report", data=form_data(treatment, **TYPED, visibility="members")
+    response = walk_report_form(
+        client, "epidurals", form_data(treatment, **TYPED, visibility="members")
     )
 
     assert response.status_code == 302

@@ -10,11 +10,11 @@ import sqlalchemy as sa
 
 from forum.accounts.models import User
 from forum.extensions import db, utcnow
-from forum.reports.models import ExperienceReport, ReportRevision
+from forum.reports.models import ExperienceReport, ReportDraft, ReportRevision
 from forum.threads.models import Post, Thread
 from forum.threads.services import reply_to_thread
 from tests.conftest import first_post_id, login
-from tests.reports.conftest import form_data
+from tests.reports.conftest import form_data, walk_report_form
 
 FAMILY_CHANGED = "You changed the treatment, and its list of side effects is different"
 EXPIRED = "This form has expired or did not come from this site."
@@ -268,10 +268,11 @@ def test_a_community_board_offers_no_reports(client, community):
 
 
 def test_filing_shows_the_report_card_on_the_new_thread(app, client, treatment, member):
-    """The member lands on their post, with the answers as a card above their story."""
+    """The member walks the steps and lands on their post, with the answers as a card
+    above their story."""
     login(client, member)
 
-    response = client.post("/b/epidurals/report", data=form_data(treatment, **TYPED))
+    response = walk_report_form(client, "epidurals", form_data(treatment, **TYPED))
 
     with app.app_context():
         post = db.session.scalar(sa.select(Post))
@@ -298,60 +299,81 @@ def test_filing_shows_the_report_card_on_the_new_thread(app, client, treatment, 
     assert article.index("report-card") < article.index("<strong>helped</strong>")
 
 
+def _assert_every_step_kept(client, typed: dict, through: int = 3) -> None:
+    """Each step up to `through`, opened again, shows what the member gave it."""
+    story = _page(client.get("/b/epidurals/report?step=1"))
+    assert story.value("title") == TYPED["title"]
+    assert story.textarea("body") == TYPED["body"]
+    essentials = _page(client.get("/b/epidurals/report?step=2"))
+    for name in ("pain_before", "pain_best", "pgic"):
+        assert essentials.checked(name) == ([typed[name]] if typed[name] else []), name
+    if through < 3:
+        return
+    details = _page(client.get("/b/epidurals/report?step=3"))
+    for name in ("times_had", "percent_relief", "relief_weeks"):
+        assert details.value(name) == typed[name], name
+    assert details.value("procedure_year") == "2023"
+    assert details.checked("has_conflict") == ["yes"]
+    assert details.checked("complications") == ["emergency"]
+    assert details.value("conflict_disclosure") == typed["conflict_disclosure"]
+    for name in ("procedure_month", "body_region", "stop_reason", "would_repeat"):
+        assert details.selected(name) == TYPED[name], name
+    assert details.checked("effect_flare") == ["moderate"]
+    assert details.checked("effect_numbness") == ["mild"]
+    assert details.checked("effect_weakness") == [""]
+
+
 @pytest.mark.parametrize(
-    ("field", "overrides", "message"),
+    ("field", "overrides", "message", "step"),
     [
-        ("pain_before", {"pain_before": "11"}, "Please give a whole number from 0 to 10."),
-        ("percent_relief", {"percent_relief": "101"}, "Please give a whole number from 0 to 100."),
-        ("pgic", {"pgic": None}, "Please choose how your pain changed overall."),
+        ("pain_before", {"pain_before": ""}, "Pain before is required: choose a number", 2),
+        (
+            "percent_relief",
+            {"percent_relief": "101"},
+            "Please give a whole number from 0 to 100.",
+            3,
+        ),
+        ("pgic", {"pgic": None}, "Please choose how your pain changed overall.", 2),
         (
             "conflict_disclosure",
             {"conflict_disclosure": ""},
             "Please describe the tie in a few words",
+            3,
         ),
     ],
-    ids=["pain-11", "relief-101", "no-pgic", "tie-without-disclosure"],
+    ids=["no-pain", "relief-101", "no-pgic", "tie-without-disclosure"],
 )
 def test_a_rejected_report_keeps_everything_typed(
-    app, client, treatment, member, field, overrides, message
+    app, client, treatment, member, field, overrides, message, step
 ):
-    """The message sits next to the faulty answer; nothing the member typed is lost."""
+    """The message sits next to the faulty answer, on the step that asks it; nothing the
+    member typed is lost, on that step or any other."""
     login(client, member)
     typed = {**TYPED, **overrides}
 
-    response = client.post("/b/epidurals/report", data=_posted(treatment, **typed))
+    response = walk_report_form(client, "epidurals", _posted(treatment, **typed))
 
     html = _html(response)
-    page = _Page(html)
     assert response.status_code == 422
+    assert f"Step {step} of 4" in _page(response).text
     assert message in _error_for(html, field)
-    assert page.value("title") == TYPED["title"]
-    assert page.textarea("body") == TYPED["body"]
-    for name in ("pain_before", "pain_best", "times_had", "percent_relief", "relief_weeks"):
-        assert page.value(name) == typed[name], name
-    assert page.value("procedure_year") == "2023"
-    assert page.checked("pgic") == ([] if typed["pgic"] is None else ["2"])
-    assert page.checked("has_conflict") == ["yes"]
-    assert page.checked("complications") == ["emergency"]
-    assert page.value("conflict_disclosure") == typed["conflict_disclosure"]
-    for name in ("procedure_month", "body_region", "stop_reason", "would_repeat"):
-        assert page.selected(name) == TYPED[name], name
-    assert page.selected("effect_flare") == "moderate"
-    assert page.selected("effect_numbness") == "mild"
-    assert page.selected("effect_weakness") == ""
-    assert page.value("submission_key")
+    assert _page(response).value("submission_key")
+    _assert_every_step_kept(client, typed, through=step)
     assert _count(app, Thread) == 0
     assert _count(app, ExperienceReport) == 0
 
 
 def test_a_double_submitted_report_files_one_thread(app, client, treatment, member):
-    """A double click sends the form's key twice: one thread, one report, same landing."""
+    """A double click on "Post report" sends the form's key twice: one thread, one report,
+    same landing (the second finds the draft gone and the thread its key made)."""
     login(client, member)
     key = _page(client.get("/b/epidurals/report")).value("submission_key")
     data = form_data(treatment, submission_key=key)
+    walk_report_form(client, "epidurals", data, last_step=3)
 
-    first = client.post("/b/epidurals/report", data=data)
-    second = client.post("/b/epidurals/report", data=data)
+    last_step = {"visibility": "public", "submission_key": key}
+    first = client.post("/b/epidurals/report/post", data=last_step)
+    second = client.post("/b/epidurals/report/post", data=last_step)
 
     assert first.status_code == second.status_code == 302
     assert first.location == second.location
@@ -360,7 +382,7 @@ def test_a_double_submitted_report_files_one_thread(app, client, treatment, memb
 
 
 def test_a_silenced_member_is_told_why_and_keeps_the_text(app, client, treatment, member):
-    """The refusal is shown on the form, with the story still in it."""
+    """The refusal is shown on the last step; the story is still in the draft."""
     with app.app_context():
         db.session.execute(
             sa.update(User)
@@ -370,12 +392,13 @@ def test_a_silenced_member_is_told_why_and_keeps_the_text(app, client, treatment
         db.session.commit()
     login(client, member)
 
-    response = client.post("/b/epidurals/report", data=form_data(treatment, **TYPED))
+    response = walk_report_form(client, "epidurals", form_data(treatment, **TYPED))
 
     page = _page(response)
     assert response.status_code == 403
     assert "You are silenced until" in page.text
-    assert page.textarea("body") == TYPED["body"]
+    assert page.checked("visibility") == ["public"]
+    assert _page(client.get("/b/epidurals/report?step=1")).textarea("body") == TYPED["body"]
     assert _count(app, Thread) == 0
     assert _count(app, ExperienceReport) == 0
 
@@ -386,8 +409,8 @@ def test_the_form_offers_the_side_effects_of_the_treatments_family(
     """An implant board asks about lead migration and the trial; an injection board not."""
     login(client, member)
 
-    stimulator = _page(client.get("/b/scs/report"))
-    epidural = _page(client.get("/b/epidurals/report"))
+    stimulator = _page(client.get("/b/scs/report?step=3"))
+    epidural = _page(client.get("/b/epidurals/report?step=3"))
 
     assert "Lead migration" in stimulator.text
     assert stimulator.has_control("effect_lead_migration")
@@ -398,16 +421,17 @@ def test_the_form_offers_the_side_effects_of_the_treatments_family(
     assert not epidural.has_control("trial_result")
     assert epidural.has_control("effect_steroid_flushing")
     assert epidural.value("shown_family") == "injection"
-    assert epidural.selected("treatment") == "epidurals"
+    assert epidural.value("treatment") == "epidurals"
 
 
 def test_a_trial_result_is_filed_from_an_implant_board(app, client, implant, member):
     """An implant report carries its trial result and device side effects."""
     login(client, member)
 
-    response = client.post(
-        "/b/scs/report",
-        data=form_data(implant, trial_result="passed", effect_lead_migration="severe"),
+    response = walk_report_form(
+        client,
+        "scs",
+        form_data(implant, trial_result="passed", effect_lead_migration="severe"),
     )
 
     assert response.status_code == 302
@@ -434,89 +458,71 @@ def test_a_community_board_asks_for_the_treatment_first(client, community, treat
 
 
 def test_a_chosen_treatment_shows_its_full_form(client, community, treatment, implant, member):
-    """After the picker, the form asks about that treatment's side effects."""
+    """After the picker, every step carries the treatment, and the details ask about its
+    side effects."""
     login(client, member)
 
-    page = _page(client.get("/b/living-with-pain/report?treatment=scs"))
+    story = _page(client.get("/b/living-with-pain/report?treatment=scs"))
+    client.post(
+        "/b/living-with-pain/report?step=1",
+        data={"title": "Stimulator", "body": "Story.", "treatment": story.value("treatment")},
+    )
+    essentials = _page(client.get("/b/living-with-pain/report?step=2"))
+    details = _page(client.get("/b/living-with-pain/report?step=3"))
 
-    assert page.selected("treatment") == "scs"
-    assert page.value("shown_family") == "implant"
-    assert page.has_control("title")
-    assert page.has_control("pain_before")
-    assert page.has_control("effect_lead_migration")
-    assert not page.has_control("effect_steroid_flushing")
+    assert story.value("treatment") == "scs"
+    assert story.has_control("title")
+    assert essentials.selected("treatment") == "scs"
+    assert essentials.has_control("pain_before")
+    assert details.value("shown_family") == "implant"
+    assert details.has_control("effect_lead_migration")
+    assert not details.has_control("effect_steroid_flushing")
 
 
-def test_switching_to_another_family_shows_the_form_again(
+def test_switching_to_another_family_changes_the_side_effects_asked(
     app, client, community, treatment, implant, member
 ):
-    """The form showed injection side effects; the member picked a stimulator. The form
-    comes back with the stimulator's list and what was typed, and saves the second time."""
+    """The details asked about injection side effects; back on the essentials the member
+    picks a stimulator. The details then list the stimulator's, everything else given
+    stays, and the report files with the stimulator's answers only."""
     login(client, member)
     typed = {"title": "Stimulator while living with pain", "body": "Long story.", "pain_best": "4"}
-
-    response = client.post(
-        "/b/living-with-pain/report",
-        data=form_data(implant, shown_family="injection", effect_flare="mild", **typed),
+    walk_report_form(
+        client, "living-with-pain", form_data(treatment, effect_flare="mild", **typed), last_step=3
     )
+    details = _page(client.get("/b/living-with-pain/report?step=3"))
+    assert details.checked("effect_flare") == ["mild"]
 
-    page = _page(response)
-    assert response.status_code == 422
-    assert FAMILY_CHANGED in page.text
-    assert page.value("title") == typed["title"]
-    assert page.textarea("body") == typed["body"]
-    assert page.value("pain_best") == "4"
-    assert page.checked("pgic") == ["2"]
-    assert page.selected("treatment") == "scs"
-    assert page.value("shown_family") == "implant"
-    assert page.has_control("effect_lead_migration")
-    assert not page.has_control("effect_flare")
-    assert _count(app, Thread) == 0
+    client.post(
+        "/b/living-with-pain/report?step=2",
+        data={"treatment": "scs", "pain_before": "7", "pain_best": "4", "pgic": "2"},
+    )
+    details = _page(client.get("/b/living-with-pain/report?step=3"))
 
-    again = client.post("/b/living-with-pain/report", data=form_data(implant, **typed))
-
-    assert again.status_code == 302
+    assert details.has_control("effect_lead_migration")
+    assert not details.has_control("effect_flare")
+    assert _page(client.get("/b/living-with-pain/report?step=1")).value("title") == typed["title"]
+    posted = client.post("/b/living-with-pain/report/post", data={"visibility": "public"})
+    assert posted.status_code == 302
     assert [(board_id, pain_best) for _, board_id, pain_best, _ in _reports(app)] == [
         (implant.id, 4)
     ]
-
-
-def test_switching_family_on_the_form_reached_through_the_picker(
-    app, client, community, treatment, implant, member
-):
-    """As a browser does it: pick epidurals, then change to a stimulator on the full form,
-    which posts back to its own address (?treatment=epidurals)."""
-    login(client, member)
-    url = "/b/living-with-pain/report?treatment=epidurals"
-    shown = _page(client.get(url))
-    action = shown.one("form", class_="report-form").get("action") or url
-
-    response = client.post(
-        action,
-        data=form_data(
-            implant,
-            title="Stimulator while living with pain",
-            shown_family=shown.value("shown_family"),
-        ),
-    )
-
-    assert response.status_code == 422
-    assert FAMILY_CHANGED in _page(response).text
-    assert _count(app, ExperienceReport) == 0
+    with app.app_context():
+        assert db.session.scalar(sa.select(ExperienceReport.side_effects)) == {}
 
 
 def test_the_treatment_chosen_on_the_form_is_the_one_reported(
     app, client, community, treatment, make_treatment, member
 ):
-    """Changing to another injection on the form reached through the picker files the
+    """Changing to another injection on the steps reached through the picker files the
     report about the treatment the member chose, not the one in the address."""
     facet = make_treatment("injection", slug="facet", name="Facet joint injections")
     login(client, member)
-    url = "/b/living-with-pain/report?treatment=epidurals"
-    shown = _page(client.get(url))
-    action = shown.one("form", class_="report-form").get("action") or url
+    client.get("/b/living-with-pain/report?treatment=epidurals")
 
-    response = client.post(action, data=form_data(facet, title="Facet injections, round two"))
+    response = walk_report_form(
+        client, "living-with-pain", form_data(facet, title="Facet injections, round two")
+    )
 
     assert response.status_code == 302
     assert [board_id for _, board_id, _, _ in _reports(app)] == [facet.id]
@@ -616,7 +622,7 @@ def test_a_member_silenced_while_filling_a_report_keeps_the_answers(
     page = _page(response)
     assert response.status_code == 403
     assert "You are silenced until" in page.text
-    assert (page.value("pain_best"), page.value("percent_relief")) == ("2", "90")
+    assert (page.checked("pain_best"), page.value("percent_relief")) == (["2"], "90")
     assert _reports(app) == before
     again = client.get(url)
     assert again.status_code == 403
@@ -703,19 +709,42 @@ def test_the_update_form_shows_the_current_answers(client, member, detailed):
     assert "Update your experience report" in page.text
     assert page.selected("treatment") == "epidurals"
     assert page.value("version") == "1"
-    assert (page.value("pain_before"), page.value("pain_best")) == ("7", "3")
+    assert (page.checked("pain_before"), page.checked("pain_best")) == (["7"], ["3"])
     assert page.checked("pgic") == ["2"]
     assert page.value("times_had") == "3"
     assert (page.selected("procedure_month"), page.value("procedure_year")) == ("3", "2023")
     assert page.selected("body_region") == "lower_back"
     assert (page.value("percent_relief"), page.value("relief_weeks")) == ("60", "8")
     assert "checked" in page.one("input", name="relief_ongoing")
-    assert page.selected("effect_flare") == "moderate"
-    assert page.selected("effect_numbness") == ""
+    assert page.checked("effect_flare") == ["moderate"]
+    assert page.checked("effect_numbness") == [""]
     assert page.checked("complications") == ["emergency"]
     assert page.selected("sedation") == "light"
     assert page.checked("has_conflict") == ["yes"]
     assert page.value("conflict_disclosure") == "I consult for a pain clinic"
+
+
+def test_switching_family_on_the_update_form_shows_it_again(
+    app, client, treatment, implant, member, filed
+):
+    """The update form (one page) showed injection side effects; the member picked a
+    stimulator. It comes back with the stimulator's list and what was typed."""
+    login(client, member)
+
+    response = client.post(
+        f"/p/{filed}/report/edit",
+        data=_report_only(
+            form_data(implant, shown_family="injection", pain_best="4", version="1")
+        ),
+    )
+
+    page = _page(response)
+    assert response.status_code == 422
+    assert FAMILY_CHANGED in page.text
+    assert page.checked("pain_best") == ["4"]
+    assert page.has_control("effect_lead_migration")
+    assert not page.has_control("effect_flare")
+    assert _reports(app)[0].board_id == treatment.id
 
 
 def test_an_update_shows_updated_and_the_history_keeps_both_versions(
@@ -779,8 +808,8 @@ def test_a_stale_update_is_refused_and_keeps_what_was_typed(app, client, treatme
     page = _page(response)
     assert response.status_code == 409
     assert "This report was updated since you opened it." in page.text
-    assert (page.value("pain_best"), page.value("percent_relief")) == ("2", "90")
-    assert page.selected("effect_numbness") == "severe"
+    assert (page.checked("pain_best"), page.value("percent_relief")) == (["2"], "90")
+    assert page.checked("effect_numbness") == ["severe"]
     assert page.checked("has_conflict") == ["yes"]
     assert page.value("conflict_disclosure") == "Paid speaker"
     assert page.value("version") == "2"
@@ -869,20 +898,23 @@ def _sign_in_with_token(client, user) -> None:
 
 
 def test_filing_without_a_csrf_token_is_refused(csrf_app, treatment, member):
-    """With CSRF protection on, as in production: a forged POST creates nothing; the same
-    POST with the token from the form works."""
+    """With CSRF protection on, as in production: forged POSTs of a step or of "Post
+    report" create nothing, not even a draft; the same steps with the token from the form
+    work."""
     client = csrf_app.test_client()
     _sign_in_with_token(client, member)
 
-    forged = client.post("/b/epidurals/report", data=form_data(treatment))
+    forged_step = client.post("/b/epidurals/report?step=1", data=form_data(treatment))
+    forged = client.post("/b/epidurals/report/post", data=form_data(treatment))
 
-    assert forged.status_code == 400
+    assert forged_step.status_code == forged.status_code == 400
     assert EXPIRED in _page(forged).text
+    assert _count(csrf_app, ReportDraft) == 0
     assert _count(csrf_app, Thread) == 0
     assert _count(csrf_app, ExperienceReport) == 0
 
     token = _token_from(client, "/b/epidurals/report")
-    genuine = client.post("/b/epidurals/report", data={**form_data(treatment), "csrf_token": token})
+    genuine = walk_report_form(client, "epidurals", form_data(treatment), csrf_token=token)
 
     assert genuine.status_code == 302
     assert _count(csrf_app, ExperienceReport) == 1

@@ -14,6 +14,7 @@ from forum.moderation.models import Flag, ModerationAction
 from forum.threads.models import Post, Thread
 from forum.threads.services import create_thread, edit_post, reply_to_thread
 from tests.conftest import age_accounts, first_post_id, login
+from tests.reports.conftest import walk_report_form
 
 CRISIS = "Honestly some nights I want to end it all."
 HELPLINES = ("988", "HOME to 741741", "116 123", "https://findahelpline.com")
@@ -317,9 +318,10 @@ def test_a_story_filed_with_an_experience_report_also_shows_helplines_first(clie
         db.session.add(board)
         db.session.commit()
     login(client, make_user("hopeless-hal"))
-    response = client.post(
-        "/b/epidurals/report",
-        data={
+    response = walk_report_form(
+        client,
+        "epidurals",
+        {
             "title": "Third epidural, nothing changed",
             "body": "Some nights I feel better off dead.",
             "treatment": "epidurals",

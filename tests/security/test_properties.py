@@ -147,7 +147,13 @@ def _forms(world):
         "reply": ("POST", f"/t/{world.thread_id}/reply", ["body", "submission_key"]),
         "edit": ("POST", f"/p/{world.post_id}/edit", ["title", "body", "version", "reason"]),
         "flag": ("POST", f"/p/{world.post_id}/flag", ["reason", "note"]),
-        "report": ("POST", "/b/hypothesis-treatment/report", report),
+        # The steps keep whatever they are sent in the draft: each later page and "Post
+        # report" must cope with it.
+        "report": ("POST", "/b/hypothesis-treatment/report?step=1", report),
+        "report-essentials": ("POST", "/b/hypothesis-treatment/report?step=2", report),
+        "report-details": ("POST", "/b/hypothesis-treatment/report?step=3", report),
+        "report-autosave": ("POST", "/b/hypothesis-treatment/report/draft?step=3", report),
+        "report-post": ("POST", "/b/hypothesis-treatment/report/post", report),
         "report-on-post": ("POST", f"/p/{world.post_id}/report/add", report[2:-1]),
         "visibility": ("POST", f"/t/{world.thread_id}/visibility", ["visibility"]),
         "delete-account": ("POST", "/settings/delete", ["posts", "reports", "confirmation"]),
@@ -165,6 +171,10 @@ FORM_NAMES = [
     "edit",
     "flag",
     "report",
+    "report-essentials",
+    "report-details",
+    "report-autosave",
+    "report-post",
     "report-on-post",
     "visibility",
     "delete-account",
@@ -188,6 +198,27 @@ def test_forms_never_fail_on_random_text(form_client, world, form):
         else:
             response = form_client.post(path, data=values)
         assert response.status_code < 500, (form, values)
+
+    send()
+
+
+def test_a_draft_of_random_answers_never_fails_a_step_or_posting(form_client, world):
+    """Random text through every step, then each step opened again and "Post report": the
+    draft keeps what it was sent, unchecked, so every page must cope with any of it."""
+    report = "/b/hypothesis-treatment/report"
+    fields = _forms(world)["report"][2]
+
+    @FAST
+    @given(values=st.fixed_dictionaries({name: FIELD_TEXT for name in fields}))
+    def send(values):
+        responses = [
+            form_client.post(f"{report}?step={step}", data={**values, "action": action})
+            for step in (1, 2, 3, 4)
+            for action in ("back", "continue")
+        ]
+        responses += [form_client.get(f"{report}?step={step}") for step in (1, 2, 3, 4)]
+        responses.append(form_client.post(f"{report}/post", data=values))
+        assert all(r.status_code < 500 for r in responses), values
 
     send()
 
