@@ -174,3 +174,19 @@ def test_posting_without_a_csrf_token_is_refused(make_app, make_user, make_threa
     assert response.status_code == 302
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Bookmark)) == 1
+
+
+def test_a_member_pressing_too_fast_is_told_to_wait(make_app, make_user, make_thread):
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_BOOKMARKS="3 per minute")
+    client = app.test_client()
+    member = make_user("quick-quin")
+    thread = make_thread()
+    with app.app_context():
+        post_id = db.session.scalar(sa.select(Post.id).where(Post.thread_id == thread.id))
+    login(client, member)
+    statuses = [press(client, post_id).status_code for _ in range(3)]
+    refused = press(client, post_id)
+    assert statuses == [302, 302, 302]
+    assert refused.status_code == 429
+    # Reading the note form is not counted.
+    assert client.get(f"/p/{post_id}/bookmark").status_code == 200
