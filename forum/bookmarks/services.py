@@ -43,7 +43,7 @@ def get_bookmark(member: User, post: Post) -> Bookmark | None:
     return _find(member, post.id)
 
 
-def bookmark_marks(viewer, posts: Iterable[Post]) -> dict[int, bool]:
+def list_bookmarked(viewer, posts: Iterable[Post]) -> dict[int, bool]:
     """For a page of posts: post id -> whether the viewer kept it, for the posts they may
     bookmark (the others, and every post for a visitor, are absent: no button). One
     statement for the whole page, none for a visitor."""

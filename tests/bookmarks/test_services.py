@@ -57,6 +57,6 @@ def test_a_visitor_is_offered_no_button_and_costs_no_statement(
     with app.app_context():
         post = db.session.get(Post, kept_post)
         with count_queries() as statements:
-            assert services.bookmark_marks(Visitor(), [post]) == {}
-            assert services.bookmark_marks(None, [post]) == {}
+            assert services.list_bookmarked(Visitor(), [post]) == {}
+            assert services.list_bookmarked(None, [post]) == {}
     assert not any("bookmarks" in statement for statement in statements)
