@@ -82,6 +82,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from forum.accounts.views import bp as accounts_bp
     from forum.auth.views import bp as auth_bp
     from forum.boards.views import bp as boards_bp
+    from forum.bookmarks.views import bp as bookmarks_bp
     from forum.export.views import bp as export_bp
     from forum.feeds.views import bp as feeds_bp
     from forum.mail.views import bp as mail_bp
@@ -108,6 +109,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(safety_bp)
     app.register_blueprint(privacy_bp)
     app.register_blueprint(export_bp)
+    app.register_blueprint(bookmarks_bp)
 
     # Signals: who listens to a post's life (forum/signals.py)
     from forum.notifications.receivers import connect_signals as connect_notifications

@@ -22,12 +22,15 @@ RATELIMIT_THREADS = "20 per day"
 RATELIMIT_FLAGS = "30 per day"
 # Per member: saves of an experience report's draft (each step, "Save draft", the autosave).
 RATELIMIT_DRAFTS = "30 per minute;2000 per day"
+# Per member: bookmarks kept, let go or given a note.
+RATELIMIT_BOOKMARKS = "30 per minute;1000 per day"
 # Per address: sign-in attempts (provider round trips and the development sign-in).
 RATELIMIT_SIGN_IN = "20 per minute"
 
 THREADS_PER_PAGE = 25
 POSTS_PER_PAGE = 20
 SEARCH_RESULTS_PER_PAGE = 20
+BOOKMARKS_PER_PAGE = 20
 PROFILE_RECENT_POSTS = 20
 # Addresses per sitemap file (the protocol allows 50,000); past it /sitemap.xml becomes an
 # index of /sitemap-1.xml, /sitemap-2.xml, ...

@@ -37,6 +37,8 @@ PAGES = [
     ("settings", MEMBER, "/settings"),
     ("sessions", MEMBER, "/settings/sessions"),
     ("report-drafts", MEMBER, "/settings/drafts"),
+    ("bookmarks", MEMBER, "/bookmarks"),
+    ("bookmark-note", MEMBER, "/p/{reply}/bookmark"),
     ("notifications", MEMBER, "/notifications"),
     ("notification-settings", MEMBER, "/settings/notifications"),
     ("email-settings", MEMBER, "/settings/email"),
@@ -69,6 +71,7 @@ def demo_ids() -> dict[str, int]:
     from forum.accounts.models import User
     from forum.accounts.services import get_user_by_name
     from forum.boards.models import Board
+    from forum.bookmarks.services import save_bookmark_note, set_bookmark
     from forum.extensions import db
     from forum.moderation.services import flag_post
     from forum.reports.drafts import save_draft
@@ -112,6 +115,10 @@ def demo_ids() -> dict[str, int]:
         {"title": "Second epidural, so far", "body": "Started writing this on my phone."},
         2,
     )
+    # Bookmarks for the thread page's buttons and the bookmarks page: one with a note.
+    reader = get_user_by_name(MEMBER)
+    save_bookmark_note(reader, reply, "Ask my pain doctor whether ten days is usual.")
+    set_bookmark(reader, first, keep=True)
     return {
         "private": private.thread_id,
         "rfa": rfa.id,

@@ -380,11 +380,17 @@ def test_payload_in_new_thread_is_inert(client, board, member, payload):
     assert body.text.strip()
 
     # The only forms are the site's: signing out, searching, replying to this thread,
-    # unwatching it (starting a thread watches it) and changing who may read it.
+    # unwatching it (starting a thread watches it), changing who may read it and
+    # bookmarking the post.
     actions = sorted(form.attr("action") for form in page.find_all("form"))
     thread_forms = ("reply", "unwatch", "visibility")
     assert actions == sorted(
-        ["/logout", "/search", *(f"/t/{shown.thread_id}/{form}" for form in thread_forms)]
+        [
+            "/logout",
+            "/search",
+            f"/p/{shown.post_id}/bookmark",
+            *(f"/t/{shown.thread_id}/{form}" for form in thread_forms),
+        ]
     )
 
     if payload.in_title:

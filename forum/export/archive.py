@@ -19,6 +19,7 @@ from forum.accounts.models import User
 from forum.audit import SecurityEvent
 from forum.auth.models import Identity, MemberSession
 from forum.boards.models import Board
+from forum.bookmarks.models import Bookmark
 from forum.extensions import db
 from forum.moderation.models import FLAG_REASONS, Appeal, Flag, Sanction
 from forum.moderation_log import ModerationAction
@@ -95,6 +96,7 @@ def collect_member_data(user_id: int, now: datetime) -> MemberData:
         ],
         "experience_reports": _reports(uid, boards),
         "report_drafts": _report_drafts(uid, boards),
+        "bookmarks": _bookmarks(uid),
         "flags": _flags(uid),
         "sanctions": _sanctions(uid),
         "moderation_log": _moderation_log(uid),
@@ -400,6 +402,28 @@ def _report_drafts(uid: int, boards: dict) -> list[dict]:
             "updated_at": iso(draft.updated_at),
         }
         for draft in drafts
+    ]
+
+
+def _bookmarks(uid: int) -> list[dict]:
+    """Posts the member kept, with their private notes. Only where the post lives (its
+    thread's title and address), never its text or author: those are someone else's."""
+    rows = db.session.execute(
+        sa.select(Bookmark, Thread.id, Thread.title)
+        .join(Post, Post.id == Bookmark.post_id)
+        .join(Thread, Thread.id == Post.thread_id)
+        .where(Bookmark.user_id == uid)
+        .order_by(Bookmark.id)
+    )
+    return [
+        {
+            "post_id": bookmark.post_id,
+            "thread": {"id": thread_id, "title": title},
+            "note": bookmark.note,
+            "created_at": iso(bookmark.created_at),
+            "updated_at": iso(bookmark.updated_at),
+        }
+        for bookmark, thread_id, title in rows
     ]
 
 

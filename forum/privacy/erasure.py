@@ -14,6 +14,7 @@ from forum.accounts.models import User
 from forum.accounts.services import pseudonym_key
 from forum.audit import SecurityEvent
 from forum.auth.models import Identity, MemberSession, RecoveryCode, SecondFactor
+from forum.bookmarks.models import Bookmark
 from forum.errors import DomainError, NotAllowed
 from forum.export.models import DataExport
 from forum.export.services import export_dir
@@ -100,6 +101,8 @@ def erase_account(
         (DataExport, DataExport.user_id),
         # Drafts hold a story not yet posted: the tombstone row stays, so its cascade never runs.
         (ReportDraft, ReportDraft.author_id),
+        # Bookmarks and their notes say what the member read and what worried them.
+        (Bookmark, Bookmark.user_id),
     ):
         db.session.execute(sa.delete(model).where(column == uid))
     notifications = sa.or_(Notification.user_id == uid, Notification.actor_id == uid)

@@ -14,6 +14,7 @@ from werkzeug.exceptions import NotFound
 
 from forum.auth.gate import second_factor_gate
 from forum.boards.services import get_board_or_404
+from forum.bookmarks.services import list_bookmarked
 from forum.caching import for_visitors, tags_this_page
 from forum.errors import Conflict, NotAllowed
 from forum.extensions import configured_limit, limiter, member_or_address
@@ -79,6 +80,8 @@ def detail(thread_id: int, slug: str | None = None):
             thread=loaded,
             page=page,
             posts=present_posts(current_user, page.items, loaded),
+            # Which of the page's posts the member kept (one statement; none for visitors).
+            bookmarks=list_bookmarked(current_user, page.items),
             # A report left out of the figures, for its author and the moderators.
             exclusions=exclusion_notes(current_user, page.items),
             reply=reply,

@@ -16,6 +16,7 @@ from forum.accounts.services import create_member
 from forum.auth.models import Identity
 from forum.auth.sessions import open_session
 from forum.boards.models import Board
+from forum.bookmarks.models import Bookmark
 from forum.export.models import DataExport
 from forum.extensions import db, utcnow
 from forum.moderation import sanctions
@@ -306,6 +307,16 @@ def _build(cast: Cast, kind: str, state: str, number: int) -> World:
         db.session.add(draft)
         db.session.commit()
         world.ids["draft"] = draft.id
+        return world
+    if kind == "bookmark":
+        # The author keeps a post someone else wrote, with a private note.
+        post = create_thread(
+            u["member"], board, f"Kept thread {number}", "Worth keeping.", visibility="public"
+        )
+        bookmark = Bookmark(user_id=u["author"].id, post_id=post.id, note="Ask about it.")
+        db.session.add(bookmark)
+        db.session.commit()
+        world.ids["bookmark"] = bookmark.id
         return world
     if kind == "session":
         # The author's other device (a phone, say), which they may sign out from here.

@@ -274,6 +274,24 @@ def undelete(viewer, state):
     return DONE if viewer == "author" and state == "deleted_author" else REFUSED
 
 
+def bookmark(ok) -> Rule:
+    """Members keep (and write a note on) posts whose text they may read. A bookmark
+    publishes nothing, so a silenced member may keep one too."""
+
+    def rule(viewer, state):
+        if viewer in VISITORS:
+            return LOGIN
+        if post_unseen(viewer, state):
+            return GONE
+        if state in ("rejected", "deleted_mod", "deleted_author"):
+            return 403  # a placeholder: no text to keep
+        if state in HIDDEN_POSTS and not (viewer == "author" or viewer in MODERATORS):
+            return 403
+        return ok
+
+    return rule
+
+
 def after_post(viewer, state):
     if viewer in VISITORS:
         return LOGIN
@@ -513,6 +531,17 @@ ROUTES: dict[str, Row] = {
         data=text("reason", "Restored in the matrix."),
     ),
     "safety.after_post": Row("post", get=after_post, states=("public", "pending")),
+    # -- bookmarks: private to the member who keeps them
+    "bookmarks.bookmark": Row(
+        "post",
+        get=bookmark(200),
+        post=bookmark(DONE),
+        states=POST_STATES,
+        post_states=SOME_POST_STATES,
+        data=text("keep", "y"),
+    ),
+    "bookmarks.index": Row("none", get=members(200)),
+    "bookmarks.remove": Row("bookmark", post=owners_only(DONE)),
     # -- experience reports
     # A step's POST keeps its answers in the member's draft: writing, not publishing, so a
     # silenced member may go on; "Post report" is where they are refused.
@@ -748,6 +777,7 @@ def _address(app, endpoint: str, row: Row, world: World) -> str:
         "session",
         "exclusion",
         "draft",
+        "bookmark",
     ):
         values[f"{row.kind}_id"] = world.ids[row.kind]
     with app.test_request_context():

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from forum.accounts.models import User
 from forum.auth.models import Identity
+from forum.bookmarks.models import Bookmark
 from forum.extensions import db, utcnow
 from forum.moderation.models import Appeal, Flag, Sanction
 from forum.notifications.models import Notification, OutgoingMail, Subscription
@@ -31,7 +32,19 @@ FLAG_NOTE = "Flag note ortolanwise"
 APPEAL = "Appeal text brimstonewick"
 DISCLOSURE = "Disclosure periwinklemoor"
 DRAFT_STORY = "An unposted story about quenchwort nerves"
-PERSONAL = (PSEUDONYM, EMAIL, SUBJECT, ISSUER, INTEREST, FLAG_NOTE, APPEAL, DISCLOSURE, DRAFT_STORY)
+BOOKMARK_NOTE = "Ask Dr Glimmerfen about this"
+PERSONAL = (
+    PSEUDONYM,
+    EMAIL,
+    SUBJECT,
+    ISSUER,
+    INTEREST,
+    FLAG_NOTE,
+    APPEAL,
+    DISCLOSURE,
+    DRAFT_STORY,
+    BOOKMARK_NOTE,
+)
 WORDS = (TITLE, BODY, EARLIER, REPLY)
 
 
@@ -126,6 +139,7 @@ def member_with_everything(app, make_user, make_board, make_thread, make_post, m
                     actor_id=member.id,
                 ),
                 Subscription(user_id=member.id, board_id=board.id),
+                Bookmark(user_id=member.id, post_id=others_post.id, note=BOOKMARK_NOTE),
                 ReportDraft(
                     author_id=member.id,
                     board_id=board.id,
