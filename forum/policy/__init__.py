@@ -12,4 +12,5 @@ per kind of thing, after Discourse's Guardian and Mastodon's policies:
                  these for each post, so templates decide nothing.
 - moderation.py  moderators' decisions: approve, reject, hide, keep, restore, sanction, appeals
 - accounts.py    profiles and what their counts may show, pseudonym and interest changes
+- reading.py     whose reading the forum remembers ("3 new", "Mark all read")
 """
