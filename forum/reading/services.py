@@ -199,10 +199,13 @@ def _catch_up_threads(member: User, now: datetime, board_id: int | None = None) 
     )
 
 
-def _caught_up_with(member: User, boards: sa.Select, now: datetime) -> None:
-    """Note that the member caught up with the boards `boards` selects (their ids)."""
+def _caught_up_with(member: User, boards: sa.ColumnElement[bool], now: datetime) -> None:
+    """Note that the member caught up with the boards `boards` picks, as of `now`."""
     dialect = db.session.get_bind().dialect.name
-    rows = sa.select(sa.literal(member.id), boards.c.id, sa.literal(now, BoardRead.read_at.type))
+    # The SELECT has a WHERE, so SQLite does not read ON CONFLICT as part of a join.
+    rows = sa.select(
+        sa.literal(member.id), Board.id, sa.literal(now, BoardRead.read_at.type)
+    ).where(boards)
     insert = _insert(BoardRead, dialect).from_select(["user_id", "board_id", "read_at"], rows)
     db.session.execute(
         insert.on_conflict_do_update(
@@ -217,7 +220,7 @@ def mark_board_read(member: User, board: Board) -> None:
     "new" until someone posts again."""
     now = utcnow()
     _catch_up_threads(member, now, board.id)
-    _caught_up_with(member, sa.select(Board.id).where(Board.id == board.id).subquery(), now)
+    _caught_up_with(member, Board.id == board.id, now)
     db.session.commit()
 
 
@@ -225,5 +228,5 @@ def mark_forum_read(member: User) -> None:
     """Everything on every board is read for the member as of now."""
     now = utcnow()
     _catch_up_threads(member, now)
-    _caught_up_with(member, sa.select(Board.id).subquery(), now)
+    _caught_up_with(member, sa.true(), now)
     db.session.commit()
