@@ -2,7 +2,8 @@
 divider on a thread page, Mark all read, and notifications read by reading."""
 
 from forum.accounts.models import User
-from forum.extensions import db
+from forum.export.archive import collect_member_data
+from forum.extensions import db, utcnow
 from forum.notifications import services as notifications
 from forum.notifications.models import Notification
 from forum.threads.models import Post
@@ -148,3 +149,16 @@ def _board_slug(app, thread) -> str:
     with app.app_context():
         board_id = db.session.get(Thread, thread.id).board_id
         return db.session.get(Board, board_id).slug
+
+
+def test_the_data_export_holds_how_far_a_member_read(app, client, make_user, make_thread):
+    reader = make_user("reader")
+    thread = make_thread(title="Pump refill diary")
+    login(client, reader)
+    client.get(thread_path(thread))
+    client.post("/read")
+    with app.app_context():
+        document = collect_member_data(reader.id, utcnow()).document
+    [read] = document["reading"]["threads"]
+    assert (read["thread"]["title"], read["read_up_to_post_number"]) == ("Pump refill diary", 1)
+    assert len(document["reading"]["boards_marked_read"]) >= 1
