@@ -48,8 +48,9 @@ def list_markers(member: User, threads: list[Thread]) -> dict[int, Marker]:
     one statement, whatever the number of threads. A thread they opened has "N new" posts
     (its post count past the last position they were shown) and links to the first of
     them; one they never opened is "New" if it moved since they caught up with its board
-    (marked it read, or joined), and links to its start. Uses the threads as loaded, so a
-    marker agrees with the counts beside it."""
+    (marked it read, or joined), and links to its start. A thread whose latest post is
+    the member's own shows nothing. Uses the threads as loaded, so a marker agrees with
+    the counts beside it."""
     if not threads:
         return {}
     first_unread = (
@@ -72,6 +73,8 @@ def list_markers(member: User, threads: list[Thread]) -> dict[int, Marker]:
     read = {row[0]: row[1:] for row in rows}
     markers = {}
     for thread in threads:
+        if thread.last_poster_id == member.id:
+            continue  # the latest post is their own: they wrote it from the thread's end
         position, board_read_at, first_unread_id = read.get(thread.id, (None, None, None))
         if position is not None:
             if thread.post_count > position:

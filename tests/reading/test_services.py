@@ -96,3 +96,15 @@ def test_mark_forum_read_clears_every_board(app, make_user, make_board, make_thr
         services.mark_forum_read(db.session.get(User, reader.id))
     assert markers_of(app, reader, *threads) == {}
     assert place_of(app, reader, threads[0]) == 2
+
+
+def test_a_thread_whose_latest_post_is_the_members_own_is_not_new_to_them(
+    app, make_user, make_thread, make_post
+):
+    reader = make_user("reader")
+    started = make_thread(author=reader)
+    replied = make_thread()
+    make_post(replied, author=reader)
+    assert markers_of(app, reader, started, replied) == {}
+    make_post(replied)
+    assert markers_of(app, reader, replied) == {replied.id: "New"}

@@ -6,6 +6,7 @@ from forum.export.archive import collect_member_data
 from forum.extensions import db, utcnow
 from forum.notifications import services as notifications
 from forum.notifications.models import Notification
+from forum.signals import post_hidden
 from forum.threads.models import Post
 from forum.threads.services import delete_post
 from tests.conftest import csrf_token, login
@@ -140,6 +141,20 @@ def test_a_hidden_or_deleted_posts_notifications_leave_the_list(
     with app.app_context():
         assert notifications.count_unread(reader) == 1
         assert db.session.query(Notification).filter_by(post_id=mention.id).count() == 0
+
+
+def test_a_post_hidden_by_members_flags_takes_its_mention_along(
+    app, make_user, make_thread, make_post
+):
+    reader = make_user("reader")
+    thread = make_thread()
+    mention = make_post(thread, body=f"@{reader.display_name} buy my vials")
+    assert [n.kind for n in notifications_of(app, reader)] == ["mention"]
+    with app.app_context():
+        post = db.session.get(Post, mention.id)
+        post_hidden.send(post, actor=None, reason=None)  # as flags hiding it announce
+        db.session.commit()
+    assert notifications_of(app, reader) == []
 
 
 def _board_slug(app, thread) -> str:
