@@ -89,6 +89,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from forum.moderation.views import bp as moderation_bp
     from forum.notifications.views import bp as notifications_bp
     from forum.privacy.views import bp as privacy_bp
+    from forum.reading.views import bp as reading_bp
     from forum.reports.draft_views import bp as drafts_bp
     from forum.reports.views import bp as reports_bp
     from forum.safety.views import bp as safety_bp
@@ -110,12 +111,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(privacy_bp)
     app.register_blueprint(export_bp)
     app.register_blueprint(bookmarks_bp)
+    app.register_blueprint(reading_bp)
 
     # Signals: who listens to a post's life (forum/signals.py)
     from forum.notifications.receivers import connect_signals as connect_notifications
+    from forum.reading.receivers import connect_signals as connect_reading
     from forum.safety.receivers import connect_signals as connect_safety
 
     connect_notifications()
+    connect_reading()
     connect_safety()
 
     # Errors, headers, templates, CLI

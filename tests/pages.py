@@ -13,6 +13,9 @@ PAGES = [
     ("board", None, "/b/radiofrequency-ablation"),
     ("thread", None, "/t/{rfa}"),
     ("thread-member", MEMBER, "/t/{rfa}"),
+    # A member's lists carry "New" markers and Mark all read (forum/reading).
+    ("home-member", MEMBER, "/"),
+    ("board-member", MEMBER, "/b/radiofrequency-ablation"),
     ("report-thread", None, "/t/{report}"),
     ("permalink-history", None, "/p/{edited}/history"),
     ("profile", None, "/u/demo-lumbar-lou"),

@@ -1,8 +1,10 @@
 from flask import Blueprint, current_app, render_template
+from flask_login import current_user
 
 from forum.boards import services
 from forum.caching import for_visitors
 from forum.forms import page_arg
+from forum.reading.pages import reading_marks
 from forum.reports import releases
 from forum.threads.services import list_threads
 from forum.threads.versions import board_page_versions
@@ -13,7 +15,13 @@ bp = Blueprint("boards", __name__)
 @bp.get("/")
 def index():
     def render() -> str:
-        return render_template("boards/index.html", home=services.get_home())
+        home = services.get_home()
+        last_threads = [b.last_thread for b in home.treatments if b.last_thread]
+        return render_template(
+            "boards/index.html",
+            home=home,
+            **reading_marks(current_user, [*home.latest, *last_threads]),
+        )
 
     # A new release touches its board's row, so the boards' versions cover the headlines;
     # any new post touches its board's row too, and the versions of "Latest activity" are
@@ -30,7 +38,13 @@ def detail(slug: str):
         board = services.get_board_or_404(slug)
         page = list_threads(board, number, per_page)
         headline = releases.current_release(board).headline if board.takes_reports else None
-        return render_template("boards/detail.html", board=board, page=page, headline=headline)
+        return render_template(
+            "boards/detail.html",
+            board=board,
+            page=page,
+            headline=headline,
+            **reading_marks(current_user, page.items),
+        )
 
     # A visitor's versions say 404 for no such board or page before anything is loaded.
     return for_visitors(render, lambda: (per_page, board_page_versions(slug, number, per_page)))

@@ -26,6 +26,7 @@ from forum.moderation_log import ModerationAction
 from forum.notifications.models import Notification, OutgoingMail, Subscription
 from forum.notifications.services import describe, notification_options, target_path
 from forum.privacy.models import Consent
+from forum.reading.models import BoardRead, ThreadRead
 from forum.reports import vocab
 from forum.reports.models import ExperienceReport, ReportDraft, ReportExclusion, ReportRevision
 from forum.threads.models import Post, PostRevision, Thread
@@ -102,6 +103,7 @@ def collect_member_data(user_id: int, now: datetime) -> MemberData:
         "moderation_log": _moderation_log(uid),
         "notifications": _notifications(uid),
         "subscriptions": _subscriptions(uid, boards),
+        "reading": _reading(uid, boards),
         "consents": _consents(uid),
         "notification_mail": _mail(uid),
         "security_events": _security_events(uid),
@@ -443,6 +445,41 @@ def _subscriptions(uid: int, boards: dict) -> list[dict]:
             target = {"board": {"id": subscription.board_id, "name": board and board.name}}
         watched.append({**target, "since": iso(subscription.created_at)})
     return watched
+
+
+def _reading(uid: int, boards: dict) -> dict:
+    """How far the member read each thread they opened, and when they marked boards read."""
+    threads = db.session.execute(
+        sa.select(ThreadRead, Thread.title)
+        .join(Thread, Thread.id == ThreadRead.thread_id)
+        .where(ThreadRead.user_id == uid)
+        .order_by(ThreadRead.thread_id)
+    ).all()
+    marked = db.session.scalars(
+        sa.select(BoardRead).where(BoardRead.user_id == uid).order_by(BoardRead.board_id)
+    ).all()
+    return {
+        "threads": [
+            {
+                "thread": {"id": read.thread_id, "title": title},
+                "read_up_to_post_number": read.last_read_position,
+                "at": iso(read.updated_at),
+            }
+            for read, title in threads
+        ],
+        "boards_marked_read": [
+            {
+                "board": {"id": read.board_id, "name": _board_name(boards, read.board_id)},
+                "at": iso(read.read_at),
+            }
+            for read in marked
+        ],
+    }
+
+
+def _board_name(boards: dict, board_id: int) -> str | None:
+    board = boards.get(board_id)
+    return board.name if board is not None else None
 
 
 def _consents(uid: int) -> list[dict]:

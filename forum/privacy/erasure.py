@@ -23,6 +23,7 @@ from forum.moderation.models import Appeal, Flag, Sanction
 from forum.moderation_log import log_action
 from forum.notifications.models import Notification, OutgoingMail, Subscription
 from forum.privacy.models import Consent
+from forum.reading.models import BoardRead, ThreadRead
 from forum.reports.models import ExperienceReport, ReportDraft, ReportExclusion, ReportRevision
 from forum.search.schema import FTS_TABLE, RECENT_FTS_TABLE
 from forum.threads.models import Post, PostRevision, Thread
@@ -103,6 +104,9 @@ def erase_account(
         (ReportDraft, ReportDraft.author_id),
         # Bookmarks and their notes say what the member read and what worried them.
         (Bookmark, Bookmark.user_id),
+        # Which threads someone read says what they live with.
+        (ThreadRead, ThreadRead.user_id),
+        (BoardRead, BoardRead.user_id),
     ):
         db.session.execute(sa.delete(model).where(column == uid))
     notifications = sa.or_(Notification.user_id == uid, Notification.actor_id == uid)

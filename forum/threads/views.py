@@ -23,6 +23,7 @@ from forum.links import post_url
 from forum.moderation.services import moderator_edit
 from forum.policy import threads as policy
 from forum.policy.viewer import check_can_participate, is_moderator, needs_approval
+from forum.reading.pages import ThreadReading
 from forum.reports.integrity import exclusion_notes
 from forum.threads import services
 from forum.threads.deletion import undo_delete_post
@@ -75,7 +76,8 @@ def detail(thread_id: int, slug: str | None = None):
         loaded = loaded_thread()
         page = services.list_posts(loaded, number, per_page, viewer=current_user)
         reply = reply_offer(current_user, loaded)
-        return render_template(
+        reading = ThreadReading(current_user, loaded.id)
+        html = render_template(
             "threads/detail.html",
             thread=loaded,
             page=page,
@@ -91,7 +93,10 @@ def detail(thread_id: int, slug: str | None = None):
             reply_form=ReplyForm() if not page.has_next and reply == "form" else None,
             visibility_form=visibility_form,
             public=policy.is_public(thread),
+            first_unread=reading.first_unread(page.items),
         )
+        reading.record(page.items, last_page=not page.has_next)
+        return html
 
     response = for_visitors(render, lambda: (per_page, thread.versions))
     return not_for_crawlers(response, thread)

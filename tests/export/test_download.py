@@ -132,6 +132,7 @@ def test_zip_holds_the_three_documented_files(client, member):
         "sanctions",
         "notifications",
         "subscriptions",
+        "reading",
         "consents",
     ]:
         assert key in export.document

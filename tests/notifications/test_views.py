@@ -306,10 +306,13 @@ def test_a_signed_in_thread_page_stays_within_the_query_ceiling(
     thread = make_thread(author=reader)
     make_post(thread)
     client = _signed_in(app, reader)
-    for path in (_thread_path(thread), "/", "/notifications"):
+    client.get(_thread_path(thread))  # the first view notes how far they read
+    # A thread and the home page also read what the member has not read (forum/reading).
+    # A thread page: the reading place (forum/reading) and the bookmarked posts.
+    for path, ceiling in ((_thread_path(thread), 6), ("/", 5), ("/notifications", 4)):
         with count_queries() as statements:
             assert client.get(path).status_code == 200
-        assert len(statements) <= 4, (path, statements)
+        assert len(statements) <= ceiling, (path, statements)
     unread = [s for s in statements if "notifications" in s and "count" in s.lower()]
     assert unread  # the count is one of them
     assert first_post_id(app, thread)

@@ -595,6 +595,8 @@ ROUTES: dict[str, Row] = {
     # -- boards
     "notifications.watch_board": Row("board", post=members(DONE)),
     "notifications.unwatch_board": Row("board", post=members(DONE)),
+    "reading.mark_board": Row("board", post=members(DONE)),
+    "reading.mark_all": Row("none", post=members(DONE)),
     # -- moderation
     "moderation.queue": Row("none", get=moderators(200)),
     "moderation.log": Row("none", get=moderators(200)),
