@@ -36,7 +36,7 @@ PAGES = [
     ("search", None, "/search?q=rhizotomy"),
     ("settings", MEMBER, "/settings"),
     ("sessions", MEMBER, "/settings/sessions"),
-    ("report-drafts", MEMBER, "/settings/drafts"),
+    ("drafts", MEMBER, "/drafts"),
     ("notifications", MEMBER, "/notifications"),
     ("notification-settings", MEMBER, "/settings/notifications"),
     ("email-settings", MEMBER, "/settings/email"),
@@ -69,9 +69,10 @@ def demo_ids() -> dict[str, int]:
     from forum.accounts.models import User
     from forum.accounts.services import get_user_by_name
     from forum.boards.models import Board
+    from forum.drafts.models import DraftKind
+    from forum.drafts.services import save_draft
     from forum.extensions import db
     from forum.moderation.services import flag_post
-    from forum.reports.drafts import save_draft
     from forum.reports.models import ExperienceReport
     from forum.threads.models import Post, Thread
     from forum.threads.services import create_thread, edit_post
@@ -105,12 +106,21 @@ def demo_ids() -> dict[str, int]:
         "Members only, please.",
         visibility="members",
     )
-    # A report draft for the drafts page (on another board than the report form's page).
+    # A report draft and a reply draft for the drafts page (on another board than the
+    # report form's page, on another thread than the reply form's).
     save_draft(
         get_user_by_name(MEMBER),
+        DraftKind.REPORT,
         db.session.scalar(sa.select(Board).where(Board.slug == "epidural-steroid")),
         {"title": "Second epidural, so far", "body": "Started writing this on my phone."},
-        2,
+        step=2,
+    )
+    save_draft(
+        get_user_by_name(MEMBER),
+        DraftKind.REPLY,
+        db.session.get(Board, rfa.board_id),
+        {"body": "Mine took three weeks to settle, and then"},
+        thread=db.session.get(Thread, private.thread_id),
     )
     return {
         "private": private.thread_id,

@@ -19,6 +19,7 @@ from forum.accounts.models import User
 from forum.audit import SecurityEvent
 from forum.auth.models import Identity, MemberSession
 from forum.boards.models import Board
+from forum.drafts.models import Draft
 from forum.extensions import db
 from forum.moderation.models import FLAG_REASONS, Appeal, Flag, Sanction
 from forum.moderation_log import ModerationAction
@@ -26,7 +27,7 @@ from forum.notifications.models import Notification, OutgoingMail, Subscription
 from forum.notifications.services import describe, notification_options, target_path
 from forum.privacy.models import Consent
 from forum.reports import vocab
-from forum.reports.models import ExperienceReport, ReportDraft, ReportExclusion, ReportRevision
+from forum.reports.models import ExperienceReport, ReportExclusion, ReportRevision
 from forum.threads.models import Post, PostRevision, Thread
 
 FORMAT_VERSION = 1
@@ -94,7 +95,7 @@ def collect_member_data(user_id: int, now: datetime) -> MemberData:
             for post, thread in post_rows
         ],
         "experience_reports": _reports(uid, boards),
-        "report_drafts": _report_drafts(uid, boards),
+        "drafts": _drafts(uid, boards),
         "flags": _flags(uid),
         "sanctions": _sanctions(uid),
         "moderation_log": _moderation_log(uid),
@@ -383,13 +384,15 @@ def _notifications(uid: int) -> list[dict]:
     ]
 
 
-def _report_drafts(uid: int, boards: dict) -> list[dict]:
-    """Reports being written: the answers as the form sent them, unchecked."""
-    drafts = db.session.scalars(
-        sa.select(ReportDraft).where(ReportDraft.author_id == uid).order_by(ReportDraft.id)
-    )
+def _drafts(uid: int, boards: dict) -> list[dict]:
+    """Reports, threads and replies being written: the fields as the form sent them,
+    unchecked. Every one of them, even a reply's to a thread the member may no longer
+    read: what they wrote is theirs (the thread is named by its id only)."""
+    drafts = db.session.scalars(sa.select(Draft).where(Draft.author_id == uid).order_by(Draft.id))
     return [
         {
+            "kind": draft.kind,
+            "thread_id": draft.thread_id,
             "board": {
                 "id": draft.board_id,
                 "name": getattr(boards.get(draft.board_id), "name", None),

@@ -14,6 +14,7 @@ from forum.accounts.models import User
 from forum.accounts.services import pseudonym_key
 from forum.audit import SecurityEvent
 from forum.auth.models import Identity, MemberSession, RecoveryCode, SecondFactor
+from forum.drafts.models import Draft
 from forum.errors import DomainError, NotAllowed
 from forum.export.models import DataExport
 from forum.export.services import export_dir
@@ -22,7 +23,7 @@ from forum.moderation.models import Appeal, Flag, Sanction
 from forum.moderation_log import log_action
 from forum.notifications.models import Notification, OutgoingMail, Subscription
 from forum.privacy.models import Consent
-from forum.reports.models import ExperienceReport, ReportDraft, ReportExclusion, ReportRevision
+from forum.reports.models import ExperienceReport, ReportExclusion, ReportRevision
 from forum.search.schema import FTS_TABLE, RECENT_FTS_TABLE
 from forum.threads.models import Post, PostRevision, Thread
 
@@ -98,8 +99,8 @@ def erase_account(
         (Subscription, Subscription.user_id),
         (OutgoingMail, OutgoingMail.user_id),
         (DataExport, DataExport.user_id),
-        # Drafts hold a story not yet posted: the tombstone row stays, so its cascade never runs.
-        (ReportDraft, ReportDraft.author_id),
+        # Drafts hold words not yet posted: the tombstone row stays, so its cascade never runs.
+        (Draft, Draft.author_id),
     ):
         db.session.execute(sa.delete(model).where(column == uid))
     notifications = sa.or_(Notification.user_id == uid, Notification.actor_id == uid)

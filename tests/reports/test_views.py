@@ -9,8 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from forum.accounts.models import User
+from forum.drafts.models import Draft
 from forum.extensions import db, utcnow
-from forum.reports.models import ExperienceReport, ReportDraft, ReportRevision
+from forum.reports.models import ExperienceReport, ReportRevision
 from forum.threads.models import Post, Thread
 from forum.threads.services import reply_to_thread
 from tests.conftest import first_post_id, login
@@ -909,7 +910,7 @@ def test_filing_without_a_csrf_token_is_refused(csrf_app, treatment, member):
 
     assert forged_step.status_code == forged.status_code == 400
     assert EXPIRED in _page(forged).text
-    assert _count(csrf_app, ReportDraft) == 0
+    assert _count(csrf_app, Draft) == 0
     assert _count(csrf_app, Thread) == 0
     assert _count(csrf_app, ExperienceReport) == 0
 
