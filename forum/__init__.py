@@ -83,6 +83,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from forum.auth.views import bp as auth_bp
     from forum.boards.views import bp as boards_bp
     from forum.bookmarks.views import bp as bookmarks_bp
+    from forum.drafts.views import bp as drafts_bp
     from forum.export.views import bp as export_bp
     from forum.feeds.views import bp as feeds_bp
     from forum.mail.views import bp as mail_bp
@@ -90,7 +91,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     from forum.notifications.views import bp as notifications_bp
     from forum.privacy.views import bp as privacy_bp
     from forum.reading.views import bp as reading_bp
-    from forum.reports.draft_views import bp as drafts_bp
     from forum.reports.views import bp as reports_bp
     from forum.safety.views import bp as safety_bp
     from forum.search.views import bp as search_bp

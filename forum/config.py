@@ -114,8 +114,9 @@ RATELIMIT_EXPORTS = "10 per hour"
 # addresses, and sent or abandoned e-mail are deleted after this many days.
 SECURITY_LOG_RETENTION_DAYS = 30
 MAIL_RETENTION_DAYS = 30
-# Experience report drafts are deleted this many days after they were last saved.
-REPORT_DRAFT_DAYS = 30
+# Drafts (of experience reports, new threads and replies) are deleted this many days after
+# they were last saved.
+DRAFT_DAYS = 30
 
 # Deleting an account needs a sign-in at most this many seconds old.
 REAUTH_MAX_AGE = 600

@@ -1,7 +1,7 @@
 """What the forum forgets on schedule (`flask forum purge-expired`, run daily by cron):
 security events, which hold truncated addresses, e-mail that was sent or given up on,
-sessions that ended or were left idle, experience report drafts left unsaved for
-REPORT_DRAFT_DAYS, and the text of posts their authors deleted once they can no longer undo
+sessions that ended or were left idle, drafts (of reports, threads and replies) left
+unsaved for DRAFT_DAYS, and the text of posts their authors deleted once they can no longer undo
 it."""
 
 from dataclasses import dataclass
@@ -12,11 +12,11 @@ from flask import current_app
 
 from forum.audit import purge_security_events
 from forum.auth.sessions import purge_sessions
+from forum.drafts.services import purge_expired_drafts
 from forum.extensions import db
 from forum.notifications.models import OutgoingMail
 from forum.policy.moderation import UNDO_DELETE_DAYS, UNDO_DELETE_PERIOD, posts_deleted_by_author
 from forum.privacy.erasure import forget_blanked_words
-from forum.reports.drafts import purge_expired_drafts
 from forum.reports.models import ExperienceReport, ReportExclusion, ReportRevision
 from forum.threads.models import Post, PostRevision
 
@@ -36,7 +36,7 @@ class Purged:
             f"mails, {self.exports} data exports and {self.sessions} ended sessions.\n"
             f"Erased the text of {self.deleted_posts} posts deleted by their authors more "
             f"than {UNDO_DELETE_DAYS} days ago.\n"
-            f"Deleted {self.drafts} experience report drafts left unsaved too long."
+            f"Deleted {self.drafts} drafts left unsaved too long."
         )
 
 
@@ -53,7 +53,7 @@ def purge_expired(now: datetime) -> Purged:
         exports=purge_expired_exports(now),
         sessions=purge_sessions(now),
         deleted_posts=_erase_deleted_posts(now - UNDO_DELETE_PERIOD),
-        drafts=purge_expired_drafts(now - timedelta(days=config["REPORT_DRAFT_DAYS"])),
+        drafts=purge_expired_drafts(now - timedelta(days=config["DRAFT_DAYS"])),
     )
     db.session.commit()
     return purged

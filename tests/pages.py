@@ -39,7 +39,7 @@ PAGES = [
     ("search", None, "/search?q=rhizotomy"),
     ("settings", MEMBER, "/settings"),
     ("sessions", MEMBER, "/settings/sessions"),
-    ("report-drafts", MEMBER, "/settings/drafts"),
+    ("drafts", MEMBER, "/drafts"),
     ("bookmarks", MEMBER, "/bookmarks"),
     ("bookmark-note", MEMBER, "/p/{reply}/bookmark"),
     ("notifications", MEMBER, "/notifications"),
@@ -75,9 +75,10 @@ def demo_ids() -> dict[str, int]:
     from forum.accounts.services import get_user_by_name
     from forum.boards.models import Board
     from forum.bookmarks.services import save_bookmark_note, set_bookmark
+    from forum.drafts.models import DraftKind
+    from forum.drafts.services import save_draft
     from forum.extensions import db
     from forum.moderation.services import flag_post
-    from forum.reports.drafts import save_draft
     from forum.reports.models import ExperienceReport
     from forum.threads.models import Post, Thread
     from forum.threads.services import create_thread, edit_post
@@ -111,12 +112,21 @@ def demo_ids() -> dict[str, int]:
         "Members only, please.",
         visibility="members",
     )
-    # A report draft for the drafts page (on another board than the report form's page).
+    # A report draft and a reply draft for the drafts page (on another board than the
+    # report form's page, on another thread than the reply form's).
     save_draft(
         get_user_by_name(MEMBER),
+        DraftKind.REPORT,
         db.session.scalar(sa.select(Board).where(Board.slug == "epidural-steroid")),
         {"title": "Second epidural, so far", "body": "Started writing this on my phone."},
-        2,
+        step=2,
+    )
+    save_draft(
+        get_user_by_name(MEMBER),
+        DraftKind.REPLY,
+        db.session.get(Board, rfa.board_id),
+        {"body": "Mine took three weeks to settle, and then"},
+        thread=db.session.get(Thread, private.thread_id),
     )
     # Bookmarks for the thread page's buttons and the bookmarks page: one with a note.
     reader = get_user_by_name(MEMBER)

@@ -20,6 +20,7 @@ from forum.audit import SecurityEvent
 from forum.auth.models import Identity, MemberSession
 from forum.boards.models import Board
 from forum.bookmarks.models import Bookmark
+from forum.drafts.models import Draft
 from forum.extensions import db
 from forum.moderation.models import FLAG_REASONS, Appeal, Flag, Sanction
 from forum.moderation_log import ModerationAction
@@ -28,7 +29,7 @@ from forum.notifications.services import describe, notification_options, target_
 from forum.privacy.models import Consent
 from forum.reading.models import BoardRead, ThreadRead
 from forum.reports import vocab
-from forum.reports.models import ExperienceReport, ReportDraft, ReportExclusion, ReportRevision
+from forum.reports.models import ExperienceReport, ReportExclusion, ReportRevision
 from forum.threads.models import Post, PostRevision, Thread
 
 FORMAT_VERSION = 1
@@ -96,7 +97,7 @@ def collect_member_data(user_id: int, now: datetime) -> MemberData:
             for post, thread in post_rows
         ],
         "experience_reports": _reports(uid, boards),
-        "report_drafts": _report_drafts(uid, boards),
+        "drafts": _drafts(uid, boards),
         "bookmarks": _bookmarks(uid),
         "flags": _flags(uid),
         "sanctions": _sanctions(uid),
@@ -387,13 +388,15 @@ def _notifications(uid: int) -> list[dict]:
     ]
 
 
-def _report_drafts(uid: int, boards: dict) -> list[dict]:
-    """Reports being written: the answers as the form sent them, unchecked."""
-    drafts = db.session.scalars(
-        sa.select(ReportDraft).where(ReportDraft.author_id == uid).order_by(ReportDraft.id)
-    )
+def _drafts(uid: int, boards: dict) -> list[dict]:
+    """Reports, threads and replies being written: the fields as the form sent them,
+    unchecked. Every one of them, even a reply's to a thread the member may no longer
+    read: what they wrote is theirs (the thread is named by its id only)."""
+    drafts = db.session.scalars(sa.select(Draft).where(Draft.author_id == uid).order_by(Draft.id))
     return [
         {
+            "kind": draft.kind,
+            "thread_id": draft.thread_id,
             "board": {
                 "id": draft.board_id,
                 "name": getattr(boards.get(draft.board_id), "name", None),

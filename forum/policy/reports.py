@@ -65,7 +65,3 @@ def exclusion_appeal_refusal(viewer, report, exclusion) -> str | None:
 def may_decide_exclusion_appeal(viewer, report, exclusion) -> bool:
     return exclusion_appeal_refusal(viewer, report, exclusion) is None
 
-
-def may_use_draft(viewer, draft) -> bool:
-    """A report's draft is its author's alone: to anyone else it does not exist (404)."""
-    return is_self(viewer, draft.author_id)

@@ -15,6 +15,7 @@ from forum.accounts.services import pseudonym_key
 from forum.audit import SecurityEvent
 from forum.auth.models import Identity, MemberSession, RecoveryCode, SecondFactor
 from forum.bookmarks.models import Bookmark
+from forum.drafts.models import Draft
 from forum.errors import DomainError, NotAllowed
 from forum.export.models import DataExport
 from forum.export.services import export_dir
@@ -24,7 +25,7 @@ from forum.moderation_log import log_action
 from forum.notifications.models import Notification, OutgoingMail, Subscription
 from forum.privacy.models import Consent
 from forum.reading.models import BoardRead, ThreadRead
-from forum.reports.models import ExperienceReport, ReportDraft, ReportExclusion, ReportRevision
+from forum.reports.models import ExperienceReport, ReportExclusion, ReportRevision
 from forum.search.schema import FTS_TABLE, RECENT_FTS_TABLE
 from forum.threads.models import Post, PostRevision, Thread
 
@@ -100,8 +101,8 @@ def erase_account(
         (Subscription, Subscription.user_id),
         (OutgoingMail, OutgoingMail.user_id),
         (DataExport, DataExport.user_id),
-        # Drafts hold a story not yet posted: the tombstone row stays, so its cascade never runs.
-        (ReportDraft, ReportDraft.author_id),
+        # Drafts hold words not yet posted: the tombstone row stays, so its cascade never runs.
+        (Draft, Draft.author_id),
         # Bookmarks and their notes say what the member read and what worried them.
         (Bookmark, Bookmark.user_id),
         # Which threads someone read says what they live with.

@@ -217,23 +217,3 @@ class OutcomeRelease(db.Model):
 
     __table_args__ = (sa.Index("ix_outcome_releases_board_latest", "board_id", "id"),)
 
-
-class ReportDraft(db.Model):
-    """A report being written in steps (forum/reports/drafts.py): the answers exactly as the
-    form posts them, so any device resumes where the member left off. One per member per
-    board: sharing an experience on that board again continues it."""
-
-    __tablename__ = "report_drafts"
-    __table_args__ = (sa.UniqueConstraint("author_id", "board_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
-    board_id: Mapped[int] = mapped_column(sa.ForeignKey("boards.id"), index=True)
-    # {field name: the posted text, or a list of texts for a group of checkboxes}.
-    answers: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    step: Mapped[int] = mapped_column(default=1)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # What the retention purge goes by (REPORT_DRAFT_DAYS after the last save).
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-
-    board: Mapped[Board] = relationship(lazy="raise")

@@ -10,12 +10,13 @@ from werkzeug.exceptions import NotFound
 
 from forum.accounts.models import User
 from forum.boards.models import Board
+from forum.drafts.models import Draft
 from forum.errors import Conflict, DomainError, NotAllowed
 from forum.extensions import db, utcnow
 from forum.policy import threads as policy
 from forum.policy.viewer import check_can_participate
 from forum.reports import releases, vocab
-from forum.reports.models import ANSWER_FIELDS, ExperienceReport, ReportDraft, ReportRevision
+from forum.reports.models import ANSWER_FIELDS, ExperienceReport, ReportRevision
 from forum.threads.models import Post
 from forum.threads.services import create_thread, get_post_or_404
 
@@ -119,7 +120,7 @@ def file_report(
     *,
     visibility: str,
     confirmed_estimate: bool = False,
-    draft: ReportDraft | None = None,
+    draft: Draft | None = None,
 ) -> Post:
     """Start a thread on `board` whose first post carries an experience report.
 

@@ -15,12 +15,12 @@ from wtforms import SelectChoice
 
 from forum.boards.models import Board
 from forum.content import render_markdown
+from forum.drafts.models import Draft
 from forum.errors import DomainError
 from forum.forms import show_domain_error
 from forum.policy.viewer import needs_approval
 from forum.reports import drafts, services, vocab
 from forum.reports.forms import report_form
-from forum.reports.models import ReportDraft
 
 STEPS = {
     1: "Your story",
@@ -76,7 +76,7 @@ def step_of(name: str | None) -> int:
     return next((step for step, names in STEP_FIELDS.items() if name in names), LAST)
 
 
-def step_arg(value: str | None, draft: ReportDraft) -> int:
+def step_arg(value: str | None, draft: Draft) -> int:
     """The step asked for in the address, else where the member left off."""
     try:
         step = int(value) if value else draft.step or FIRST
@@ -160,7 +160,7 @@ def first_step_in_error(form) -> int | None:
     return step
 
 
-def post_draft_form(board: Board, draft: ReportDraft, shown: StepForm):
+def post_draft_form(board: Board, draft: Draft, shown: StepForm):
     """The last step's "Post report": the whole draft checked as one report, by the form,
     then by the service (drafts.post_draft). Returns (the new post, None, 302), or (None, the step
     holding what stopped it, the status), with the message on the form."""
@@ -219,7 +219,7 @@ def preview(shown: StepForm) -> dict:
     return {"missing": [], "answers": answers, "story_html": render_markdown(form.body.data)}
 
 
-def render_step(board: Board, draft: ReportDraft, shown: StepForm, step: int, status: int = 200):
+def render_step(board: Board, draft: Draft, shown: StepForm, step: int, status: int = 200):
     """A step's page: its fields, the steps around it and, last, the preview."""
     context = preview(shown) if step == LAST and status == 200 else {}
     return render_template(
@@ -237,5 +237,5 @@ def render_step(board: Board, draft: ReportDraft, shown: StepForm, step: int, st
 
 DRAFT_SAVED = (
     "Draft saved. Continue here or from any device: “Share your experience” on this board, "
-    "or Settings, then Report drafts."
+    "or Drafts in your menu."
 )

@@ -9,16 +9,20 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
+from werkzeug.exceptions import NotFound
 
 from forum.accounts.models import User
 from forum.accounts.services import mentionable_names
 from forum.boards.models import Board
 from forum.content import clean_text, quote_markdown, render_markdown
+from forum.drafts.models import Draft, DraftKind, place_of
+from forum.drafts.services import delete_draft_of
 from forum.errors import Conflict, DomainError, NotAllowed
 from forum.extensions import UTCDateTime, db, first_or_404, utcnow
 from forum.moderation_log import log_action
 from forum.pagination import Page, check_page
 from forum.policy import threads as policy
+from forum.policy.drafts import may_use_draft
 from forum.policy.viewer import (
     check_can_participate,
     is_moderator,
@@ -61,6 +65,32 @@ def list_threads(board: Board, page: int, per_page: int) -> Page:
 
 def get_thread_or_404(thread_id: int) -> Thread:
     return first_or_404(_thread_with_board_and_author(), {"thread_id": thread_id})
+
+
+def get_thread_and_reply_draft_or_404(viewer: User, thread_id: int) -> tuple[Thread, Draft | None]:
+    """A member's thread page: the thread (as get_thread_or_404) and, in the same
+    statement, the member's draft of a reply to it for the reply box, or None (none kept,
+    or not theirs to see: forum/policy/drafts.py)."""
+    row = db.session.execute(
+        _thread_with_board_and_author()
+        .add_columns(Draft)
+        .outerjoin(
+            Draft,
+            sa.and_(
+                Draft.author_id == viewer.id,
+                Draft.place == place_of(DraftKind.REPLY, 0, thread_id),
+            ),
+        ),
+        {"thread_id": thread_id},
+    ).first()
+    if row is None:
+        raise NotFound()
+    thread, draft = row
+    if draft is not None:
+        set_committed_value(draft, "thread", thread)
+        if not may_use_draft(viewer, draft):
+            draft = None
+    return thread, draft
 
 
 @cache
@@ -240,7 +270,8 @@ def create_thread(
     # a post matching a crisis phrase before moderators (published all the same).
     post_created.send(post, thread=thread, author=author)
     if not commit:
-        return post
+        return post  # a report's form deletes its own draft (forum/reports/services.py)
+    delete_draft_of(author, DraftKind.THREAD, board.id)
     db.session.commit()
     return _reload(post)
 
@@ -281,6 +312,7 @@ def reply_to_thread(
         return _resolve_duplicate(author, submission_key, error)
     # As for a new thread; a waiting reply's watchers are told on approval.
     post_created.send(post, thread=thread, author=author)
+    delete_draft_of(author, DraftKind.REPLY, thread.board_id, thread.id)
     db.session.commit()
     return _reload(post)
 

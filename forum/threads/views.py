@@ -16,6 +16,8 @@ from forum.auth.gate import second_factor_gate
 from forum.boards.services import get_board_or_404
 from forum.bookmarks.services import list_bookmarked
 from forum.caching import for_visitors, tags_this_page
+from forum.drafts.models import Draft, DraftKind
+from forum.drafts.services import find_draft
 from forum.errors import Conflict, NotAllowed
 from forum.extensions import configured_limit, limiter, member_or_address
 from forum.forms import EmptyForm, id_arg, page_arg, submit_form
@@ -40,6 +42,15 @@ from forum.threads.versions import thread_head_or_404
 bp = Blueprint("threads", __name__)
 
 
+def _restore(form, draft: Draft | None) -> None:
+    """Fill a form just opened with the member's draft (from any device)."""
+    if draft is None or request.method != "GET":
+        return
+    for name, value in (draft.answers or {}).items():
+        if name in form and name not in ("csrf_token", "submission_key"):
+            form[name].data = value
+
+
 @bp.get("/t/<int:thread_id>")
 @bp.get("/t/<int:thread_id>/<slug>")
 def detail(thread_id: int, slug: str | None = None):
@@ -49,8 +60,11 @@ def detail(thread_id: int, slug: str | None = None):
     # versions in one statement, so a copy that is current costs nothing more. A member's
     # page is never cached: it starts from the thread itself.
     from_head = tags_this_page()
+    draft = None  # the member's reply, being written: for the reply box
     if from_head:
         thread = thread_head_or_404(thread_id, number, per_page)
+    elif current_user.is_authenticated:
+        thread, draft = services.get_thread_and_reply_draft_or_404(current_user, thread_id)
     else:
         thread = services.get_thread_or_404(thread_id)
     if not policy.may_see_thread(current_user, thread):
@@ -77,6 +91,11 @@ def detail(thread_id: int, slug: str | None = None):
         page = services.list_posts(loaded, number, per_page, viewer=current_user)
         reply = reply_offer(current_user, loaded)
         reading = ThreadReading(current_user, loaded.id)
+        # Only for who may reply: building it starts a session (its CSRF token), and a
+        # visitor's page sets no cookie.
+        reply_form = ReplyForm() if not page.has_next and reply == "form" else None
+        if reply_form is not None:
+            _restore(reply_form, draft)
         html = render_template(
             "threads/detail.html",
             thread=loaded,
@@ -88,9 +107,8 @@ def detail(thread_id: int, slug: str | None = None):
             exclusions=exclusion_notes(current_user, page.items),
             reply=reply,
             thread_tools=is_moderator(current_user),
-            # Only for who may reply: building it starts a session (its CSRF token), and a
-            # visitor's page sets no cookie.
-            reply_form=ReplyForm() if not page.has_next and reply == "form" else None,
+            reply_form=reply_form,
+            draft=draft if reply_form is not None else None,
             visibility_form=visibility_form,
             public=policy.is_public(thread),
             first_unread=reading.first_unread(page.items),
@@ -154,8 +172,14 @@ def create(slug: str):
     )
     if post:
         return redirect(after_writing_url(post))
+    draft = find_draft(current_user, DraftKind.THREAD, board)
+    _restore(form, draft)
     return render_template(
-        "threads/create.html", board=board, form=form, waits=needs_approval(current_user)
+        "threads/create.html",
+        board=board,
+        form=form,
+        waits=needs_approval(current_user),
+        draft=draft,
     ), status
 
 
@@ -175,6 +199,8 @@ def reply(thread_id: int):
     )
     if post:
         return redirect(after_writing_url(post))
+    draft = find_draft(current_user, DraftKind.REPLY, thread.board, thread)
+    _restore(form, draft)
     if request.method == "GET" and (quote_id := id_arg("quote")):
         try:
             quoted = services.get_post_or_404(quote_id)
@@ -185,11 +211,17 @@ def reply(thread_id: int):
             and quoted.thread_id == thread.id
             and policy.may_quote(current_user, quoted)
         ):
-            form.body.data = services.quote_post(
+            quote = services.quote_post(
                 current_user, quoted, url_for("threads.permalink", post_id=quoted.id)
             )
+            # Quoting adds to the reply already being written.
+            form.body.data = f"{form.body.data}\n\n{quote}" if form.body.data else quote
     return render_template(
-        "threads/reply.html", thread=thread, form=form, waits=needs_approval(current_user)
+        "threads/reply.html",
+        thread=thread,
+        form=form,
+        waits=needs_approval(current_user),
+        draft=draft,
     ), status
 
 

@@ -17,6 +17,7 @@ from forum.auth.models import Identity
 from forum.auth.sessions import open_session
 from forum.boards.models import Board
 from forum.bookmarks.models import Bookmark
+from forum.drafts.models import Draft
 from forum.export.models import DataExport
 from forum.extensions import db, utcnow
 from forum.moderation import sanctions
@@ -24,7 +25,7 @@ from forum.moderation.services import decide_on_post, flag_post, move_thread, se
 from forum.notifications.models import Notification
 from forum.privacy.erasure import Erasure, erase_account
 from forum.reports import integrity
-from forum.reports.models import ExperienceReport, ReportDraft
+from forum.reports.models import ExperienceReport
 from forum.reports.services import file_report
 from forum.threads.models import Post, Thread
 from forum.threads.services import create_thread, delete_post, reply_to_thread
@@ -301,8 +302,13 @@ def _build(cast: Cast, kind: str, state: str, number: int) -> World:
         world.ids["identity"] = identity.id
         return world
     if kind == "draft":
-        draft = ReportDraft(
-            author_id=u["author"].id, board_id=board.id, answers={"title": "Unposted"}, step=1
+        draft = Draft(
+            author_id=u["author"].id,
+            kind="report",
+            place=f"report:{board.id}",
+            board_id=board.id,
+            answers={"title": "Unposted"},
+            step=1,
         )
         db.session.add(draft)
         db.session.commit()

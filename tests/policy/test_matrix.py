@@ -164,6 +164,11 @@ def reply(viewer, state):
     return DONE
 
 
+def reply_form_draft(viewer, state):
+    rule = reply_form(viewer, state)
+    return DONE if rule == 200 else rule
+
+
 def change_visibility(viewer, state):
     if viewer in VISITORS:
         return LOGIN
@@ -556,10 +561,17 @@ ROUTES: dict[str, Row] = {
     "reports.post_report": Row(
         "board", post=members(422), data=lambda world: {**REPORT_FORM, "treatment": world.board}
     ),
-    "drafts.save": Row(
+    "drafts.save_report": Row(
         "board", post=members(200), data=lambda world: {**REPORT_FORM, "treatment": world.board}
     ),
+    # Keeping a draft is not publishing: a silenced member, or a locked thread, keeps
+    # what they wrote; a thread they may not read takes no draft.
+    "drafts.save_thread": Row("board", post=members(DONE), data=lambda w: NEW_THREAD),
+    "drafts.save_reply": Row(
+        "thread", post=reply_form_draft, states=THREAD_STATES, data=text("body", REPLY)
+    ),
     "drafts.index": Row("none", get=members(200)),
+    "drafts.old_index": Row("none", get=everyone(301)),
     "drafts.discard": Row("draft", post=owners_only(DONE)),
     "reports.add": Row(
         "opening",

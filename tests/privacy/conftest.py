@@ -10,10 +10,11 @@ import sqlalchemy as sa
 from forum.accounts.models import User
 from forum.auth.models import Identity
 from forum.bookmarks.models import Bookmark
+from forum.drafts.models import Draft
 from forum.extensions import db, utcnow
 from forum.moderation.models import Appeal, Flag, Sanction
 from forum.notifications.models import Notification, OutgoingMail, Subscription
-from forum.reports.models import ExperienceReport, ReportDraft, ReportRevision
+from forum.reports.models import ExperienceReport, ReportRevision
 from forum.threads.models import Post, Thread
 from forum.threads.services import edit_post
 from tests.auth.conftest import live_forum, oidc_provider, provider  # noqa: F401
@@ -140,8 +141,10 @@ def member_with_everything(app, make_user, make_board, make_thread, make_post, m
                 ),
                 Subscription(user_id=member.id, board_id=board.id),
                 Bookmark(user_id=member.id, post_id=others_post.id, note=BOOKMARK_NOTE),
-                ReportDraft(
+                Draft(
                     author_id=member.id,
+                    kind="report",
+                    place=f"report:{board.id}",
                     board_id=board.id,
                     answers={"title": "Not posted yet", "body": DRAFT_STORY},
                     step=2,

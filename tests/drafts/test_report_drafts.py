@@ -10,10 +10,12 @@ import sqlalchemy as sa
 
 from forum.accounts.models import User
 from forum.boards.models import Board
+from forum.drafts.models import Draft
+from forum.drafts.services import list_drafts
 from forum.export.archive import collect_member_data
 from forum.extensions import db, utcnow
 from forum.reports import drafts
-from forum.reports.models import ExperienceReport, ReportDraft
+from forum.reports.models import ExperienceReport
 from forum.retention import purge_expired
 from forum.threads.models import Thread
 from tests.conftest import csrf_token, login
@@ -26,9 +28,9 @@ def _text(response) -> str:
     return response.get_data(as_text=True)
 
 
-def _draft(app, user) -> ReportDraft | None:
+def _draft(app, user) -> Draft | None:
     with app.app_context():
-        return db.session.scalar(sa.select(ReportDraft).where(ReportDraft.author_id == user.id))
+        return db.session.scalar(sa.select(Draft).where(Draft.author_id == user.id))
 
 
 def _count(app, model) -> int:
@@ -52,17 +54,25 @@ def test_saving_merges_into_one_draft_per_member_and_board(app, member, treatmen
         drafts.save_draft(author, board, STORY, 1)
         drafts.save_draft(author, board, {"pain_before": "7"}, 2)
 
-        [draft] = drafts.list_drafts(author)
+        [draft] = list_drafts(author)
         assert draft.answers == {**STORY, "pain_before": "7"}
         assert draft.step == 2
         assert draft.board.slug == "epidurals"
 
 
 def test_the_table_holds_one_draft_per_member_and_board(app, member, treatment):
-    """Migration 0023's constraint: two saves at once cannot make a second draft."""
+    """Migration 0027's constraint: two saves at once cannot make a second draft."""
     with app.app_context():
         for _ in range(2):
-            db.session.add(ReportDraft(author_id=member.id, board_id=treatment.id, answers={}))
+            db.session.add(
+                Draft(
+                    author_id=member.id,
+                    kind="report",
+                    place=f"report:{treatment.id}",
+                    board_id=treatment.id,
+                    answers={},
+                )
+            )
         with pytest.raises(sa.exc.IntegrityError):
             db.session.commit()
 
@@ -78,13 +88,13 @@ def test_drafts_left_unsaved_for_30_days_are_purged(app, member, fred, treatment
         purged = purge_expired(utcnow())
 
     assert purged.drafts == 1
-    assert "Deleted 1 experience report drafts" in purged.line()
+    assert "Deleted 1 drafts" in purged.line()
     assert _draft(app, member) is None
     assert _draft(app, fred) is not None
 
 
 def test_the_draft_period_is_configurable(make_app, member, treatment):
-    app = make_app(REPORT_DRAFT_DAYS=7)
+    app = make_app(DRAFT_DAYS=7)
     with app.app_context():
         board = db.session.get(Board, treatment.id)
         draft = drafts.save_draft(db.session.get(User, member.id), board, STORY, 1)
@@ -99,10 +109,10 @@ def test_the_data_export_holds_the_drafts(app, member, treatment):
         drafts.save_draft(
             db.session.get(User, member.id), db.session.get(Board, treatment.id), STORY, 1
         )
-        exported = collect_member_data(member.id, utcnow()).document["report_drafts"]
+        exported = collect_member_data(member.id, utcnow()).document["drafts"]
 
-    assert [(d["board"]["name"], d["step"], d["answers"]) for d in exported] == [
-        ("Epidurals", 1, STORY)
+    assert [(d["kind"], d["board"]["name"], d["step"], d["answers"]) for d in exported] == [
+        ("report", "Epidurals", 1, STORY)
     ]
 
 
@@ -239,8 +249,8 @@ def test_another_member_never_sees_or_posts_your_draft(app, client, member, fred
 
     login(client, fred)
     own_form = _text(client.get("/b/epidurals/report?step=1"))
-    listed = _text(client.get("/settings/drafts"))
-    deleted = client.post(f"/settings/drafts/{mine.id}/delete")
+    listed = _text(client.get("/drafts"))
+    deleted = client.post(f"/drafts/{mine.id}/delete")
     posted = client.post("/b/epidurals/report/post", data={"visibility": "public"})
 
     assert STORY["title"] not in own_form and STORY["body"] not in own_form
@@ -254,22 +264,24 @@ def test_another_member_never_sees_or_posts_your_draft(app, client, member, fred
 # -- settings ----------------------------------------------------------------------------------
 
 
-def test_settings_list_drafts_to_continue_or_delete(app, client, member, treatment, make_treatment):
+def test_the_drafts_page_lists_report_drafts_to_continue_or_delete(
+    app, client, member, treatment, make_treatment
+):
     make_treatment("ablation", slug="rfa", name="Radiofrequency ablation")
     login(client, member)
     client.post("/b/epidurals/report?step=1", data={**STORY, "action": "save"})
     client.post("/b/rfa/report?step=2", data={"pain_before": "6", "action": "save"})
 
-    page = _text(client.get("/settings/drafts"))
+    page = _text(client.get("/drafts"))
 
-    assert 'href="/settings/drafts"' in _text(client.get("/settings"))
+    assert 'href="/drafts"' in _text(client.get("/settings"))
     assert STORY["title"] in page and "Epidurals, step 1 of 4" in page
     assert "Untitled" in page and "Radiofrequency ablation, step 2 of 4" in page
     assert page.count('href="/b/epidurals/report"') == 1
     draft = _draft(app, member)
-    response = client.post(f"/settings/drafts/{draft.id}/delete")
-    assert response.location == "/settings/drafts"
-    assert STORY["title"] not in _text(client.get("/settings/drafts"))
+    response = client.post(f"/drafts/{draft.id}/delete")
+    assert response.location == "/drafts"
+    assert STORY["title"] not in _text(client.get("/drafts"))
 
 
 def test_the_drafts_page_runs_the_same_statements_for_one_draft_or_many(
@@ -282,7 +294,7 @@ def test_the_drafts_page_runs_the_same_statements_for_one_draft_or_many(
         client.post(f"/b/{board.slug}/report?step=1", data={**STORY, "action": "save"})
         if number in (0, 4):
             with count_queries() as statements:
-                assert client.get("/settings/drafts").status_code == 200
+                assert client.get("/drafts").status_code == 200
             counts.append(len(statements))
     assert counts[0] == counts[1] <= 3, counts
 
@@ -333,7 +345,7 @@ def test_saving_a_draft_needs_the_forms_token(csrf_app, make_user, treatment):
 
     assert forged.status_code == 400
     assert genuine.status_code == 200
-    assert _count(csrf_app, ReportDraft) == 1
+    assert _count(csrf_app, Draft) == 1
 
 
 def test_saving_a_draft_is_rate_limited(make_app, make_user, make_board):

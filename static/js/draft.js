@@ -1,6 +1,6 @@
-// The report form in steps keeps a draft on the server. Without JavaScript, "Save draft"
-// and every step's buttons save it; with it, the step on screen is also saved every 30
-// seconds when something changed, and when the member switches to another tab or app, so
+// A form that keeps a draft on the server (a report's steps, a new thread, a reply) says
+// where to save it in data-autosave. Without JavaScript, "Save draft" (and a report's step
+// buttons) save it; with it, the form is also saved every 30 seconds when something changed, and when the member switches to another tab or app, so
 // a closed tab or a lost phone costs little. The status line (role="status") says when.
 (function () {
   const form = document.querySelector("form[data-autosave]");
@@ -17,7 +17,7 @@
     if (!changed || saving) return;
     saving = true;
     changed = false;
-    // The form's own fields, its CSRF token among them; the buttons' "action" is not sent.
+    // The form's own fields, its CSRF token among them; no button's value is sent.
     fetch(form.dataset.autosave, {
       method: "POST",
       body: new FormData(form),
