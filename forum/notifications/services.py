@@ -58,6 +58,8 @@ def describe(notification: Notification) -> str:
             return f"{actor or 'Someone'} mentioned you in {title}"
         case "quote":
             return f"{actor or 'Someone'} quoted your post in {title}"
+        case "reaction":
+            return _reaction_sentence(n.count, actor, n.text, title)
         case "flag_decided":
             return _with_reason(f"Your flag on a post in {title} was {outcome}", reason)
         case "post_hidden":
@@ -89,6 +91,16 @@ def describe(notification: Notification) -> str:
             )
             return _with_reason(f"{moderator} decided your appeal: {verdict}", reason)
     return "Something happened"  # a kind added later, before this learns to say it
+
+
+def _reaction_sentence(count: int, actor: str | None, kinds: str | None, title: str) -> str:
+    """ "Ana found your post helpful", "3 people said “me too” to your post in …"."""
+    who = f"{count} people" if count > 1 else actor or "Someone"
+    did = {
+        "helpful": "found your post helpful",
+        "me_too": "said “me too” to your post",
+    }.get(kinds or "", "found your post helpful or said “me too”")
+    return f"{who} {did} in {title}"
 
 
 def _sanction_sentence(actor: str, outcome: str) -> str:
