@@ -97,12 +97,16 @@ class Reactors:
 
     names: dict  # post id -> {ReactionKind: [pseudonym, ...]}
     mine: set  # (post id, ReactionKind) the viewer reacted with
+    kinds: tuple = tuple(ReactionKind)  # in the order a post shows them
 
     def of(self, post_id: int, kind: ReactionKind) -> list[str]:
         return self.names.get(post_id, {}).get(kind, [])
 
     def has(self, post_id: int, kind: ReactionKind) -> bool:
         return (post_id, kind) in self.mine
+
+    def any_names(self, post_id: int) -> bool:
+        return bool(self.names.get(post_id))
 
 
 NOBODY = Reactors({}, set())

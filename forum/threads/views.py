@@ -22,6 +22,7 @@ from forum.links import post_url
 from forum.moderation.services import moderator_edit
 from forum.policy import threads as policy
 from forum.policy.viewer import check_can_participate, is_moderator, needs_approval
+from forum.reactions.services import list_reactors
 from forum.reports.integrity import exclusion_notes
 from forum.threads import services
 from forum.threads.deletion import undo_delete_post
@@ -79,6 +80,8 @@ def detail(thread_id: int, slug: str | None = None):
             thread=loaded,
             page=page,
             posts=present_posts(current_user, page.items, loaded),
+            # Who reacted to the page's posts: one statement, for members only.
+            reactors=list_reactors(current_user, page.items),
             # A report left out of the figures, for its author and the moderators.
             exclusions=exclusion_notes(current_user, page.items),
             reply=reply,
