@@ -193,9 +193,12 @@ def auto_watch(author: User, thread_id: int) -> None:
     )
 
 
-def set_auto_watch(user: User, enabled: bool) -> None:
-    """Turn automatic watching of threads one starts or replies to on or off."""
+def set_auto_watch(user: User, enabled: bool, reactions: bool | None = None) -> None:
+    """Turn automatic watching of threads one starts or replies to on or off; and, when
+    `reactions` is given, hearing of members' "Helpful" and "Me too" on one's posts."""
     user.auto_watch = bool(enabled)
+    if reactions is not None:
+        user.notify_reactions = bool(reactions)
     db.session.commit()
 
 

@@ -144,3 +144,18 @@ def test_without_a_csrf_token_nothing_changes(make_app, reacted):
     token = csrf_token(client.get(_path(thread)).get_data(as_text=True))
     response = client.post(f"/p/{post_id}/react", data={"kind": "helpful", "csrf_token": token})
     assert response.status_code == 302
+
+
+def test_the_author_turns_reaction_notices_off_in_settings(app, client, reacted):
+    author, reader, _, post_id = reacted
+    login(client, author)
+    page = client.get("/settings/notifications").get_data(as_text=True)
+    assert '<input checked id="notify_reactions" name="notify_reactions"' in page
+    client.post("/settings/notifications", data={"auto_watch": "y"})  # the box unticked
+    page = client.get("/settings/notifications").get_data(as_text=True)
+    assert '<input id="notify_reactions" name="notify_reactions"' in page
+
+    reader_client = app.test_client()
+    login(reader_client, reader)
+    _react(reader_client, post_id)
+    assert "found your post helpful" not in client.get("/notifications").get_data(as_text=True)
