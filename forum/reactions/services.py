@@ -9,14 +9,18 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import defer, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from forum.accounts.models import User
 from forum.errors import DomainError, NotAllowed
 from forum.extensions import db, utcnow
+from forum.pagination import Page, check_page
 from forum.policy.reactions import may_see_reactors, reaction_refusal
 from forum.reactions.models import Reaction, ReactionKind
+from forum.reports.models import ExperienceReport
 from forum.signals import post_reacted
-from forum.threads.models import Post
+from forum.threads.models import Post, PostState, Thread
 
 # How many names a post's "who reacted" lists per kind; the count says the rest.
 MAX_NAMES = 50
@@ -133,3 +137,32 @@ def list_reactors(viewer, posts: list[Post]) -> Reactors:
         if row.user_id == viewer.id:
             mine.add((row.post_id, kind))
     return Reactors({post_id: dict(kinds) for post_id, kinds in names.items()}, mine)
+
+
+def helpful_first(post=Post) -> sa.ColumnElement[int]:
+    """A post's "Helpful" count where it is shown: a hidden or deleted post's reactions no
+    longer count (its place stays, as a placeholder, among the posts that have none)."""
+    return sa.case((post.state == PostState.VISIBLE.value, post.helpful_count), else_=0)
+
+
+def list_posts_most_helpful(thread: Thread, page: int, per_page: int) -> Page:
+    """A page of the thread's posts, most found helpful first, then in the thread's
+    order: the same rows and loading as threads.services.list_posts, in one statement.
+    (A member's replies still waiting for approval are on the in-order pages only.)"""
+    check_page(page, thread.post_count, per_page)
+    posts = db.session.scalars(
+        sa.select(Post)
+        .options(
+            joinedload(Post.author),
+            joinedload(Post.edited_by),
+            joinedload(Post.report).joinedload(ExperienceReport.board),
+            defer(Post.body_source),
+        )
+        .where(Post.thread_id == thread.id, Post.position.is_not(None))
+        .order_by(helpful_first().desc(), Post.position)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    for post in posts:  # the policy asks a post about its thread: this one, no query
+        set_committed_value(post, "thread", thread)
+    return Page(list(posts), page, per_page, thread.post_count)

@@ -22,7 +22,7 @@ from forum.links import post_url
 from forum.moderation.services import moderator_edit
 from forum.policy import threads as policy
 from forum.policy.viewer import check_can_participate, is_moderator, needs_approval
-from forum.reactions.services import list_reactors
+from forum.reactions.services import list_posts_most_helpful, list_reactors
 from forum.reports.integrity import exclusion_notes
 from forum.threads import services
 from forum.threads.deletion import undo_delete_post
@@ -44,10 +44,13 @@ bp = Blueprint("threads", __name__)
 def detail(thread_id: int, slug: str | None = None):
     number = page_arg()
     per_page = current_app.config["POSTS_PER_PAGE"]
+    # "Most helpful first" (?sort=helpful): its pages are not the thread's positions that
+    # the head's versions describe, so they are rendered afresh, for visitors too.
+    helpful = request.args.get("sort") == "helpful"
     # A visitor's page starts from the thread's head: who may read it and its page's row
     # versions in one statement, so a copy that is current costs nothing more. A member's
     # page is never cached: it starts from the thread itself.
-    from_head = tags_this_page()
+    from_head = tags_this_page() and not helpful
     if from_head:
         thread = thread_head_or_404(thread_id, number, per_page)
     else:
@@ -73,7 +76,10 @@ def detail(thread_id: int, slug: str | None = None):
 
     def render() -> str:
         loaded = loaded_thread()
-        page = services.list_posts(loaded, number, per_page, viewer=current_user)
+        if helpful:
+            page = list_posts_most_helpful(loaded, number, per_page)
+        else:
+            page = services.list_posts(loaded, number, per_page, viewer=current_user)
         reply = reply_offer(current_user, loaded)
         return render_template(
             "threads/detail.html",
@@ -91,8 +97,11 @@ def detail(thread_id: int, slug: str | None = None):
             reply_form=ReplyForm() if not page.has_next and reply == "form" else None,
             visibility_form=visibility_form,
             public=policy.is_public(thread),
+            sort="helpful" if helpful else None,
         )
 
+    if helpful:
+        return not_for_crawlers(make_response(render()), thread)
     response = for_visitors(render, lambda: (per_page, thread.versions))
     return not_for_crawlers(response, thread)
 
