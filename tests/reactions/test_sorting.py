@@ -27,7 +27,7 @@ def test_a_thread_reads_most_helpful_first_and_hidden_posts_stop_counting(
 
     page = client.get(path + "?sort=helpful").get_data(as_text=True)
     assert _order(page) == [str(i) for i in (replies[1].id, replies[2].id, first_id, replies[0].id)]
-    assert 'aria-current="page">Most helpful first' in page
+    assert 'aria-current="true">Most helpful first' in page
     assert _order(client.get(path).get_data(as_text=True))[0] == str(first_id)
 
     with app.app_context():
@@ -71,7 +71,7 @@ def test_a_board_lists_its_most_helpful_threads_over_a_period(
     assert titles("?sort=helpful&period=year")[0] == "Old but loved thread"
     assert titles("?sort=helpful&period=nonsense") == ["Liked thread", "Quiet thread"]
     page = app.test_client().get(f"/b/{board.slug}?sort=helpful&period=year").get_data(as_text=True)
-    assert "found helpful 2 times" in page and 'aria-current="page">this year' in page
+    assert "found helpful 2 times" in page and 'aria-current="true">this year' in page
 
     visitor = app.test_client()
     with count_queries() as in_order:
