@@ -66,3 +66,20 @@ def test_a_member_finds_a_post_helpful(browser, site, thread_url, javascript):
         visitor.context.close()
     finally:
         context.close()
+
+
+def test_a_visitor_lists_a_boards_most_helpful_threads(browser, site):
+    context = new_context(browser, viewport={"width": 375, "height": 800})
+    try:
+        page = context.new_page()
+        page.goto(f"{site.base_url}/b/epidural-steroid")
+        page.get_by_role("navigation", name="Order of threads").get_by_role(
+            "link", name="this month"
+        ).click()
+        expect(page.get_by_role("link", name="this month")).to_have_attribute(
+            "aria-current", "true"
+        )
+        assert "sort=helpful" in page.url and "period=month" in page.url
+        page.screenshot(path=str(ARTIFACTS / "reactions-board-most-helpful.png"))
+    finally:
+        context.close()
