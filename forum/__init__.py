@@ -90,6 +90,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from forum.moderation.views import bp as moderation_bp
     from forum.notifications.views import bp as notifications_bp
     from forum.privacy.views import bp as privacy_bp
+    from forum.reactions.views import bp as reactions_bp
     from forum.reading.views import bp as reading_bp
     from forum.reports.views import bp as reports_bp
     from forum.safety.views import bp as safety_bp
@@ -98,6 +99,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.register_blueprint(boards_bp)
     app.register_blueprint(threads_bp)
+    app.register_blueprint(reactions_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(moderation_bp)

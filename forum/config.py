@@ -20,6 +20,8 @@ RATELIMIT_KEY_PREFIX = ""
 RATELIMIT_POSTS = "6 per minute;200 per day"
 RATELIMIT_THREADS = "20 per day"
 RATELIMIT_FLAGS = "30 per day"
+# Per member: "Helpful" and "Me too" (each click, on or off, counts).
+RATELIMIT_REACTIONS = "60 per minute;1000 per day"
 # Per member: saves of an experience report's draft (each step, "Save draft", the autosave).
 RATELIMIT_DRAFTS = "30 per minute;2000 per day"
 # Per member: bookmarks kept, let go or given a note.

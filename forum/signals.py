@@ -63,3 +63,10 @@ flags_decided = _signals.signal(
     kwargs: moderator (User), outcome ("upheld" | "declined"), reason (str | None),
     decided_at (datetime: the flags' `resolved_at`).""",
 )
+
+post_reacted = _signals.signal(
+    "post-reacted",
+    doc="""A member found a post helpful or said "me too" (not sent when they take it
+    back).
+    kwargs: member (User), kind (str: a forum.reactions.models.ReactionKind).""",
+)

@@ -42,6 +42,8 @@ class User(UserMixin, RowVersion, db.Model):
     # Privacy: the profile's list of recent posts is shown to signed-in members only.
     hide_history: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     auto_watch: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # Hear when members find one's posts helpful or say "me too" (one batched notice a post).
+    notify_reactions: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     notify_email: Mapped[str | None] = mapped_column(sa.String(320))
     notify_email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     email_frequency: Mapped[str] = mapped_column(

@@ -1,9 +1,10 @@
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, make_response, render_template, request
 from flask_login import current_user
 
 from forum.boards import services
 from forum.caching import for_visitors
 from forum.forms import page_arg
+from forum.reactions.listings import PERIODS, list_threads_most_helpful, parse_period
 from forum.reading.pages import reading_marks
 from forum.reports import releases
 from forum.threads.services import list_threads
@@ -33,10 +34,19 @@ def index():
 def detail(slug: str):
     number = page_arg()
     per_page = current_app.config["THREADS_PER_PAGE"]
+    # "Most helpful" over a period (?sort=helpful&period=week): rendered afresh, as the
+    # versions below describe the page in order of latest activity.
+    helpful = request.args.get("sort") == "helpful"
+    period = parse_period(request.args.get("period")) if helpful else None
 
     def render() -> str:
         board = services.get_board_or_404(slug)
-        page = list_threads(board, number, per_page)
+        totals = None
+        if helpful:
+            listing = list_threads_most_helpful(board, number, per_page, period)
+            page, totals = listing.page, listing.totals
+        else:
+            page = list_threads(board, number, per_page)
         headline = releases.current_release(board).headline if board.takes_reports else None
         return render_template(
             "boards/detail.html",
@@ -44,7 +54,13 @@ def detail(slug: str):
             page=page,
             headline=headline,
             **reading_marks(current_user, page.items),
+            period=period,
+            periods=PERIODS,
+            helpful_totals=totals,
         )
+
+    if helpful:
+        return make_response(render())
 
     # A visitor's versions say 404 for no such board or page before anything is loaded.
     return for_visitors(render, lambda: (per_page, board_page_versions(slug, number, per_page)))

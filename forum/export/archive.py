@@ -27,6 +27,7 @@ from forum.moderation_log import ModerationAction
 from forum.notifications.models import Notification, OutgoingMail, Subscription
 from forum.notifications.services import describe, notification_options, target_path
 from forum.privacy.models import Consent
+from forum.reactions.models import Reaction
 from forum.reading.models import BoardRead, ThreadRead
 from forum.reports import vocab
 from forum.reports.models import ExperienceReport, ReportExclusion, ReportRevision
@@ -99,6 +100,7 @@ def collect_member_data(user_id: int, now: datetime) -> MemberData:
         "experience_reports": _reports(uid, boards),
         "drafts": _drafts(uid, boards),
         "bookmarks": _bookmarks(uid),
+        "reactions": _reactions(uid),
         "flags": _flags(uid),
         "sanctions": _sanctions(uid),
         "moderation_log": _moderation_log(uid),
@@ -138,6 +140,7 @@ def _profile(user: User) -> dict:
         },
         "notification_preferences": {
             "watch_threads_i_post_in": user.auto_watch,
+            "hear_of_reactions": user.notify_reactions,
             "email_address": user.notify_email,
             "email_confirmed_at": iso(user.notify_email_confirmed_at),
             "email_frequency": user.email_frequency,
@@ -385,6 +388,22 @@ def _notifications(uid: int) -> list[dict]:
             "emailed_at": iso(notification.mailed_at),
         }
         for notification in notifications
+    ]
+
+
+def _reactions(uid: int) -> list[dict]:
+    """The member's "Helpful" and "Me too", with the post each was given to."""
+    reactions = db.session.scalars(
+        sa.select(Reaction).where(Reaction.user_id == uid).order_by(Reaction.id)
+    )
+    return [
+        {
+            "kind": reaction.kind,
+            "post_id": reaction.post_id,
+            "link": f"/p/{reaction.post_id}",
+            "created_at": iso(reaction.created_at),
+        }
+        for reaction in reactions
     ]
 
 

@@ -245,3 +245,50 @@ def notify_flaggers(
         .distinct()
     )
     db.session.execute(sa.insert(Notification).from_select(columns, flaggers))
+
+
+# The predicate of uq_notifications_unread_reaction, written the way the index is.
+_UNREAD_REACTION = sa.text("read_at IS NULL AND kind = 'reaction'")
+
+
+def notify_reaction(post: Post, member: User, kind: str) -> None:
+    """The post's author hears that a member found it helpful or said "me too": one unread
+    notification per post, whose count grows with each reaction ("3 people found your
+    post helpful"); `text` keeps the kind, or "both" once the two are mixed. Never for
+    one's own reaction, nor for an author who turned these off or left."""
+    if member.id == post.author_id:
+        return
+    now = utcnow()
+    author = (
+        sa.select(
+            User.id,
+            sql_value("reaction", sa.String(20)),
+            sql_value(post.thread_id, sa.Integer),
+            sql_value(post.id, sa.Integer),
+            sql_value(member.id, sa.Integer),
+            sql_value(1, sa.Integer),
+            sql_value(kind, sa.String(500)),
+            sql_value(now, UTCDateTime),
+            sql_value(now, UTCDateTime),
+        )
+        .where(User.id == post.author_id, User.notify_reactions, User.deleted_at.is_(None))
+    )
+    columns = ["user_id", "kind", "thread_id", "post_id", "actor_id", "count", "text"]
+    insert = dialect_insert(Notification).from_select(
+        [*columns, "created_at", "updated_at"], author
+    )
+    db.session.execute(
+        insert.on_conflict_do_update(
+            index_elements=[Notification.user_id, Notification.post_id],
+            index_where=_UNREAD_REACTION,
+            set_={
+                "count": Notification.count + 1,
+                "updated_at": insert.excluded.updated_at,
+                "actor_id": insert.excluded.actor_id,
+                "text": sa.case(
+                    (Notification.text == insert.excluded.text, Notification.text),
+                    else_=sql_value("both", sa.String(500)),
+                ),
+            },
+        )
+    )

@@ -23,6 +23,7 @@ NOTIFICATION_KINDS = (
     "followup",  # "Is it still working?": a report whose relief was going on
     "report_excluded",  # a moderator left your experience report out of the figures
     "exclusion_decided",  # your appeal of that was decided
+    "reaction",  # members found your post helpful or said "me too" (batched per post)
 )
 EMAIL_FREQUENCIES = ("instant", "daily", "none")
 
@@ -77,7 +78,7 @@ class Notification(db.Model):
         sa.CheckConstraint(
             "kind IN ('reply', 'thread', 'mention', 'quote', 'flag_decided', 'post_hidden', "
             "'post_restored', 'sanction', 'appeal_decided', 'followup', 'report_excluded', "
-            "'exclusion_decided')",
+            "'exclusion_decided', 'reaction')",
             name="kind",
         ),
         # The header's unread count and the list page: one index on (member, unread, newest).
@@ -91,6 +92,15 @@ class Notification(db.Model):
             unique=True,
             sqlite_where=sa.text("read_at IS NULL AND kind = 'reply'"),
             postgresql_where=sa.text("read_at IS NULL AND kind = 'reply'"),
+        ),
+        # The same for reactions, per post: more reactions add to the unread one's count.
+        sa.Index(
+            "uq_notifications_unread_reaction",
+            "user_id",
+            "post_id",
+            unique=True,
+            sqlite_where=sa.text("read_at IS NULL AND kind = 'reaction'"),
+            postgresql_where=sa.text("read_at IS NULL AND kind = 'reaction'"),
         ),
     )
 

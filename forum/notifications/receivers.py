@@ -5,6 +5,7 @@ from forum.notifications.fanout import (
     notify_flaggers,
     notify_member,
     notify_new_post,
+    notify_reaction,
     notify_references,
 )
 from forum.notifications.services import auto_watch
@@ -15,6 +16,7 @@ from forum.signals import (
     post_deleted,
     post_edited,
     post_hidden,
+    post_reacted,
     post_restored,
 )
 
@@ -28,6 +30,7 @@ def connect_signals() -> None:
     post_deleted.connect(on_post_deleted)
     post_restored.connect(on_post_restored)
     flags_decided.connect(on_flags_decided)
+    post_reacted.connect(on_post_reacted)
 
 
 def on_post_created(post, *, thread, author, **_) -> None:
@@ -61,3 +64,7 @@ def on_post_restored(post, *, actor, reason, **_) -> None:
 
 def on_flags_decided(post, *, moderator, outcome, reason, decided_at, **_) -> None:
     notify_flaggers(moderator, post, outcome, reason, decided_at)
+
+
+def on_post_reacted(post, *, member, kind, **_) -> None:
+    notify_reaction(post, member, kind)

@@ -58,6 +58,8 @@ def describe(notification: Notification) -> str:
             return f"{actor or 'Someone'} mentioned you in {title}"
         case "quote":
             return f"{actor or 'Someone'} quoted your post in {title}"
+        case "reaction":
+            return _reaction_sentence(n.count, actor, n.text, title)
         case "flag_decided":
             return _with_reason(f"Your flag on a post in {title} was {outcome}", reason)
         case "post_hidden":
@@ -89,6 +91,16 @@ def describe(notification: Notification) -> str:
             )
             return _with_reason(f"{moderator} decided your appeal: {verdict}", reason)
     return "Something happened"  # a kind added later, before this learns to say it
+
+
+def _reaction_sentence(count: int, actor: str | None, kinds: str | None, title: str) -> str:
+    """ "Ana found your post helpful", "3 people said “me too” to your post in …"."""
+    who = f"{count} people" if count > 1 else actor or "Someone"
+    did = {
+        "helpful": "found your post helpful",
+        "me_too": "said “me too” to your post",
+    }.get(kinds or "", "found your post helpful or said “me too”")
+    return f"{who} {did} in {title}"
 
 
 def _sanction_sentence(actor: str, outcome: str) -> str:
@@ -181,9 +193,12 @@ def auto_watch(author: User, thread_id: int) -> None:
     )
 
 
-def set_auto_watch(user: User, enabled: bool) -> None:
-    """Turn automatic watching of threads one starts or replies to on or off."""
+def set_auto_watch(user: User, enabled: bool, reactions: bool | None = None) -> None:
+    """Turn automatic watching of threads one starts or replies to on or off; and, when
+    `reactions` is given, hearing of members' "Helpful" and "Me too" on one's posts."""
     user.auto_watch = bool(enabled)
+    if reactions is not None:
+        user.notify_reactions = bool(reactions)
     db.session.commit()
 
 

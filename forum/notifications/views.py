@@ -145,10 +145,17 @@ def settings():
     form = (
         AutoWatchForm()
         if request.method == "POST"
-        else AutoWatchForm(data={"auto_watch": current_user.auto_watch})
+        else AutoWatchForm(
+            data={
+                "auto_watch": current_user.auto_watch,
+                "notify_reactions": current_user.notify_reactions,
+            }
+        )
     )
     if form.validate_on_submit():
-        services.set_auto_watch(current_user, form.auto_watch.data)
+        services.set_auto_watch(
+            current_user, form.auto_watch.data, reactions=form.notify_reactions.data
+        )
         flash(
             "Threads you start or reply to are watched."
             if form.auto_watch.data

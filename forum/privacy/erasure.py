@@ -24,6 +24,7 @@ from forum.moderation.models import Appeal, Flag, Sanction
 from forum.moderation_log import log_action
 from forum.notifications.models import Notification, OutgoingMail, Subscription
 from forum.privacy.models import Consent
+from forum.reactions.models import Reaction, ReactionKind
 from forum.reading.models import BoardRead, ThreadRead
 from forum.reports.models import ExperienceReport, ReportExclusion, ReportRevision
 from forum.search.schema import FTS_TABLE, RECENT_FTS_TABLE
@@ -89,6 +90,7 @@ def erase_account(
     if choice.posts == "delete":
         _delete_posts(uid, own_posts)
     _erase_reports(uid, keep=choice.reports == "keep")
+    _forget_reactions(uid)
 
     # What reaches or describes the person. Without its session rows, every session and
     # remember-me cookie of the member ends.
@@ -162,6 +164,23 @@ def erase_account(
     db.session.expire_all()
     _remove_export_files(export_files)
     return tombstone
+
+
+def _forget_reactions(uid: int) -> None:
+    """The member's "Helpful" and "Me too" go, and the posts' counts with them: a "me too"
+    says one shares a condition, which is the person's health data, not the post's."""
+    for kind in ReactionKind:
+        counter = getattr(Post, kind.counter)
+        theirs = sa.select(Reaction.post_id).where(
+            Reaction.user_id == uid, Reaction.kind == kind.value
+        )
+        db.session.execute(
+            sa.update(Post)
+            .where(Post.id.in_(theirs))
+            .values({counter: counter - 1})
+            .execution_options(synchronize_session=False)
+        )
+    db.session.execute(sa.delete(Reaction).where(Reaction.user_id == uid))
 
 
 def _delete_posts(uid: int, own_posts) -> None:

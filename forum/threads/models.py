@@ -120,6 +120,10 @@ class Post(RowVersion, db.Model):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     # Chosen by the form when it is shown, so a double submit creates one post.
     submission_key: Mapped[str | None] = mapped_column(sa.String(64))
+    # Members' "Helpful" and "Me too" (forum/reactions): kept in SQL by each reaction, so a
+    # page shows them with the post; a change bumps row_version, so cached pages change.
+    helpful_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    me_too_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     thread: Mapped[Thread] = relationship(lazy="raise")
     author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="raise")

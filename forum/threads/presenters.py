@@ -9,6 +9,7 @@ from datetime import datetime
 from forum.extensions import utcnow
 from forum.policy import threads as policy
 from forum.policy.moderation import may_restore_post, may_undo_delete
+from forum.policy.reactions import may_react
 from forum.policy.viewer import is_moderator, is_self, is_signed_in
 from forum.threads.models import Post, PostState, Thread
 
@@ -36,6 +37,8 @@ class PostView:
     # not shown; True: they are on, the switch turns them off).
     follow_up: bool = False
     reminders: bool | None = None
+    # The Helpful and Me too buttons (else, where the text is shown, the counts alone).
+    react: bool = False
 
     @property
     def has_actions(self) -> bool:
@@ -118,6 +121,7 @@ def present_post(viewer, post: Post, thread: Thread, now: datetime | None = None
         ),
         follow_up=follow_up,
         reminders=reminders,
+        react=shows_body and may_react(viewer, post),
     )
 
 

@@ -25,6 +25,7 @@ from forum.links import post_url
 from forum.moderation.services import moderator_edit
 from forum.policy import threads as policy
 from forum.policy.viewer import check_can_participate, is_moderator, needs_approval
+from forum.reactions.services import list_posts_most_helpful, list_reactors
 from forum.reading.pages import ThreadReading
 from forum.reports.integrity import exclusion_notes
 from forum.threads import services
@@ -56,10 +57,13 @@ def _restore(form, draft: Draft | None) -> None:
 def detail(thread_id: int, slug: str | None = None):
     number = page_arg()
     per_page = current_app.config["POSTS_PER_PAGE"]
+    # "Most helpful first" (?sort=helpful): its pages are not the thread's positions that
+    # the head's versions describe, so they are rendered afresh, for visitors too.
+    helpful = request.args.get("sort") == "helpful"
     # A visitor's page starts from the thread's head: who may read it and its page's row
     # versions in one statement, so a copy that is current costs nothing more. A member's
     # page is never cached: it starts from the thread itself.
-    from_head = tags_this_page()
+    from_head = tags_this_page() and not helpful
     draft = None  # the member's reply, being written: for the reply box
     if from_head:
         thread = thread_head_or_404(thread_id, number, per_page)
@@ -88,7 +92,10 @@ def detail(thread_id: int, slug: str | None = None):
 
     def render() -> str:
         loaded = loaded_thread()
-        page = services.list_posts(loaded, number, per_page, viewer=current_user)
+        if helpful:
+            page = list_posts_most_helpful(loaded, number, per_page)
+        else:
+            page = services.list_posts(loaded, number, per_page, viewer=current_user)
         reply = reply_offer(current_user, loaded)
         reading = ThreadReading(current_user, loaded.id)
         # Only for who may reply: building it starts a session (its CSRF token), and a
@@ -103,6 +110,8 @@ def detail(thread_id: int, slug: str | None = None):
             posts=present_posts(current_user, page.items, loaded),
             # Which of the page's posts the member kept (one statement; none for visitors).
             bookmarks=list_bookmarked(current_user, page.items),
+            # Who reacted to the page's posts: one statement, for members only.
+            reactors=list_reactors(current_user, page.items),
             # A report left out of the figures, for its author and the moderators.
             exclusions=exclusion_notes(current_user, page.items),
             reply=reply,
@@ -111,11 +120,16 @@ def detail(thread_id: int, slug: str | None = None):
             draft=draft if reply_form is not None else None,
             visibility_form=visibility_form,
             public=policy.is_public(thread),
-            first_unread=reading.first_unread(page.items),
+            # Read in order only: a page sorted by helpfulness skips posts in between.
+            first_unread=None if helpful else reading.first_unread(page.items),
+            sort="helpful" if helpful else None,
         )
-        reading.record(page.items, last_page=not page.has_next)
+        if not helpful:
+            reading.record(page.items, last_page=not page.has_next)
         return html
 
+    if helpful:
+        return not_for_crawlers(make_response(render()), thread)
     response = for_visitors(render, lambda: (per_page, thread.versions))
     return not_for_crawlers(response, thread)
 

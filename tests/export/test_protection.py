@@ -73,6 +73,7 @@ KNOWN_COLUMNS = {
         "declared_interest",
         "hide_history",
         "auto_watch",
+        "notify_reactions",
         "notify_email",
         "notify_email_confirmed_at",
         "email_frequency",

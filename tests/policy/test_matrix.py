@@ -252,6 +252,17 @@ def flag(viewer, state):
     return DONE
 
 
+def react(viewer, state):
+    """Helpful or Me too: on someone else's visible post, by a member who may publish."""
+    if viewer in VISITORS:
+        return LOGIN
+    if post_unseen(viewer, state):
+        return GONE
+    if state in UNSEEN_POSTS or viewer in ("author", "silenced"):
+        return REFUSED  # out of sight / one's own post / silenced
+    return DONE
+
+
 def decide(viewer, state):
     """Hide, as a moderator: a post awaiting approval is only approved or rejected, and a
     post its author deleted is theirs."""
@@ -514,6 +525,13 @@ ROUTES: dict[str, Row] = {
         states=POST_STATES,
         post_states=SOME_POST_STATES,
         data=text("reason", "spam"),
+    ),
+    "reactions.react": Row(
+        "post",
+        post=react,
+        states=POST_STATES,
+        post_states=SOME_POST_STATES,
+        data=text("kind", "helpful"),
     ),
     "moderation.decide": Row(
         "post",
