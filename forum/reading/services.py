@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from forum.accounts.models import User
 from forum.boards.models import Board
+from forum.errors import is_database_unavailable
 from forum.extensions import db, utcnow
 from forum.notifications.models import Notification
 from forum.reading.models import BoardRead, ThreadRead
@@ -142,6 +143,18 @@ def record_reading(
     if not positions or (place.position is not None and max(positions) <= place.position):
         return False
     highest, now = max(positions), utcnow()
+    try:
+        _write_reading(member, thread_id, posts, place, last_page, highest, now)
+    except sa.exc.DBAPIError as error:
+        # Where a member read to is worth no error page: while the database is busy the
+        # page is still served, and a later view records it.
+        if not is_database_unavailable(error):
+            raise
+        return False
+    return True
+
+
+def _write_reading(member, thread_id, posts, place, last_page, highest, now) -> None:
     with db.engine.begin() as connection:
         insert = _insert(ThreadRead, connection.dialect.name).values(
             user_id=member.id, thread_id=thread_id, last_read_position=highest, updated_at=now
@@ -162,7 +175,6 @@ def record_reading(
         )
         if place.notified:
             _read_notifications(connection, member, thread_id, posts, last_page, now)
-    return True
 
 
 def _read_notifications(connection, member, thread_id, posts, last_page, now) -> None:

@@ -146,7 +146,7 @@ def test_the_account_menu_works_with_the_keyboard(site, viewers, size):
     summary = page.locator("body > header summary")
     summary.focus()
     page.keyboard.press("Enter")
-    links = ["demo-mod-maria", "Moderation", "Notifications", "Settings"]
+    links = ["demo-mod-maria", "Moderation", "Notifications", "Bookmarks", "Drafts", "Settings"]
     for name in links:
         page.keyboard.press("Tab")
         expect(page.locator(":focus")).to_contain_text(name)
