@@ -240,6 +240,30 @@ def dev_sign_in(page, site, pseudonym: str) -> None:
     page.wait_for_url(lambda url: url.startswith(f"{site.base_url}/") and "/login" not in url)
 
 
+PHONE = {"width": 375, "height": 812}
+
+
+@pytest.fixture
+def phone(browser, site, member):
+    """Signed-in phones (375 x 812, touch) as the module's `member`, with JavaScript unless
+    a test asks otherwise; each is checked to have asked nothing of another origin."""
+    contexts = []
+
+    def open_page(javascript: bool = True):
+        context = new_context(
+            browser, viewport=PHONE, has_touch=True, java_script_enabled=javascript
+        )
+        contexts.append(context)
+        page = context.new_page()
+        dev_sign_in(page, site, member)
+        return page
+
+    yield open_page
+    for context in contexts:
+        assert context.traffic.foreign(site.base_url) == []
+        context.close()
+
+
 def type_second_factor_code(page, site, pseudonym: str) -> None:
     """A moderator types their authenticator app's code on the code page, set up (once)
     through the service, as tests/conftest.py login() does."""

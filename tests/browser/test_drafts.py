@@ -10,10 +10,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import dev_sign_in, new_context
-
 SCREENS = Path(__file__).parents[1] / "artifacts" / "screens"
-PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 800}
 
 
@@ -36,25 +33,6 @@ def thread_path(site) -> str:
     with site.app_context():
         thread = db.session.scalar(sa.select(Thread).where(Thread.title.like("Second RFA%")))
         return f"/t/{thread.id}/{thread.slug}"
-
-
-@pytest.fixture
-def phone(browser, site, member):
-    contexts = []
-
-    def open_page(javascript: bool = True) -> Page:
-        context = new_context(
-            browser, viewport=PHONE, has_touch=True, java_script_enabled=javascript
-        )
-        contexts.append(context)
-        page = context.new_page()
-        dev_sign_in(page, site, member)
-        return page
-
-    yield open_page
-    for context in contexts:
-        assert context.traffic.foreign(site.base_url) == []
-        context.close()
 
 
 def _box(page: Page):

@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import dev_sign_in, new_context
+from tests.browser.conftest import PHONE
 
 SCREENS = Path(__file__).parents[1] / "artifacts" / "screens"
-PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 800}
 BOARD = "radiofrequency-ablation"
 
@@ -26,26 +25,6 @@ def member(site):
     with site.app_context():
         create_member(name, consent=True)
     return name
-
-
-@pytest.fixture
-def phone(browser, site, member):
-    """A signed-in phone, with JavaScript unless the test says otherwise (a parameter)."""
-    contexts = []
-
-    def open_page(javascript: bool = True) -> Page:
-        context = new_context(
-            browser, viewport=PHONE, has_touch=True, java_script_enabled=javascript
-        )
-        contexts.append(context)
-        page = context.new_page()
-        dev_sign_in(page, site, member)
-        return page
-
-    yield open_page
-    for context in contexts:
-        assert context.traffic.foreign(site.base_url) == []
-        context.close()
 
 
 def _shoot(page: Page, name: str) -> None:
