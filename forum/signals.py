@@ -70,3 +70,9 @@ post_reacted = _signals.signal(
     back).
     kwargs: member (User), kind (str: a forum.reactions.models.ReactionKind).""",
 )
+
+reaction_taken_back = _signals.signal(
+    "reaction-taken-back",
+    doc="""A member took back their "Helpful" or "Me too" on a post (its row is gone).
+    kwargs: member (User), kind (str: a forum.reactions.models.ReactionKind).""",
+)

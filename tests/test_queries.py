@@ -6,6 +6,8 @@ import sqlalchemy as sa
 from forum.accounts.services import create_member
 from forum.boards.models import Board
 from forum.extensions import db
+from forum.reactions.models import ReactionKind
+from forum.reactions.services import toggle_reaction
 from forum.reports.services import file_report
 from forum.threads.models import Thread
 from forum.threads.services import create_thread, reply_to_thread
@@ -15,8 +17,8 @@ CEILING = 4  # measured: 1-2 reads for the page, plus 1 for the signed-in member
 # A profile reads its member's treatment path (their experience reports) as well.
 PAGE_CEILING = {"profile": CEILING + 1}
 # A member's home, board and thread pages read what they have not read yet (forum/reading);
-# the thread page also reads which of its posts they bookmarked.
-MEMBER_EXTRA = {"home": 1, "board": 1, "thread": 2}
+# a thread page reads it with the posts they bookmarked and who reacted (one statement).
+MEMBER_EXTRA = {"home": 1, "board": 1, "thread": 1}
 
 
 def _grow(app, size: str, boards: int, threads_per_board: int, replies: int) -> int:
@@ -40,7 +42,11 @@ def _grow(app, size: str, boards: int, threads_per_board: int, replies: int) -> 
                 )
             thread = db.session.get(Thread, post.thread_id)
             for r in range(replies):
-                reply_to_thread(authors[r % len(authors)], thread, f"reply {r}")
+                reply = reply_to_thread(authors[r % len(authors)], thread, f"reply {r}")
+                # Members found it helpful (and the page lists who), as the thread grows.
+                for reactor in authors[: r + 1]:
+                    if reactor.id != reply.author_id:
+                        toggle_reaction(reactor, reply, ReactionKind.HELPFUL)
         return post.thread_id
 
 

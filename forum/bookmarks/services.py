@@ -46,18 +46,33 @@ def get_bookmark(member: User, post: Post) -> Bookmark | None:
 def list_bookmarked(viewer, posts: Iterable[Post]) -> dict[int, bool]:
     """For a page of posts: post id -> whether the viewer kept it, for the posts they may
     bookmark (the others, and every post for a visitor, are absent: no button). One
-    statement for the whole page, none for a visitor."""
-    offered = [post.id for post in posts if policy.may_bookmark_post(viewer, post)]
-    if not offered:
+    statement for the whole page, none for a visitor. A thread's page reads this with the
+    member's other marks instead (forum/threads/marks.py)."""
+    posts = list(posts)
+    if not any(policy.may_bookmark_post(viewer, post) for post in posts):
         return {}
     kept = set(
         db.session.scalars(
             sa.select(Bookmark.post_id).where(
-                Bookmark.user_id == viewer.id, Bookmark.post_id.in_(offered)
+                Bookmark.user_id == viewer.id, Bookmark.post_id.in_([p.id for p in posts])
             )
         )
     )
-    return {post_id: post_id in kept for post_id in offered}
+    return bookmark_offers(viewer, posts, kept)
+
+
+def kept_column(member: User, post_id: sa.ColumnElement[int]) -> sa.ColumnElement[bool]:
+    """Whether the member kept the post whose id is `post_id`, as a column of a statement
+    that lists posts (labelled `kept`)."""
+    return (
+        sa.exists().where(Bookmark.user_id == member.id, Bookmark.post_id == post_id).label("kept")
+    )
+
+
+def bookmark_offers(viewer, posts: Iterable[Post], kept: set[int]) -> dict[int, bool]:
+    """Post id -> whether it is among the `kept` ids, for the posts the viewer may
+    bookmark: where a page offers the button, and which way it points."""
+    return {post.id: post.id in kept for post in posts if policy.may_bookmark_post(viewer, post)}
 
 
 def _check(member: User, post: Post) -> None:

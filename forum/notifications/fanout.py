@@ -18,6 +18,7 @@ from forum.content import find_references
 from forum.extensions import UTCDateTime, db, utcnow
 from forum.moderation.models import Flag
 from forum.notifications.models import Notification, Subscription
+from forum.reactions.models import Reaction
 from forum.threads.models import Post, Thread
 
 # A post cannot ping a crowd: at most this many members are told of a mention, or of a
@@ -291,4 +292,36 @@ def notify_reaction(post: Post, member: User, kind: str) -> None:
                 ),
             },
         )
+    )
+
+
+def unnotify_reaction(post: Post, member: User) -> None:
+    """A member took back a reaction: the author's unread notification about the post
+    counts one fewer and names someone who still reacts, and it leaves the list (and the
+    unread count) once it tells of nobody. One already read stays as it was read."""
+    if member.id == post.author_id:
+        return
+    unread = (
+        Notification.user_id == post.author_id,
+        Notification.post_id == post.id,
+        Notification.kind == "reaction",
+        Notification.read_at.is_(None),
+    )
+    latest = (
+        sa.select(Reaction.user_id)
+        .where(Reaction.post_id == post.id, Reaction.user_id != post.author_id)
+        .order_by(Reaction.created_at.desc(), Reaction.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    db.session.execute(
+        sa.update(Notification)
+        .where(*unread)
+        .values(count=Notification.count - 1, actor_id=latest)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        sa.delete(Notification)
+        .where(*unread, Notification.count <= 0)
+        .execution_options(synchronize_session=False)
     )

@@ -7,6 +7,7 @@ from forum.notifications.fanout import (
     notify_new_post,
     notify_reaction,
     notify_references,
+    unnotify_reaction,
 )
 from forum.notifications.services import auto_watch
 from forum.signals import (
@@ -18,6 +19,7 @@ from forum.signals import (
     post_hidden,
     post_reacted,
     post_restored,
+    reaction_taken_back,
 )
 
 
@@ -31,6 +33,7 @@ def connect_signals() -> None:
     post_restored.connect(on_post_restored)
     flags_decided.connect(on_flags_decided)
     post_reacted.connect(on_post_reacted)
+    reaction_taken_back.connect(on_reaction_taken_back)
 
 
 def on_post_created(post, *, thread, author, **_) -> None:
@@ -68,3 +71,7 @@ def on_flags_decided(post, *, moderator, outcome, reason, decided_at, **_) -> No
 
 def on_post_reacted(post, *, member, kind, **_) -> None:
     notify_reaction(post, member, kind)
+
+
+def on_reaction_taken_back(post, *, member, **_) -> None:
+    unnotify_reaction(post, member)

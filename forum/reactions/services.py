@@ -19,7 +19,7 @@ from forum.pagination import Page, check_page
 from forum.policy.reactions import may_see_reactors, reaction_refusal
 from forum.reactions.models import Reaction, ReactionKind
 from forum.reports.models import ExperienceReport
-from forum.signals import post_reacted
+from forum.signals import post_reacted, reaction_taken_back
 from forum.threads.models import Post, PostState, Thread
 
 # How many names a post's "who reacted" lists per kind; the count says the rest.
@@ -77,6 +77,7 @@ def toggle_reaction(member: User, post: Post, kind: ReactionKind) -> Toggled:
     ).rowcount
     if taken_back:
         counts = _bump(post, kind, -1)
+        reaction_taken_back.send(post, member=member, kind=kind)
         active = False
     else:
         # A double click that raced this one already added it: nothing more to count.
@@ -118,19 +119,37 @@ NOBODY = Reactors({}, set())
 
 def list_reactors(viewer, posts: list[Post]) -> Reactors:
     """Who reacted to a page's posts, in one statement whatever their number (none for a
-    visitor, who sees the counts only, or for a page without reactions)."""
+    visitor, who sees the counts only, or for a page without reactions). A thread's page
+    reads them with the member's other marks instead (forum/threads/marks.py)."""
     ids = [post.id for post in posts if post.helpful_count or post.me_too_count]
     if not ids or not may_see_reactors(viewer):
         return NOBODY
-    rows = db.session.execute(
-        sa.select(Reaction.post_id, Reaction.kind, Reaction.user_id, User.display_name)
-        .join(User, User.id == Reaction.user_id)
-        .where(Reaction.post_id.in_(ids))
-        .order_by(Reaction.post_id, Reaction.kind, Reaction.created_at, Reaction.id)
-    ).all()
+    select = sa.select(Post.id.label("post_id")).where(Post.id.in_(ids))
+    return reactors_from(viewer, db.session.execute(with_reactors(select, Post.id)))
+
+
+def with_reactors(select: sa.Select, post_id: sa.ColumnElement[int]) -> sa.Select:
+    """`select` (rows of posts, by `post_id`) with a row per reaction to each post, in the
+    order a post lists them, or one row of NULLs for a post without reactions: what
+    reactors_from reads."""
+    return (
+        select.add_columns(Reaction.kind, Reaction.user_id, User.display_name)
+        .outerjoin(Reaction, Reaction.post_id == post_id)
+        .outerjoin(User, User.id == Reaction.user_id)
+        .order_by(post_id, Reaction.kind, Reaction.created_at, Reaction.id)
+    )
+
+
+def reactors_from(viewer, rows) -> Reactors:
+    """The Reactors of rows that with_reactors selected (`post_id`, `kind`, `user_id`,
+    `display_name`); NOBODY for a viewer who sees the counts only."""
+    if not may_see_reactors(viewer):
+        return NOBODY
     names: dict = defaultdict(lambda: defaultdict(list))
     mine = set()
     for row in rows:
+        if row.kind is None:
+            continue  # a post nobody reacted to
         kind = ReactionKind(row.kind)
         if len(names[row.post_id][kind]) < MAX_NAMES:
             names[row.post_id][kind].append(row.display_name)

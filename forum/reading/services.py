@@ -106,19 +106,35 @@ class ReadingPlace:
 
 def get_reading_place(member: User, thread_id: int) -> ReadingPlace:
     """The member's place in the thread and whether notifications about it wait: one
-    statement."""
+    statement. A thread's page reads it with the member's other marks instead
+    (forum/threads/marks.py)."""
+    return place_from(db.session.execute(sa.select(*place_columns(member, thread_id))).one())
+
+
+def place_columns(member: User, thread_id: int) -> tuple[sa.ColumnElement, sa.ColumnElement]:
+    """The two columns place_from reads, for any statement (they depend on no table of
+    it): the last position the member was shown (`read_position`) and whether unread
+    notifications about the thread wait for them (`notified`)."""
     position = (
         sa.select(ThreadRead.last_read_position)
         .where(ThreadRead.user_id == member.id, ThreadRead.thread_id == thread_id)
         .scalar_subquery()
+        .label("read_position")
     )
-    notified = sa.exists().where(
-        Notification.user_id == member.id,
-        Notification.read_at.is_(None),
-        Notification.thread_id == thread_id,
+    notified = (
+        sa.exists()
+        .where(
+            Notification.user_id == member.id,
+            Notification.read_at.is_(None),
+            Notification.thread_id == thread_id,
+        )
+        .label("notified")
     )
-    row = db.session.execute(sa.select(position, notified)).one()
-    return ReadingPlace(row[0], bool(row[1]))
+    return position, notified
+
+
+def place_from(row) -> ReadingPlace:
+    return ReadingPlace(row.read_position, bool(row.notified))
 
 
 def first_unread(posts: list[Post], read_position: int | None) -> Post | None:

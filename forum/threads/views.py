@@ -14,7 +14,6 @@ from werkzeug.exceptions import NotFound
 
 from forum.auth.gate import second_factor_gate
 from forum.boards.services import get_board_or_404
-from forum.bookmarks.services import list_bookmarked
 from forum.caching import for_visitors, tags_this_page
 from forum.drafts.models import Draft, DraftKind
 from forum.drafts.services import find_draft
@@ -25,12 +24,12 @@ from forum.links import post_url
 from forum.moderation.services import moderator_edit
 from forum.policy import threads as policy
 from forum.policy.viewer import check_can_participate, is_moderator, needs_approval
-from forum.reactions.services import list_posts_most_helpful, list_reactors
-from forum.reading.pages import ThreadReading
+from forum.reactions.services import list_posts_most_helpful
 from forum.reports.integrity import exclusion_notes
 from forum.threads import services
 from forum.threads.deletion import undo_delete_post
 from forum.threads.forms import EditPostForm, ReplyForm, ThreadForm, VisibilityForm
+from forum.threads.marks import load_page_marks
 from forum.threads.pages import (
     after_writing_url,
     history_refused,
@@ -97,7 +96,8 @@ def detail(thread_id: int, slug: str | None = None):
         else:
             page = services.list_posts(loaded, number, per_page, viewer=current_user)
         reply = reply_offer(current_user, loaded)
-        reading = ThreadReading(current_user, loaded.id)
+        # How far the member had read, what they kept, who reacted: one statement.
+        marks = load_page_marks(current_user, loaded.id, page.items)
         # Only for who may reply: building it starts a session (its CSRF token), and a
         # visitor's page sets no cookie.
         reply_form = ReplyForm() if not page.has_next and reply == "form" else None
@@ -108,10 +108,8 @@ def detail(thread_id: int, slug: str | None = None):
             thread=loaded,
             page=page,
             posts=present_posts(current_user, page.items, loaded),
-            # Which of the page's posts the member kept (one statement; none for visitors).
-            bookmarks=list_bookmarked(current_user, page.items),
-            # Who reacted to the page's posts: one statement, for members only.
-            reactors=list_reactors(current_user, page.items),
+            bookmarks=marks.bookmarks,
+            reactors=marks.reactors,
             # A report left out of the figures, for its author and the moderators.
             exclusions=exclusion_notes(current_user, page.items),
             reply=reply,
@@ -121,11 +119,11 @@ def detail(thread_id: int, slug: str | None = None):
             visibility_form=visibility_form,
             public=policy.is_public(thread),
             # Read in order only: a page sorted by helpfulness skips posts in between.
-            first_unread=None if helpful else reading.first_unread(page.items),
+            first_unread=None if helpful else marks.first_unread(page.items),
             sort="helpful" if helpful else None,
         )
         if not helpful:
-            reading.record(page.items, last_page=not page.has_next)
+            marks.record(current_user, loaded.id, page.items, last_page=not page.has_next)
         return html
 
     if helpful:

@@ -54,3 +54,35 @@ def test_the_reactor_is_not_told_and_the_author_can_turn_it_off(app_ctx, reacted
     db.session.commit()
     _react(reader, post_id)
     assert _notes(author) == [] and _notes(reader) == []
+
+
+def test_taking_a_reaction_back_takes_it_out_of_the_unread_notification(
+    app_ctx, reacted, make_user
+):
+    author, reader, _, post_id = reacted
+    other = make_user("other-olga")
+    _react(reader, post_id)
+    _react(other, post_id)
+    assert [describe(n) for n in _notes(author)] == [
+        "2 people found your post helpful in “Nerve block at L4”"
+    ]
+    _react(other, post_id)  # taken back: the notice names who still finds it helpful
+    assert [describe(n) for n in _notes(author)] == [
+        "reader-rob found your post helpful in “Nerve block at L4”"
+    ]
+    _react(reader, post_id)  # nobody left: the notice (and its unread count) goes
+    assert _notes(author) == []
+
+
+def test_a_read_notification_stays_as_it_was_read_when_a_reaction_is_taken_back(
+    app_ctx, reacted
+):
+    author, reader, _, post_id = reacted
+    _react(reader, post_id)
+    (note,) = _notes(author)
+    note.read_at = utcnow()
+    db.session.commit()
+    _react(reader, post_id)
+    assert [describe(n) for n in _notes(author)] == [
+        "reader-rob found your post helpful in “Nerve block at L4”"
+    ]

@@ -255,6 +255,17 @@ def test_a_treatment_board_offers_to_share_an_experience(client, treatment):
     assert "No experience reports counted yet" in page.text
 
 
+def test_the_outcomes_page_leads_to_the_accounts_most_found_helpful(client, treatment):
+    """Figures cannot say what it was like: the outcomes page links to the board's
+    reports and threads, those members found most helpful first."""
+    page = _page(client.get("/b/epidurals/outcomes"))
+
+    link = page.one("a", href="/b/epidurals?sort=helpful&period=all")
+    assert "those most found helpful first" in page.text
+    board = _page(client.get(link["href"]))
+    assert board.one("a", href="/b/epidurals?sort=helpful&period=all")["aria-current"] == "true"
+
+
 def test_a_community_board_offers_no_reports(client, community):
     """A community board has no report button and no outcomes link of its own."""
     page = _page(client.get("/b/living-with-pain"))
