@@ -80,3 +80,42 @@ def test_save_draft_without_javascript_keeps_a_reply_and_discard_empties_it(
     expect(_box(page)).to_have_value("")
     page.goto(f"{site.base_url}/drafts")
     expect(page.get_by_text("You have no drafts.")).to_be_visible()
+
+
+@pytest.fixture
+def board_slug(site) -> str:
+    """The board of the seeded thread the reply tests write in."""
+    from forum.boards.models import Board
+    from forum.extensions import db
+    from forum.threads.models import Thread
+
+    with site.app_context():
+        return db.session.scalar(
+            sa.select(Board.slug).join(Thread).where(Thread.title.like("Second RFA%"))
+        )
+
+
+def test_a_new_threads_draft_is_listed_continued_and_gone_once_posted(site, phone, board_slug):
+    page = phone()
+    page.clock.install()
+    page.goto(f"{site.base_url}/b/{board_slug}/new")
+    page.get_by_role("textbox", name="Title").fill("Cooled RFA after two burns")
+    page.get_by_label("Your post").fill("Half written on the bus: the first week was")
+    page.get_by_role("radio", name=re.compile("^Members only")).check()
+
+    page.clock.run_for(31_000)  # the 30-second autosave, nothing clicked
+
+    expect(page.locator("#draft-status")).to_have_text(re.compile(r"^Draft saved at"))
+    page.goto(f"{site.base_url}/drafts")
+    expect(page.get_by_text("Cooled RFA after two burns", exact=True)).to_be_visible()
+    page.get_by_role("link", name="Continue “Cooled RFA after two burns”").click()
+    expect(page.get_by_role("textbox", name="Title")).to_have_value("Cooled RFA after two burns")
+    expect(page.get_by_label("Your post")).to_have_value("Half written on the bus: the first week was")
+    expect(page.get_by_role("radio", name=re.compile("^Members only"))).to_be_checked()
+
+    page.get_by_label("Your post").fill("The first week was rough; by week six it had settled.")
+    page.get_by_role("button", name="Start thread").click()
+
+    expect(page.get_by_role("heading", name="Cooled RFA after two burns")).to_be_visible()
+    page.goto(f"{site.base_url}/drafts")
+    expect(page.get_by_text("You have no drafts.")).to_be_visible()
