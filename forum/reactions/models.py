@@ -24,6 +24,11 @@ class ReactionKind(StrEnum):
         return "Helpful" if self is ReactionKind.HELPFUL else "Me too"
 
     @property
+    def counted(self) -> str:
+        """What a count of it says, after the number: "3 found this helpful"."""
+        return "found this helpful" if self is ReactionKind.HELPFUL else "said “me too”"
+
+    @property
     def counter(self) -> str:
         return f"{self.value}_count"
 

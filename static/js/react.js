@@ -43,7 +43,7 @@
       }
       form.querySelectorAll("button.reaction").forEach((each) => {
         const count = answer[each.value + "_count"];
-        each.querySelector(".reaction-count").textContent = count;
+        each.querySelector(".reaction-count").textContent = count || "";
         if (each.value === answer.kind) each.setAttribute("aria-pressed", String(answer.active));
       });
       status.textContent = "";

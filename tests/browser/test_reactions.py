@@ -61,7 +61,7 @@ def test_a_member_finds_a_post_helpful(browser, site, thread_url, javascript):
         visitor = new_context(browser).new_page()
         visitor.goto(url)
         counts = visitor.locator(f"#p{post_id} .reaction-counts")
-        expect(counts).to_contain_text("Helpful")
+        expect(counts).to_contain_text("1 found this helpful")
         assert visitor.locator(f"#p{post_id} .reaction-form").count() == 0
         visitor.context.close()
     finally:
