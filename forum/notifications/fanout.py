@@ -260,20 +260,17 @@ def notify_reaction(post: Post, member: User, kind: str) -> None:
     if member.id == post.author_id:
         return
     now = utcnow()
-    author = (
-        sa.select(
-            User.id,
-            sql_value("reaction", sa.String(20)),
-            sql_value(post.thread_id, sa.Integer),
-            sql_value(post.id, sa.Integer),
-            sql_value(member.id, sa.Integer),
-            sql_value(1, sa.Integer),
-            sql_value(kind, sa.String(500)),
-            sql_value(now, UTCDateTime),
-            sql_value(now, UTCDateTime),
-        )
-        .where(User.id == post.author_id, User.notify_reactions, User.deleted_at.is_(None))
-    )
+    author = sa.select(
+        User.id,
+        sql_value("reaction", sa.String(20)),
+        sql_value(post.thread_id, sa.Integer),
+        sql_value(post.id, sa.Integer),
+        sql_value(member.id, sa.Integer),
+        sql_value(1, sa.Integer),
+        sql_value(kind, sa.String(500)),
+        sql_value(now, UTCDateTime),
+        sql_value(now, UTCDateTime),
+    ).where(User.id == post.author_id, User.notify_reactions, User.deleted_at.is_(None))
     columns = ["user_id", "kind", "thread_id", "post_id", "actor_id", "count", "text"]
     insert = dialect_insert(Notification).from_select(
         [*columns, "created_at", "updated_at"], author

@@ -110,7 +110,9 @@ def test_a_new_threads_draft_is_listed_continued_and_gone_once_posted(site, phon
     expect(page.get_by_text("Cooled RFA after two burns", exact=True)).to_be_visible()
     page.get_by_role("link", name="Continue “Cooled RFA after two burns”").click()
     expect(page.get_by_role("textbox", name="Title")).to_have_value("Cooled RFA after two burns")
-    expect(page.get_by_label("Your post")).to_have_value("Half written on the bus: the first week was")
+    expect(page.get_by_label("Your post")).to_have_value(
+        "Half written on the bus: the first week was"
+    )
     expect(page.get_by_role("radio", name=re.compile("^Members only"))).to_be_checked()
 
     page.get_by_label("Your post").fill("The first week was rough; by week six it had settled.")

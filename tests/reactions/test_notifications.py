@@ -74,9 +74,7 @@ def test_taking_a_reaction_back_takes_it_out_of_the_unread_notification(
     assert _notes(author) == []
 
 
-def test_a_read_notification_stays_as_it_was_read_when_a_reaction_is_taken_back(
-    app_ctx, reacted
-):
+def test_a_read_notification_stays_as_it_was_read_when_a_reaction_is_taken_back(app_ctx, reacted):
     author, reader, _, post_id = reacted
     _react(reader, post_id)
     (note,) = _notes(author)

@@ -107,7 +107,9 @@ def test_a_visitors_cached_page_changes_after_a_reaction(app, client, reacted):
     _react(client, post_id)
     again = visitor.get(_path(thread), headers={"If-None-Match": etag})
     assert again.status_code == 200
-    assert '<span class="reaction-count">1</span> found this helpful' in again.get_data(as_text=True)
+    assert '<span class="reaction-count">1</span> found this helpful' in again.get_data(
+        as_text=True
+    )
 
 
 @pytest.mark.parametrize("signed_in", [False, True])

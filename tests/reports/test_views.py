@@ -745,9 +745,7 @@ def test_switching_family_on_the_update_form_shows_it_again(
 
     response = client.post(
         f"/p/{filed}/report/edit",
-        data=_report_only(
-            form_data(implant, shown_family="injection", pain_best="4", version="1")
-        ),
+        data=_report_only(form_data(implant, shown_family="injection", pain_best="4", version="1")),
     )
 
     page = _page(response)
