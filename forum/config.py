@@ -19,6 +19,9 @@ RATELIMIT_KEY_PREFIX = ""
 # Per member (per address for visitors): posts and replies, new threads, flags.
 RATELIMIT_POSTS = "6 per minute;200 per day"
 RATELIMIT_THREADS = "20 per day"
+# The same for new members (forum/policy/trust.py): fewer while the forum gets to know them.
+RATELIMIT_POSTS_NEW = "3 per minute;30 per day"
+RATELIMIT_THREADS_NEW = "3 per day"
 RATELIMIT_FLAGS = "30 per day"
 # Per member: "Helpful" and "Me too" (each click, on or off, counts).
 RATELIMIT_REACTIONS = "60 per minute;1000 per day"
@@ -71,14 +74,13 @@ REMEMBER_COOKIE_DURATION = 30 * 24 * 3600
 PSEUDONYM_CHANGE_DAYS = 7
 
 # Moderation.
-FLAG_HIDE_THRESHOLD = 3  # distinct members whose open flags hide a post pending review
+FLAG_HIDE_THRESHOLD = 3  # what open flags add up to (by weight) to hide a post pending review
 FLAG_DAILY_LIMIT = 20  # flags per member per day
 FLAG_MIN_ACCOUNT_AGE_HOURS = 24  # how old an account must be to flag
 
 # New-member safeguards (moderators are exempt).
 NEW_MEMBER_APPROVAL_POSTS = 1  # a member's first N posts wait for a moderator's approval
-NEW_MEMBER_DAYS = 3  # for this long after joining...
-NEW_MEMBER_LINK_LIMIT = 2  # ...a post may carry at most this many links
+NEW_MEMBER_LINK_LIMIT = 2  # links a new member's post may carry (forum/policy/trust.py)
 
 # Notification e-mail. Off until FORUM_MAIL_HOST is set; then FORUM_MAIL_FROM is required,
 # and links in mails are built from BASE_URL (required outside debug and testing).

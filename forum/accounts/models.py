@@ -1,4 +1,5 @@
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -7,6 +8,24 @@ from sqlalchemy.orm import Mapped, mapped_column
 from forum.extensions import RowVersion, UTCDateTime, db, utcnow
 
 ROLES = ("member", "moderator", "admin")
+
+
+class TrustLevel(StrEnum):
+    """How far the forum trusts a member, computed from their time here and their record
+    (forum/policy/trust.py says how, and what each level allows), or set by a moderator."""
+
+    NEW = "new"
+    MEMBER = "member"
+    ESTABLISHED = "established"
+
+    @property
+    def label(self) -> str:
+        return {"new": "New member", "member": "Member", "established": "Established member"}[
+            self.value
+        ]
+
+
+_TRUST_LEVELS_SQL = ", ".join(f"'{level}'" for level in TrustLevel)
 
 
 class User(UserMixin, RowVersion, db.Model):
@@ -35,6 +54,10 @@ class User(UserMixin, RowVersion, db.Model):
     silenced_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     banned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Trust: the latest flag upheld on one of their posts or sanction imposed on them (a
+    # level is computed from it without a query), and a level a moderator set by hand.
+    last_strike_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    trust_level_override: Mapped[str | None] = mapped_column(sa.String(16))
     # A tie to a clinic, device maker or drug company the member declared: shown on posts.
     declared_interest: Mapped[str | None] = mapped_column(sa.String(200))
     # Notifications: watch threads one starts or replies to; an optional e-mail address
@@ -54,6 +77,9 @@ class User(UserMixin, RowVersion, db.Model):
         sa.CheckConstraint("role IN ('member', 'moderator', 'admin')", name="role"),
         sa.CheckConstraint(
             "email_frequency IN ('instant', 'daily', 'none')", name="email_frequency"
+        ),
+        sa.CheckConstraint(
+            f"trust_level_override IN ({_TRUST_LEVELS_SQL})", name="trust_level_override"
         ),
     )
 

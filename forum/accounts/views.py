@@ -26,6 +26,7 @@ from forum.policy.accounts import (
     may_change_name_or_interest,
     profile_lists_posts_for,
 )
+from forum.policy.trust import describe_levels
 from forum.privacy.services import get_active_consent
 
 bp = Blueprint("accounts", __name__)
@@ -50,7 +51,7 @@ def profile(name: str):
 
 @bp.get("/guidelines")
 def guidelines():
-    return render_template("accounts/guidelines.html")
+    return render_template("accounts/guidelines.html", levels=describe_levels())
 
 
 def _settings_page(

@@ -26,6 +26,7 @@ from forum.moderation.models import FLAG_REASONS, Appeal, Flag, Sanction
 from forum.moderation_log import ModerationAction
 from forum.notifications.models import Notification, OutgoingMail, Subscription
 from forum.notifications.services import describe, notification_options, target_path
+from forum.policy.trust import trust_level
 from forum.privacy.models import Consent
 from forum.reactions.models import Reaction
 from forum.reading.models import BoardRead, ThreadRead
@@ -137,6 +138,12 @@ def _profile(user: User) -> dict:
             "silenced_until": iso(user.silenced_until),
             "suspended_until": iso(user.suspended_until),
             "banned_at": iso(user.banned_at),
+        },
+        # What the forum lets them do follows from it (forum/policy/trust.py).
+        "trust": {
+            "level": trust_level(user).value,
+            "set_by_a_moderator": user.trust_level_override is not None,
+            "last_upheld_flag_or_sanction_at": iso(user.last_strike_at),
         },
         "notification_preferences": {
             "watch_threads_i_post_in": user.auto_watch,

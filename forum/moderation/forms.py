@@ -70,6 +70,25 @@ class SanctionForm(ForumForm):
     )
 
 
+class TrustLevelForm(ForumForm):
+    """A member's trust level set by hand (forum/policy/trust.py); "auto" gives it back to
+    the computation. Shown with the prefix "trust", beside the sanction form's fields."""
+
+    level = SelectField(
+        "Trust level",
+        choices=[
+            SelectChoice("auto", "As computed"),
+            SelectChoice("new", "New member"),
+            SelectChoice("member", "Member"),
+            SelectChoice("established", "Established member"),
+        ],
+    )
+    reason = TextAreaField(
+        "Why (for the moderation log; the member does not see it)",
+        validators=[DataRequired("Please say why."), Length(max=500)],
+    )
+
+
 class AppealForm(ForumForm):
     text = TextAreaField(
         "Why should this sanction be lifted?",

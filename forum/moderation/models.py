@@ -34,6 +34,8 @@ class Flag(db.Model):
     reason: Mapped[str] = mapped_column(sa.String(32))
     note: Mapped[str] = mapped_column(sa.String(500), default="")
     is_urgent: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # What the flag counts towards hiding the post: its flagger's trust when they filed it.
+    weight: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     outcome: Mapped[str | None] = mapped_column(sa.String(16))
     outcome_reason: Mapped[str | None] = mapped_column(sa.String(500))
@@ -54,6 +56,7 @@ class Flag(db.Model):
             sqlite_where=sa.text("outcome IS NULL"),
             postgresql_where=sa.text("outcome IS NULL"),
         ),
+        sa.CheckConstraint("weight >= 1", name="weight"),
     )
 
     @property

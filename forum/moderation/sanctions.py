@@ -14,6 +14,7 @@ from forum.auth.sessions import delete_member_sessions
 from forum.errors import Conflict, DomainError, NotAllowed
 from forum.extensions import db, utcnow
 from forum.moderation.models import SANCTION_KINDS, Appeal, Sanction
+from forum.moderation.trust import record_strike
 from forum.moderation_log import log_action
 from forum.notifications.fanout import notify_member
 from forum.policy.moderation import appeal_refusal, sanction_refusal
@@ -91,6 +92,7 @@ def impose_sanction(
         created_by_id=moderator.id,
     )
     db.session.add(sanction)
+    record_strike(member.id, now)
     if kind == "silence":
         member.silenced_until = max(filter(None, [member.silenced_until, ends_at]))
     elif kind == "suspension":

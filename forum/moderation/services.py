@@ -14,6 +14,7 @@ from forum.boards.models import Board
 from forum.errors import Conflict, DomainError, NotAllowed
 from forum.extensions import db, utcnow
 from forum.moderation.models import FLAG_REASONS, Flag, Sanction
+from forum.moderation.trust import record_strike
 from forum.moderation_log import ModerationAction, log_action
 from forum.policy.moderation import (
     Decision,
@@ -22,6 +23,7 @@ from forum.policy.moderation import (
     may_restore_post,
     moderation_actions_for,
 )
+from forum.policy.trust import flag_weight
 from forum.policy.viewer import check_can_participate
 from forum.reports.models import ExperienceReport
 from forum.signals import flags_decided, post_deleted, post_hidden, post_restored
@@ -77,6 +79,7 @@ def flag_post(flagger: User, post: Post, reason: str, note: str = "") -> Flag:
         reason=reason,
         note=note,
         is_urgent=reason == "self_harm",
+        weight=flag_weight(flagger),
         created_at=now,
     )
     try:
@@ -108,12 +111,14 @@ def _should_hide(flagger: User, post: Post) -> bool:
     author_role = db.session.scalar(sa.select(User.role).where(User.id == post.author_id))
     if author_role in ("moderator", "admin"):
         return False  # members' flags never hide a moderator's post
-    distinct_flaggers = db.session.scalar(
-        sa.select(sa.func.count(sa.distinct(Flag.flagger_id))).where(
+    # One open flag per member and post (uq_flags_open_per_member), each weighing what its
+    # flagger's trust gave it: an established member's counts as two.
+    weighed = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(Flag.weight), 0)).where(
             Flag.post_id == post.id, Flag.outcome.is_(None), Flag.reason != "self_harm"
         )
     )
-    return distinct_flaggers >= current_app.config["FLAG_HIDE_THRESHOLD"]
+    return weighed >= current_app.config["FLAG_HIDE_THRESHOLD"]
 
 
 def list_my_flags(user: User, limit: int = 100) -> list[Flag]:
@@ -266,6 +271,8 @@ def decide_on_post(
         flags=decided,
     )
     if decided:
+        if DECISIONS[decision] == "upheld":
+            record_strike(post.author_id, now)
         flags_decided.send(
             post, moderator=moderator, outcome=DECISIONS[decision], reason=reason, decided_at=now
         )
@@ -304,6 +311,7 @@ def moderator_edit(
         moderator, "post_edit", post, subject_user_id=post.author_id, reason=reason, flags=decided
     )
     if decided:
+        record_strike(post.author_id, now)
         flags_decided.send(
             post,
             moderator=moderator,

@@ -15,7 +15,7 @@ from flask import (
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
-from forum.accounts.models import User
+from forum.accounts.models import TrustLevel, User
 from forum.accounts.services import get_user_by_name, get_user_by_name_or_404
 from forum.auth.gate import second_factor_required
 from forum.boards.services import list_boards
@@ -23,7 +23,7 @@ from forum.errors import DomainError, NotAllowed
 from forum.extensions import configured_limit, db, limiter, member_or_address
 from forum.forms import id_arg, submit_form
 from forum.links import post_url
-from forum.moderation import sanctions, services
+from forum.moderation import sanctions, services, trust
 from forum.moderation.forms import (
     AppealDecisionForm,
     AppealForm,
@@ -35,11 +35,13 @@ from forum.moderation.forms import (
     ReasonForm,
     RenameThreadForm,
     SanctionForm,
+    TrustLevelForm,
 )
 from forum.moderation.models import Appeal, Sanction
 from forum.policy.moderation import appeal_refusal, may_appeal, sanction_refusal
 from forum.policy.reports import exclusion_appeal_refusal
 from forum.policy.threads import may_see_post
+from forum.policy.trust import computed_level, may_set_trust_level, trust_level
 from forum.reports import integrity
 from forum.session_keys import APPEAL_AS
 from forum.threads.services import get_post_or_404, get_thread_or_404
@@ -255,12 +257,42 @@ def member(name: str):
     if sanction:
         flash(f"{sanction.kind.capitalize()} recorded for {member.display_name}.", "success")
         return redirect(url_for("moderation.member", name=member.display_name))
+    return _member_page(member, form, None, status)
+
+
+@bp.post("/moderation/members/<name>/trust")
+@moderator_required
+@second_factor_required(fresh=True)
+def set_trust(name: str):
+    member = get_user_by_name_or_404(name)
+    form = TrustLevelForm(prefix="trust")
+
+    def set_level():
+        chosen = None if form.level.data == "auto" else TrustLevel(form.level.data)
+        return trust.set_trust_level(current_user, member, chosen, form.reason.data)
+
+    level, status = submit_form(form, set_level)
+    if level:
+        flash(f"{member.display_name} is now: {level.label}.", "success")
+        return redirect(url_for("moderation.member", name=member.display_name))
+    return _member_page(member, SanctionForm(formdata=None), form, status)
+
+
+def _member_page(member: User, form, trust_form, status: int):
+    """A member's moderation page: their sanctions and trust level, with the two forms (the
+    one that was sent keeps what the moderator typed)."""
+    if trust_form is None:
+        level = member.trust_level_override or "auto"
+        trust_form = TrustLevelForm(prefix="trust", formdata=None, data={"level": level})
     return render_template(
         "moderation/member.html",
         member=member,
         history=sanctions.list_sanctions(member),
         form=form,
         refusal=sanction_refusal(current_user, member),
+        trust_form=trust_form if may_set_trust_level(current_user, member) else None,
+        level=trust_level(member),
+        computed=computed_level(member),
     ), status
 
 

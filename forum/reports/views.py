@@ -25,6 +25,7 @@ from forum.forms import submit_form
 from forum.links import absolute_url, post_url, safe_next
 from forum.policy import reports as report_policy
 from forum.policy import threads as policy
+from forum.policy.trust import limit_for_level
 from forum.policy.viewer import check_can_participate
 from forum.reports import drafts, followups, integrity, releases, services, steps
 from forum.reports import opendata as stats
@@ -120,8 +121,8 @@ def create(slug: str):
 
 @bp.post("/b/<slug>/report/post")
 @login_required
-@limiter.limit(configured_limit("RATELIMIT_POSTS"), key_func=member_or_address)
-@limiter.limit(configured_limit("RATELIMIT_THREADS"), key_func=member_or_address)
+@limiter.limit(limit_for_level("posts"), key_func=member_or_address)
+@limiter.limit(limit_for_level("threads"), key_func=member_or_address)
 def post_report(slug: str):
     """The last step's "Post report": every answer of the draft is checked as one report
     (the form's checks, then the service's); a refusal shows the step holding the answer."""

@@ -1,11 +1,10 @@
 """Threads and posts: reading, starting, replying, editing, deleting."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cache
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -23,6 +22,7 @@ from forum.moderation_log import log_action
 from forum.pagination import Page, check_page
 from forum.policy import threads as policy
 from forum.policy.drafts import may_use_draft
+from forum.policy.trust import link_limit
 from forum.policy.viewer import (
     check_can_participate,
     is_moderator,
@@ -362,23 +362,21 @@ def _append(
 
 
 def _render_for(author: User, body: str) -> str:
-    """Render (@names of members become links to their profiles), refusing too many links
-    from a member younger than a few days."""
+    """Render (@names of members become links to their profiles), refusing more links than
+    the author's trust level allows (forum/policy/trust.py)."""
     html = render_markdown(body, mentionable_names(body))
-    config = current_app.config
-    if is_moderator(author) or author.created_at is None:
+    limit = link_limit(author)
+    if limit is None:
         return html
-    if utcnow() - author.created_at < timedelta(days=config["NEW_MEMBER_DAYS"]):
-        limit = config["NEW_MEMBER_LINK_LIMIT"]
-        # Mentions link to profiles here: they are not the links that spam is made of.
-        links = html.count("<a ") - html.count('<a href="/u/')
-        if links > limit:
-            raise DomainError(
-                f"New members can include at most {limit} links in a post for their first "
-                f"{config['NEW_MEMBER_DAYS']} days (this one has {links}). It keeps spam "
-                "out; please remove some links.",
-                "body",
-            )
+    # Mentions link to profiles here: they are not the links that spam is made of.
+    links = html.count("<a ") - html.count('<a href="/u/')
+    if links > limit:
+        raise DomainError(
+            f"New members can include at most {limit} links in a post, until they have "
+            f"been here a week and had a post approved (this one has {links}). It keeps "
+            "spam out; please remove some links.",
+            "body",
+        )
     return html
 
 

@@ -18,11 +18,12 @@ from forum.caching import for_visitors, tags_this_page
 from forum.drafts.models import Draft, DraftKind
 from forum.drafts.services import find_draft
 from forum.errors import Conflict, NotAllowed
-from forum.extensions import configured_limit, limiter, member_or_address
+from forum.extensions import limiter, member_or_address
 from forum.forms import EmptyForm, id_arg, page_arg, submit_form
 from forum.links import post_url
 from forum.moderation.services import moderator_edit
 from forum.policy import threads as policy
+from forum.policy.trust import limit_for_level
 from forum.policy.viewer import check_can_participate, is_moderator, needs_approval
 from forum.reactions.services import list_posts_most_helpful
 from forum.reports.integrity import exclusion_notes
@@ -166,8 +167,8 @@ def permalink(post_id: int):
 
 @bp.route("/b/<slug>/new", methods=["GET", "POST"])
 @login_required
-@limiter.limit(configured_limit("RATELIMIT_POSTS"), key_func=member_or_address, methods=["POST"])
-@limiter.limit(configured_limit("RATELIMIT_THREADS"), key_func=member_or_address, methods=["POST"])
+@limiter.limit(limit_for_level("posts"), key_func=member_or_address, methods=["POST"])
+@limiter.limit(limit_for_level("threads"), key_func=member_or_address, methods=["POST"])
 def create(slug: str):
     board = get_board_or_404(slug)
     form = ThreadForm()
@@ -197,7 +198,7 @@ def create(slug: str):
 
 @bp.route("/t/<int:thread_id>/reply", methods=["GET", "POST"])
 @login_required
-@limiter.limit(configured_limit("RATELIMIT_POSTS"), key_func=member_or_address, methods=["POST"])
+@limiter.limit(limit_for_level("posts"), key_func=member_or_address, methods=["POST"])
 def reply(thread_id: int):
     thread = services.get_thread_or_404(thread_id)
     if not policy.may_read_posts(current_user, thread):

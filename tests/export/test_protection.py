@@ -70,6 +70,8 @@ KNOWN_COLUMNS = {
         "silenced_until",
         "suspended_until",
         "banned_at",
+        "last_strike_at",
+        "trust_level_override",
         "declared_interest",
         "hide_history",
         "auto_watch",

@@ -136,6 +136,14 @@ def routes(app, world) -> dict[str, Route]:
                 app, sa.select(sa.func.count(Sanction.id)).where(Sanction.user_id == target.id)
             ),
         ),
+        "POST /moderation/members/<name>/trust": Route(
+            "POST",
+            f"/moderation/members/{target.display_name}/trust",
+            {"trust-level": "new", "trust-reason": "Posting clinic links."},
+            state=lambda: scalar(
+                app, sa.select(User.trust_level_override).where(User.id == target.id)
+            ),
+        ),
         "GET /moderation/threads/<id>": Route(
             "GET", f"/moderation/threads/{thread.id}", {}, shows="Thread tools"
         ),
@@ -174,6 +182,7 @@ ROUTE_NAMES = [
     "GET /moderation/log",
     "GET /moderation/members/<name>",
     "POST /moderation/members/<name>",
+    "POST /moderation/members/<name>/trust",
     "GET /moderation/threads/<id>",
     "POST /moderation/threads/<id>?tool=lock",
     "POST /moderation/posts/<id>/decide",
@@ -210,6 +219,7 @@ def test_moderation_route_access(app, client, world, role, route_name):
 
 EXPECTED_AFTER = {
     "POST /moderation/members/<name>": 1,
+    "POST /moderation/members/<name>/trust": "new",
     "POST /moderation/threads/<id>?tool=lock": True,
     "POST /moderation/posts/<id>/decide": ("hidden", "upheld"),
     "POST /moderation/posts/<id>/restore": "visible",

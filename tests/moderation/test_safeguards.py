@@ -168,16 +168,21 @@ def test_new_members_may_post_two_links_and_keep_their_text(guarded, make_board,
     assert "https://c.example.org" in page  # the text is still in the form
 
 
-def test_older_members_may_post_more_links(guarded, make_board, make_user):
-    make_board(slug="old-links")
-    member = make_user("old-timer")
-    with guarded.app_context():
+def _age(app, member, days: int, posts: int) -> None:
+    """Make the member `days` old with `posts` approved posts (their trust level follows)."""
+    with app.app_context():
         db.session.execute(
             sa.update(User)
             .where(User.id == member.id)
-            .values(created_at=utcnow() - timedelta(days=4), post_count=3)
+            .values(created_at=utcnow() - timedelta(days=days), post_count=posts)
         )
         db.session.commit()
+
+
+def test_members_past_their_first_week_may_post_more_links(guarded, make_board, make_user):
+    make_board(slug="old-links")
+    member = make_user("old-timer")
+    _age(guarded, member, days=8, posts=3)
     response = _client(guarded, member).post(
         "/b/old-links/new",
         data={"title": "Useful links", "body": THREE_LINKS, "visibility": "public"},
@@ -185,8 +190,23 @@ def test_older_members_may_post_more_links(guarded, make_board, make_user):
     assert response.status_code == 302
 
 
+def test_a_week_old_member_without_an_approved_post_is_still_held_to_two_links(
+    guarded, make_board, make_user
+):
+    make_board(slug="quiet-links")
+    member = make_user("quiet-reader")
+    _age(guarded, member, days=30, posts=0)
+    response = _client(guarded, member).post(
+        "/b/quiet-links/new",
+        data={"title": "Useful links", "body": THREE_LINKS, "visibility": "public"},
+    )
+    assert response.status_code == 422
+    assert "at most 2 links" in response.get_data(as_text=True)
+
+
 def test_posting_limit_is_per_member_and_keeps_the_text(make_app, make_thread, make_user):
-    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_POSTS="2 per minute")
+    # A new member's limit (forum/policy/trust.py).
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_POSTS_NEW="2 per minute")
     thread = make_thread()
     client = _client(app, make_user("quick-typer"))
     statuses = [
@@ -206,6 +226,21 @@ def test_posting_limit_is_per_member_and_keeps_the_text(make_app, make_thread, m
     assert other.post(f"/t/{thread.id}/reply", data={"body": "mine"}).status_code == 302
 
 
+def test_a_member_past_their_first_week_has_the_members_limit(make_app, make_thread, make_user):
+    app = make_app(
+        RATELIMIT_ENABLED=True, RATELIMIT_POSTS_NEW="1 per minute", RATELIMIT_POSTS="3 per minute"
+    )
+    thread = make_thread()
+    member = make_user("regular")
+    _age(app, member, days=20, posts=4)
+    client = _client(app, member)
+    statuses = [
+        client.post(f"/t/{thread.id}/reply", data={"body": f"reply {n}"}).status_code
+        for n in range(4)
+    ]
+    assert statuses == [302, 302, 302, 429]
+
+
 def _redis_available() -> bool:
     try:
         return bool(redis.Redis.from_url(REDIS_URL, socket_timeout=1).ping())
@@ -221,7 +256,7 @@ def test_limits_hold_across_app_instances_sharing_redis(make_app, make_thread, m
     assert _redis_available(), f"Redis is not reachable at {REDIS_URL}"
     shared = {
         "RATELIMIT_ENABLED": True,
-        "RATELIMIT_POSTS": "2 per minute",
+        "RATELIMIT_POSTS_NEW": "2 per minute",
         "REDIS_URL": REDIS_URL,
         "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
     }

@@ -344,6 +344,16 @@ def sanction_member(viewer, state):
     return DONE
 
 
+def set_trust(viewer, state):
+    if viewer in VISITORS:
+        return LOGIN
+    if viewer not in MODERATORS:
+        return 403
+    if state == "moderator":
+        return REFUSED  # a moderator's level is not set by hand
+    return DONE
+
+
 def decide_appeal(viewer, state):
     """by_moderator: the moderator warned the author. about_moderator: the admin warned the
     sanctioned moderator (who is then "the author" of the appeal)."""
@@ -650,6 +660,12 @@ ROUTES: dict[str, Row] = {
         post=sanction_member,
         states=("member", "moderator"),
         data=lambda world: {"kind": "warning", "reason": "Please stay on topic."},
+    ),
+    "moderation.set_trust": Row(
+        "user",
+        post=set_trust,
+        states=("member", "moderator"),
+        data=lambda world: {"trust-level": "new", "trust-reason": "Posting clinic links."},
     ),
     "moderation.decide_appeal": Row(
         "appeal",
