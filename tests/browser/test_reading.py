@@ -6,6 +6,7 @@ Mark all read is a form."""
 import uuid
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import dev_sign_in, new_context
@@ -30,10 +31,11 @@ def _post_as(site, pseudonym: str, thread_id: int | None, title: str, body: str)
         return thread_id
 
 
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
 def test_a_new_marker_appears_after_another_member_replies_and_goes_after_reading(
-    browser, site
+    browser, site, javascript
 ):
-    context = new_context(browser, java_script_enabled=False)
+    context = new_context(browser, java_script_enabled=javascript)
     page = context.new_page()
     reader = f"reader-{uuid.uuid4().hex[:6]}"
     dev_sign_in(page, site, reader)
