@@ -172,3 +172,18 @@ def test_a_quote_written_before_the_block_tells_nobody_when_edited(
         notify_references(db.session.get(Post, post.id))
         db.session.commit()
     assert _told(app, bea) == []
+
+
+def test_rendering_every_post_again_keeps_a_blocked_members_mention_plain(
+    app, bea, fred, make_user, make_thread
+):
+    """`flask forum rerender` renders each post as its author may write it."""
+    thread = make_thread(author=make_user("olive-other"))
+    post = _reply(app, fred, thread, "Ping @bea-blocks and @olive-other.")
+    _block(app, bea, fred)
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["forum", "rerender"])
+        assert result.exit_code == 0, result.output
+        html = db.session.get(Post, post.id).body_html
+    assert 'href="/u/bea-blocks"' not in html
+    assert 'href="/u/olive-other"' in html
