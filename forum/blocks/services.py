@@ -140,7 +140,6 @@ def list_blocks(blocker: User) -> list[Block]:
     )
 
 
-
 def blocking_column(viewer, member_id: sa.ColumnElement[int]) -> sa.ColumnElement[bool]:
     """Whether the viewer keeps a block of the member whose id is `member_id` (labelled
     `blocking`), read with the member on their profile (forum/accounts/services.py
