@@ -81,6 +81,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.url_map.converters["int"] = IdConverter
     from forum.accounts.views import bp as accounts_bp
     from forum.auth.views import bp as auth_bp
+    from forum.blocks.views import bp as blocks_bp
     from forum.boards.views import bp as boards_bp
     from forum.bookmarks.views import bp as bookmarks_bp
     from forum.drafts.views import bp as drafts_bp
@@ -113,6 +114,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(privacy_bp)
     app.register_blueprint(export_bp)
     app.register_blueprint(bookmarks_bp)
+    app.register_blueprint(blocks_bp)
     app.register_blueprint(reading_bp)
 
     # Signals: who listens to a post's life (forum/signals.py)

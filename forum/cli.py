@@ -87,8 +87,11 @@ def rerender_command():
 
     changed = 0
     for post in db.session.scalars(sa.select(Post).execution_options(yield_per=500)):
-        # Mentions of existing members stay links (a query only for posts that mention).
-        html = render_markdown(post.body_source, mentionable_names(post.body_source))
+        # Mentions of existing members stay links, but not of members who blocked the
+        # author (a query only for posts that mention).
+        html = render_markdown(
+            post.body_source, mentionable_names(post.body_source, post.author_id)
+        )
         if html != post.body_html:
             post.body_html = html
             changed += 1

@@ -29,6 +29,8 @@ RATELIMIT_REACTIONS = "60 per minute;1000 per day"
 RATELIMIT_DRAFTS = "30 per minute;2000 per day"
 # Per member: bookmarks kept, let go or given a note.
 RATELIMIT_BOOKMARKS = "30 per minute;1000 per day"
+# Per member: blocks made or taken back.
+RATELIMIT_BLOCKS = "30 per minute;500 per day"
 # Per address: sign-in attempts (provider round trips and the development sign-in).
 RATELIMIT_SIGN_IN = "20 per minute"
 

@@ -20,6 +20,8 @@ PAGES = [
     ("permalink-history", None, "/p/{edited}/history"),
     ("profile", None, "/u/demo-lumbar-lou"),
     ("profile-treatment-path", None, f"/u/{REPORTER}"),
+    # A member looks at another's profile: the Block button and what it does.
+    ("profile-member", MEMBER, "/u/demo-sacral-sam"),
     ("sign-in", None, "/login"),
     ("onboarding", "newcomer", "/onboarding"),
     ("new-thread", MEMBER, "/b/radiofrequency-ablation/new"),
@@ -41,6 +43,7 @@ PAGES = [
     ("sessions", MEMBER, "/settings/sessions"),
     ("drafts", MEMBER, "/drafts"),
     ("bookmarks", MEMBER, "/bookmarks"),
+    ("blocks", MEMBER, "/settings/blocks"),
     ("bookmark-note", MEMBER, "/p/{reply}/bookmark"),
     ("notifications", MEMBER, "/notifications"),
     ("notification-settings", MEMBER, "/settings/notifications"),
@@ -73,6 +76,7 @@ def demo_ids() -> dict[str, int]:
     Call in an app context, after seed_demo()."""
     from forum.accounts.models import User
     from forum.accounts.services import get_user_by_name
+    from forum.blocks.services import set_block
     from forum.boards.models import Board
     from forum.bookmarks.services import save_bookmark_note, set_bookmark
     from forum.drafts.models import DraftKind
@@ -132,6 +136,9 @@ def demo_ids() -> dict[str, int]:
     reader = get_user_by_name(MEMBER)
     save_bookmark_note(reader, reply, "Ask my pain doctor whether ten days is usual.")
     set_bookmark(reader, first, keep=True)
+    # A block, for the blocks page and a folded post on the member's thread page (the
+    # third post: the reply above stays open for the pages that quote or bookmark it).
+    set_block(reader, db.session.get(User, posts[2].author_id), True)
     return {
         "private": private.thread_id,
         "rfa": rfa.id,

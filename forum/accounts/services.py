@@ -6,8 +6,10 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload
+from werkzeug.exceptions import NotFound
 
 from forum.accounts.models import ROLES, User
+from forum.blocks.services import blocking_column, reachable_by
 from forum.content import find_references
 from forum.errors import DomainError
 from forum.extensions import db, utcnow
@@ -59,6 +61,19 @@ def get_user_by_name_or_404(name: str) -> User:
             User.display_name_key == pseudonym_key(name), User.deleted_at.is_(None)
         )
     )
+
+
+def get_profile_or_404(name: str, viewer) -> tuple[User, bool]:
+    """The member whose profile is at /u/<name>, and whether the viewer blocked them, in
+    one statement."""
+    row = db.session.execute(
+        sa.select(User, blocking_column(viewer, User.id)).where(
+            User.display_name_key == pseudonym_key(name), User.deleted_at.is_(None)
+        )
+    ).first()
+    if row is None:
+        raise NotFound()
+    return row[0], row[1]
 
 
 def create_member(pseudonym: str, role: str = "member", consent: bool = False) -> User:
@@ -192,16 +207,14 @@ def set_history_hidden(user: User, hidden: bool) -> User:
     return user
 
 
-def mentionable_names(source: str) -> set[str]:
+def mentionable_names(source: str, author_id: int | None = None) -> set[str]:
     """The casefolded @names in a post's Markdown that belong to members (one query, none
-    when the post mentions nobody): the ones render_markdown links."""
+    when the post mentions nobody): the ones render_markdown links. With the author's id,
+    not the members who blocked the author: their @name stays plain text."""
     mentions = sorted(find_references(source).mentions)[:MAX_MENTION_LOOKUP]
     if not mentions:
         return set()
-    return set(
-        db.session.scalars(
-            sa.select(User.display_name_key).where(
-                User.display_name_key.in_(mentions), User.deleted_at.is_(None)
-            )
-        )
-    )
+    conditions = [User.display_name_key.in_(mentions), User.deleted_at.is_(None)]
+    if author_id is not None:
+        conditions.append(reachable_by(User.id, author_id))
+    return set(db.session.scalars(sa.select(User.display_name_key).where(*conditions)))

@@ -18,6 +18,7 @@ from forum.auth.providers import configured_providers
 from forum.auth.second_factor import needs_second_factor
 from forum.auth.services import list_identities, sign_out_everywhere, unlink_identity
 from forum.auth.sessions import end_member_session, list_member_sessions
+from forum.blocks.services import block_offer
 from forum.errors import DomainError, NotVisible
 from forum.extensions import limiter, utcnow
 from forum.forms import EmptyForm, submit_form
@@ -34,7 +35,7 @@ bp = Blueprint("accounts", __name__)
 
 @bp.get("/u/<name>")
 def profile(name: str):
-    user = services.get_user_by_name_or_404(name)
+    user, blocking = services.get_profile_or_404(name, current_user)
     # Counts only what this viewer may read: a visitor's leaves out members-only posts.
     if not profile_lists_posts_for(current_user, user):
         posts = path = None
@@ -45,7 +46,13 @@ def profile(name: str):
         )
         path = services.list_treatment_path(user, viewer=current_user)
     return render_template(
-        "accounts/profile.html", user=user, posts=posts, post_count=post_count, path=path
+        "accounts/profile.html",
+        user=user,
+        posts=posts,
+        post_count=post_count,
+        path=path,
+        # The Block button: None when not offered, else whether they are blocked now.
+        blocking=block_offer(current_user, user, blocking),
     )
 
 

@@ -18,6 +18,7 @@ from flask import render_template
 from forum.accounts.models import User
 from forum.audit import SecurityEvent
 from forum.auth.models import Identity, MemberSession
+from forum.blocks.models import Block
 from forum.boards.models import Board
 from forum.bookmarks.models import Bookmark
 from forum.drafts.models import Draft
@@ -101,6 +102,7 @@ def collect_member_data(user_id: int, now: datetime) -> MemberData:
         "experience_reports": _reports(uid, boards),
         "drafts": _drafts(uid, boards),
         "bookmarks": _bookmarks(uid),
+        "blocks": _blocks(uid),
         "reactions": _reactions(uid),
         "flags": _flags(uid),
         "sanctions": _sanctions(uid),
@@ -456,6 +458,18 @@ def _bookmarks(uid: int) -> list[dict]:
         }
         for bookmark, thread_id, title in rows
     ]
+
+
+def _blocks(uid: int) -> list[dict]:
+    """The members the member blocked (their pseudonym now) and when. Never who blocked
+    the member: that is the other member's private choice."""
+    rows = db.session.execute(
+        sa.select(Block.created_at, User.display_name)
+        .join(User, User.id == Block.blocked_id)
+        .where(Block.blocker_id == uid)
+        .order_by(Block.id)
+    )
+    return [{"member": name, "created_at": iso(created_at)} for created_at, name in rows]
 
 
 def _subscriptions(uid: int, boards: dict) -> list[dict]:

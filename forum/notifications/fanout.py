@@ -7,13 +7,15 @@ a member, quotes them and lands in a thread they watch makes one notification, a
 The order, strongest first, is mention (they were named), quote (their words were
 answered), then the watcher's "reply" or "thread" (something new where they look). The
 statements run in that order, each leaving out the members an earlier one told (their ids
-come back from the INSERT, at most MAX_MENTIONS + MAX_QUOTES of them)."""
+come back from the INSERT, at most MAX_MENTIONS + MAX_QUOTES of them). A member who blocked
+the author is never told of a mention or a quote (forum/blocks/services.py reachable_by)."""
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from forum.accounts.models import User
 from forum.accounts.services import MAX_MENTION_LOOKUP
+from forum.blocks.services import reachable_by
 from forum.content import find_references
 from forum.extensions import UTCDateTime, db, utcnow
 from forum.moderation.models import Flag
@@ -158,6 +160,8 @@ def notify_references(post: Post) -> set[int]:
                 User.display_name_key.in_(mentions),
                 User.id != post.author_id,
                 User.deleted_at.is_(None),
+                # A member who blocked the author: their @name stayed plain text.
+                reachable_by(User.id, post.author_id),
                 _not_told_of(post, User.id),
             )
             .order_by(User.display_name_key)
@@ -176,6 +180,9 @@ def notify_references(post: Post) -> set[int]:
                 quoted_post.author_id != post.author_id,
                 User.deleted_at.is_(None),
                 quoted_post.author_id.not_in(told),
+                # Never to a member who blocked the author (who may not quote them anyway:
+                # this covers a quote written before the block).
+                reachable_by(quoted_post.author_id, post.author_id),
                 _not_told_of(post, quoted_post.author_id),
             )
             .distinct()

@@ -14,6 +14,7 @@ from forum.accounts.models import User
 from forum.accounts.services import pseudonym_key
 from forum.audit import SecurityEvent
 from forum.auth.models import Identity, MemberSession, RecoveryCode, SecondFactor
+from forum.blocks.models import Block
 from forum.bookmarks.models import Bookmark
 from forum.drafts.models import Draft
 from forum.errors import DomainError, NotAllowed
@@ -112,6 +113,11 @@ def erase_account(
         (BoardRead, BoardRead.user_id),
     ):
         db.session.execute(sa.delete(model).where(column == uid))
+    # Blocks, both ways: whom the member kept away, and who kept the member away (a
+    # tombstone reaches nobody, and the choice says something about both).
+    db.session.execute(
+        sa.delete(Block).where(sa.or_(Block.blocker_id == uid, Block.blocked_id == uid))
+    )
     notifications = sa.or_(Notification.user_id == uid, Notification.actor_id == uid)
     if choice.posts == "delete":
         notifications = sa.or_(notifications, Notification.post_id.in_(own_posts))

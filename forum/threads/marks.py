@@ -1,15 +1,17 @@
 """A member's own marks on a page of a thread: how far they had read (the "New" divider,
-and what the page adds to it), which of its posts they kept, and who reacted to them.
+and what the page adds to it), which of its posts they kept, who reacted to them, and
+which posts are by a member they blocked (folded) or who blocked them (no Quote).
 
-The three are read in one statement, whatever the page holds, so a member's page costs
+They are read in one statement, whatever the page holds, so a member's page costs
 one statement more than a visitor's; a visitor's costs none. Each feature keeps its own
-rules and tables (forum/reading, forum/bookmarks, forum/reactions): this only asks them
-for their part of the statement and hands each its rows back."""
+rules and tables (forum/reading, forum/bookmarks, forum/reactions, forum/blocks): this only
+asks them for their part of the statement and hands each its rows back."""
 
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from forum.blocks.services import blocked_column, blocks_viewer_column
 from forum.bookmarks.services import bookmark_offers, kept_column
 from forum.extensions import db
 from forum.policy.reading import may_keep_reading_place
@@ -29,6 +31,8 @@ class PageMarks:
     place: ReadingPlace | None = None  # None: the forum keeps no reading place for them
     bookmarks: dict = field(default_factory=dict)  # post id -> kept, where offered
     reactors: Reactors = NOBODY
+    blocked: frozenset[int] = frozenset()  # ids of posts by a member the viewer blocked
+    unquotable: frozenset[int] = frozenset()  # ids of posts by a member who blocked them
 
     def first_unread(self, posts: list[Post]) -> Post | None:
         """The post the "New" divider goes before, if this page has one."""
@@ -48,11 +52,17 @@ def load_page_marks(viewer, thread_id: int, posts: list[Post]) -> PageMarks:
         return PageMarks()
     ids = [post.id for post in posts]
     select = sa.select(
-        Post.id.label("post_id"), kept_column(viewer, Post.id), *place_columns(viewer, thread_id)
+        Post.id.label("post_id"),
+        kept_column(viewer, Post.id),
+        blocked_column(viewer, Post.author_id),
+        blocks_viewer_column(viewer, Post.author_id),
+        *place_columns(viewer, thread_id),
     ).where(Post.id.in_(ids))
     rows = db.session.execute(with_reactors(select, Post.id)).all()
     return PageMarks(
         place=place_from(rows[0]) if rows else None,  # no rows: the posts were just erased
         bookmarks=bookmark_offers(viewer, posts, {row.post_id for row in rows if row.kept}),
         reactors=reactors_from(viewer, rows),
+        blocked=frozenset(row.post_id for row in rows if row.blocked),
+        unquotable=frozenset(row.post_id for row in rows if row.blocks_viewer),
     )

@@ -3,6 +3,7 @@ template only renders it: author or placeholder, body or not, the notice its aut
 the moderators see, and the actions offered. Building one costs no SQL: the page's posts
 arrive with their authors, editors and reports loaded."""
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -39,6 +40,8 @@ class PostView:
     reminders: bool | None = None
     # The Helpful and Me too buttons (else, where the text is shown, the counts alone).
     react: bool = False
+    # By a member the viewer blocked: the post is folded, "Show" opens it.
+    folded: bool = False
 
     @property
     def has_actions(self) -> bool:
@@ -94,8 +97,17 @@ def _follow_up(viewer, post: Post, shows_body: bool, now: datetime) -> tuple[boo
     return answer, not report.reminders_off
 
 
-def present_post(viewer, post: Post, thread: Thread, now: datetime | None = None) -> PostView:
-    """What `viewer` is shown of `post` on `thread`'s page."""
+def present_post(
+    viewer,
+    post: Post,
+    thread: Thread,
+    now: datetime | None = None,
+    blocked: Collection[int] = (),
+    unquotable: Collection[int] = (),
+) -> PostView:
+    """What `viewer` is shown of `post` on `thread`'s page. `blocked`: the ids of the
+    page's posts whose author the viewer blocked; `unquotable`: whose author blocked the
+    viewer (forum/threads/marks.py read both with the member's other marks)."""
     now = now or utcnow()
     shows_body = policy.may_see_post_body(viewer, post)
     follow_up, reminders = _follow_up(viewer, post, shows_body, now)
@@ -109,7 +121,7 @@ def present_post(viewer, post: Post, thread: Thread, now: datetime | None = None
         is_original_poster=post.author_id == thread.author_id and not post.is_first,
         notice=notice,
         notice_reason=reason,
-        quote=policy.may_quote(viewer, post),
+        quote=policy.may_quote(viewer, post) and post.id not in unquotable,
         edit=policy.may_edit_post(viewer, post),
         delete=policy.may_delete_post(viewer, post),
         flag=policy.may_flag_post(viewer, post),
@@ -122,6 +134,7 @@ def present_post(viewer, post: Post, thread: Thread, now: datetime | None = None
         follow_up=follow_up,
         reminders=reminders,
         react=shows_body and may_react(viewer, post),
+        folded=shows_body and post.id in blocked,
     )
 
 
@@ -140,6 +153,12 @@ def reply_offer(viewer, thread: Thread) -> str:
     return "sanctioned"
 
 
-def present_posts(viewer, posts: list[Post], thread: Thread) -> list[PostView]:
+def present_posts(
+    viewer,
+    posts: list[Post],
+    thread: Thread,
+    blocked: Collection[int] = (),
+    unquotable: Collection[int] = (),
+) -> list[PostView]:
     now = utcnow()
-    return [present_post(viewer, post, thread, now) for post in posts]
+    return [present_post(viewer, post, thread, now, blocked, unquotable) for post in posts]

@@ -12,8 +12,9 @@ from werkzeug.exceptions import NotFound
 
 from forum.accounts.models import User
 from forum.accounts.services import mentionable_names
+from forum.blocks.services import quotes_refused
 from forum.boards.models import Board
-from forum.content import clean_text, quote_markdown, render_markdown
+from forum.content import clean_text, find_references, quote_markdown, render_markdown
 from forum.drafts.models import Draft, DraftKind, place_of
 from forum.drafts.services import delete_draft_of
 from forum.errors import Conflict, DomainError, NotAllowed
@@ -37,6 +38,7 @@ from forum.threads.versions import listed_thread_ids
 
 TITLE_MIN, TITLE_MAX = 5, 150
 BODY_MIN, BODY_MAX = 1, 20_000
+QUOTE_REFUSED = "That post cannot be quoted."
 
 
 # -- reading ---------------------------------------------------------------------------
@@ -204,8 +206,8 @@ def list_versions(post: Post, viewer: User | None = None) -> list[Version]:
 
 def quote_post(viewer: User, post: Post, post_url: str) -> str:
     """Markdown that quotes a visible post, for pre-filling a reply to its thread."""
-    if not policy.may_quote(viewer, post):
-        raise DomainError("That post cannot be quoted.")
+    if not policy.may_quote(viewer, post) or quotes_refused(viewer, [post.id]):
+        raise DomainError(QUOTE_REFUSED)
     return quote_markdown(post.body_source, post.author.display_name, post_url)
 
 
@@ -361,10 +363,21 @@ def _append(
     _count_new_post(author, board_id, thread_id, now)
 
 
-def _render_for(author: User, body: str) -> str:
-    """Render (@names of members become links to their profiles), refusing more links than
-    the author's trust level allows (forum/policy/trust.py)."""
-    html = render_markdown(body, mentionable_names(body))
+def _render_for(author: User, body: str, writer_id: int | None = None) -> str:
+    """Render (@names of members become links to their profiles, but not of members who
+    blocked the writer), refusing a quote of a member who blocked the writer, and more
+    links than the author's trust level allows (forum/policy/trust.py). `writer_id`: whose
+    post it is, when a moderator (`author`) edits someone else's: the moderator quotes
+    nobody."""
+    writer_id = author.id if writer_id is None else writer_id
+    if writer_id == author.id and "/p/" in body:
+        if quotes_refused(author, find_references(body).quoted_post_ids):
+            # The same words as for a quote link not offered: who blocked whom stays private.
+            raise DomainError(
+                f"{QUOTE_REFUSED} Please take the quote out: the rest of your text is kept.",
+                "body",
+            )
+    html = render_markdown(body, mentionable_names(body, writer_id))
     limit = link_limit(author)
     if limit is None:
         return html
@@ -402,7 +415,7 @@ def edit_post(
             "body",
         )
     body = _clean_body(body)
-    body_html = _render_for(editor, body)
+    body_html = _render_for(editor, body, writer_id=post.author_id)
     if title is not None and post.is_first:
         post.thread.title = clean_title(title)
     now = utcnow()

@@ -17,7 +17,7 @@ from forum.boards.services import get_board_or_404
 from forum.caching import for_visitors, tags_this_page
 from forum.drafts.models import Draft, DraftKind
 from forum.drafts.services import find_draft
-from forum.errors import Conflict, NotAllowed
+from forum.errors import Conflict, DomainError, NotAllowed
 from forum.extensions import limiter, member_or_address
 from forum.forms import EmptyForm, id_arg, page_arg, submit_form
 from forum.links import post_url
@@ -108,7 +108,7 @@ def detail(thread_id: int, slug: str | None = None):
             "threads/detail.html",
             thread=loaded,
             page=page,
-            posts=present_posts(current_user, page.items, loaded),
+            posts=present_posts(current_user, page.items, loaded, marks.blocked, marks.unquotable),
             bookmarks=marks.bookmarks,
             reactors=marks.reactors,
             # A report left out of the figures, for its author and the moderators.
@@ -224,11 +224,15 @@ def reply(thread_id: int):
             and quoted.thread_id == thread.id
             and policy.may_quote(current_user, quoted)
         ):
-            quote = services.quote_post(
-                current_user, quoted, url_for("threads.permalink", post_id=quoted.id)
-            )
-            # Quoting adds to the reply already being written.
-            form.body.data = f"{form.body.data}\n\n{quote}" if form.body.data else quote
+            try:
+                quote = services.quote_post(
+                    current_user, quoted, url_for("threads.permalink", post_id=quoted.id)
+                )
+            except DomainError as refusal:  # its author does not take quotes from them
+                flash(refusal.message, "error")
+            else:
+                # Quoting adds to the reply already being written.
+                form.body.data = f"{form.body.data}\n\n{quote}" if form.body.data else quote
     return render_template(
         "threads/reply.html",
         thread=thread,

@@ -334,6 +334,19 @@ def profile(viewer, state):
     return GONE if state == "erased" else 200
 
 
+def block(viewer, state):
+    """Members block members. Nobody blocks a moderator, and a moderator blocks nobody:
+    each must be able to reach the other (a plain refusal, never a 500). A block
+    publishes nothing, so a silenced member may block."""
+    if viewer in VISITORS:
+        return LOGIN
+    if state == "erased":
+        return GONE
+    if state == "moderator" or viewer in MODERATORS:
+        return 403
+    return DONE
+
+
 def sanction_member(viewer, state):
     if viewer in VISITORS:
         return LOGIN
@@ -575,6 +588,11 @@ ROUTES: dict[str, Row] = {
     ),
     "bookmarks.index": Row("none", get=members(200)),
     "bookmarks.remove": Row("bookmark", post=owners_only(DONE)),
+    # -- blocks: private to the member who blocks
+    "blocks.block": Row(
+        "user", post=block, states=("member", "moderator", "erased"), data=text("block", "y")
+    ),
+    "blocks.index": Row("none", get=members(200)),
     # -- experience reports
     # A step's POST keeps its answers in the member's draft: writing, not publishing, so a
     # silenced member may go on; "Post report" is where they are refused.

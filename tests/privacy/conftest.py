@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from forum.accounts.models import User
 from forum.auth.models import Identity
+from forum.blocks.models import Block
 from forum.bookmarks.models import Bookmark
 from forum.drafts.models import Draft
 from forum.extensions import db, utcnow
@@ -66,7 +67,7 @@ def member_with_everything(app, make_user, make_board, make_thread, make_post, m
     interest, confirmed e-mail and mail, a thread with an edited first post, a reply, an
     experience report with a revision, a flag they filed, a sanction with their appeal,
     notifications to them (a reply, from the fan-out) and from them, watched threads and
-    boards, and a report draft they have not posted."""
+    boards, a report draft they have not posted, and a block each way."""
     member = make_user(PSEUDONYM)
     other = make_user("other-olive")
     board = make_board()
@@ -141,6 +142,9 @@ def member_with_everything(app, make_user, make_board, make_thread, make_post, m
                 ),
                 Subscription(user_id=member.id, board_id=board.id),
                 Bookmark(user_id=member.id, post_id=others_post.id, note=BOOKMARK_NOTE),
+                # Blocks both ways: erasure takes each.
+                Block(blocker_id=member.id, blocked_id=other.id),
+                Block(blocker_id=other.id, blocked_id=member.id),
                 Draft(
                     author_id=member.id,
                     kind="report",

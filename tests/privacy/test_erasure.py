@@ -8,6 +8,7 @@ import time_machine
 
 from forum.accounts.models import User
 from forum.auth.models import Identity, MemberSession
+from forum.blocks.models import Block
 from forum.extensions import db, utcnow
 from forum.moderation.models import ModerationAction
 from forum.privacy.erasure import FORMER_MEMBER
@@ -88,6 +89,8 @@ def test_no_personal_field_survives_in_any_table(
         reports_left = db.session.scalars(sa.select(ExperienceReport)).all()
         assert [r.id for r in reports_left] == ([everything.report_id] if reports == "keep" else [])
         assert db.session.scalar(sa.select(sa.func.count()).select_from(ReportRevision)) == 0
+        # Whom the member blocked, and who blocked them: both go.
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Block)) == 0
         # The moderators' log says the member left of their own accord, naming no one.
         entry = db.session.scalars(
             sa.select(ModerationAction).where(ModerationAction.action == "account_deleted")
