@@ -139,7 +139,7 @@ def test_the_blocked_members_posts_fold_for_the_blocker_only(
 
 
 def test_a_visitors_page_is_the_same_with_or_without_blocks(
-    app, client, bea, fred, make_thread, make_post
+    app, client, bea, fred, make_thread, make_post, one_minute
 ):
     thread = make_thread(author=bea, title="Spinal cord stimulator trial")
     make_post(thread, author=fred, body="Fred's reply.")

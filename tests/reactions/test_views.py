@@ -98,7 +98,7 @@ def test_a_hidden_post_shows_no_counts(app, client, reacted):
     assert "reaction-count" not in page and "Who reacted" not in page
 
 
-def test_a_visitors_cached_page_changes_after_a_reaction(app, client, reacted):
+def test_a_visitors_cached_page_changes_after_a_reaction(app, client, reacted, one_minute):
     _, reader, thread, post_id = reacted
     visitor = app.test_client()
     etag = visitor.get(_path(thread)).headers["ETag"]
