@@ -23,6 +23,7 @@ from forum.errors import DomainError, NotAllowed
 from forum.extensions import configured_limit, db, limiter, member_or_address
 from forum.forms import id_arg, submit_form
 from forum.links import post_url
+from forum.member_notes.pages import notes_section
 from forum.moderation import sanctions, services
 from forum.moderation.forms import (
     AppealDecisionForm,
@@ -261,6 +262,7 @@ def member(name: str):
         history=sanctions.list_sanctions(member),
         form=form,
         refusal=sanction_refusal(current_user, member),
+        notes=notes_section(current_user, member),
     ), status
 
 

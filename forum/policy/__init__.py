@@ -14,4 +14,6 @@ per kind of thing, after Discourse's Guardian and Mastodon's policies:
 - accounts.py    profiles and what their counts may show, pseudonym and interest changes
 - bookmarks.py   which posts a member may keep, and that a bookmark is its member's alone
 - reading.py     whose reading the forum remembers ("3 new", "Mark all read")
+- member_notes.py  moderators' notes on members: who reads them, who writes and corrects
+                 them, and for how long
 """
