@@ -35,9 +35,8 @@ class MemberNote(db.Model):
     __table_args__ = (sa.CheckConstraint("body <> ''", name="body_not_empty"),)
 
 
-# The moderation log's actions for notes (moderation_actions.action). Their lines carry the
-# note's text as it was then, so the log keeps what a note said before an edit; erasing the
-# member blanks that text with the notes (forum/privacy/erasure.py).
+# The moderation log's actions for notes (moderation_actions.action). Their lines name the
+# note, never its text: the log is append-only, and erasing the member must take every word
+# about them with the notes.
 NOTE_ADDED = "note_add"
 NOTE_EDITED = "note_edit"
-NOTE_ACTIONS = (NOTE_ADDED, NOTE_EDITED)

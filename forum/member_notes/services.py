@@ -62,7 +62,7 @@ def add_note(moderator: User, member: User, body: str | None) -> MemberNote:
     note = MemberNote(member_id=member.id, author_id=moderator.id, body=_clean(body))
     db.session.add(note)
     db.session.flush()  # the log line names the note by its id
-    log_action(moderator, NOTE_ADDED, note, subject_user_id=member.id, text=note.body)
+    log_action(moderator, NOTE_ADDED, note, subject_user_id=member.id)
     db.session.commit()
     return note
 
@@ -70,8 +70,8 @@ def add_note(moderator: User, member: User, body: str | None) -> MemberNote:
 def edit_note(
     moderator: User, note: MemberNote, body: str | None, now: datetime | None = None
 ) -> MemberNote:
-    """Correct a note its writer wrote less than a day ago. The log line keeps the new text
-    (the earlier lines keep what it said before), and the note shows it was edited."""
+    """Correct a note its writer wrote less than a day ago: the log says when, and the note
+    shows it was edited."""
     now = now or utcnow()
     refusal = policy.edit_refusal(moderator, note, now)
     if refusal:
@@ -81,6 +81,6 @@ def edit_note(
         return note  # nothing changed: nothing to record
     note.body = body
     note.edited_at = now
-    log_action(moderator, NOTE_EDITED, note, subject_user_id=note.member_id, text=body)
+    log_action(moderator, NOTE_EDITED, note, subject_user_id=note.member_id)
     db.session.commit()
     return note

@@ -70,7 +70,7 @@ def edit(note_id: int):
         form, lambda: services.edit_note(current_user, note, form.body.data)
     )
     if saved:
-        flash("Note corrected. The moderation log keeps what it said before.", "success")
+        flash("Note corrected. The moderation log records the correction.", "success")
         return redirect(_on_member_page(member_name, note_id))
     return render_template(
         "member_notes/edit.html", entry=note_view(current_user, note, utcnow()), form=form

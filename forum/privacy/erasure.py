@@ -20,9 +20,9 @@ from forum.errors import DomainError, NotAllowed
 from forum.export.models import DataExport
 from forum.export.services import export_dir
 from forum.extensions import db, utcnow
-from forum.member_notes.models import NOTE_ACTIONS, MemberNote
+from forum.member_notes.models import MemberNote
 from forum.moderation.models import Appeal, Flag, Sanction
-from forum.moderation_log import ModerationAction, log_action
+from forum.moderation_log import log_action
 from forum.notifications.models import Notification, OutgoingMail, Subscription
 from forum.privacy.models import Consent
 from forum.reactions.models import Reaction, ReactionKind
@@ -127,13 +127,6 @@ def erase_account(
         sa.update(Appeal)
         .where(Appeal.sanction_id.in_(sa.select(Sanction.id).where(Sanction.user_id == uid)))
         .values(text="")
-    )
-    # The log keeps that notes were written and corrected; their text about the member goes.
-    db.session.execute(
-        sa.update(ModerationAction)
-        .where(ModerationAction.subject_user_id == uid, ModerationAction.action.in_(NOTE_ACTIONS))
-        .values(details={})
-        .execution_options(synchronize_session=False)
     )
     # Security events are kept for their retention period, but no longer name the member.
     db.session.execute(

@@ -7,12 +7,14 @@ import sqlalchemy as sa
 
 from forum.accounts.models import User
 from forum.extensions import db
-from forum.member_notes.models import NOTE_ACTIONS, MemberNote
+from forum.member_notes.models import NOTE_ADDED, NOTE_EDITED, MemberNote
 from forum.moderation_log import ModerationAction
 from forum.privacy.erasure import Erasure, erase_account
 from tests.conftest import login
 from tests.export.conftest import ISO_UTC, download
 from tests.member_notes.conftest import NOTE, notes_about, write_note
+
+NOTE_ACTIONS = (NOTE_ADDED, NOTE_EDITED)
 
 
 def _erase(app, user) -> None:
@@ -59,7 +61,7 @@ def test_erasing_the_member_erases_the_notes_about_them(app, client, moderator, 
                 sa.select(ModerationAction).where(ModerationAction.action.in_(NOTE_ACTIONS))
             )
         )
-    # The log still says a note was written, and by whom; not what it said.
+    # The log still says a note was written, and by whom; it never held what it said.
     assert [(line.actor_id, line.details) for line in lines] == [(moderator.id, {})]
     log = client.get("/moderation/log?action=note_add").get_data(as_text=True)
     assert "note_add" in log and NOTE not in log

@@ -69,8 +69,7 @@ def member_with_everything(app, make_user, make_board, make_thread, make_post, m
     interest, confirmed e-mail and mail, a thread with an edited first post, a reply, an
     experience report with a revision, a flag they filed, a sanction with their appeal,
     notifications to them (a reply, from the fan-out) and from them, watched threads and
-    boards, a report draft they have not posted, and a moderator's note about them (with
-    its line in the moderation log)."""
+    boards, a report draft they have not posted, and a moderator's note about them."""
     member = make_user(PSEUDONYM)
     other = make_user("other-olive")
     board = make_board()
