@@ -35,6 +35,8 @@ def test_a_moderator_keeps_and_corrects_a_note_on_a_member(browser, site):
         assert box and box["height"] > 40, "the note's two lines show as two lines"
 
         note.get_by_role("link", name="Edit this note").click()
+        SCREENS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=SCREENS / "member-notes-edit-375-light.png", full_page=True)
         page.get_by_label("Note (only moderators see it)").fill("Contacted 3 Dec; sister staying.")
         page.get_by_role("button", name="Save the note").click()
         note = page.locator("section#notes .note-list li").first

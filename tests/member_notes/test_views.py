@@ -36,7 +36,7 @@ def test_a_moderator_adds_a_note_on_the_member_page(app, client, moderator, memb
     assert NOTE in section
     assert "mod-maria" in section
     assert f'id="note-{note.id}"' in section
-    assert note.created_at.strftime("%d %B %Y") in section
+    assert f"{note.created_at.day} {note.created_at:%B %Y, %H:%M UTC}</time>" in section
     assert "edited" not in section
     assert f'href="/moderation/notes/{note.id}/edit"' in section  # its writer may correct it
 
