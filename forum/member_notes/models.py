@@ -19,7 +19,7 @@ class MemberNote(db.Model):
     __tablename__ = "member_notes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # The member page lists a member's notes: this index, newest id first.
+    # The member's moderation page reads their notes by this index.
     member_id: Mapped[int] = mapped_column(
         sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
