@@ -88,6 +88,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from forum.export.views import bp as export_bp
     from forum.feeds.views import bp as feeds_bp
     from forum.mail.views import bp as mail_bp
+    from forum.member_notes.views import bp as member_notes_bp
     from forum.moderation.views import bp as moderation_bp
     from forum.notifications.views import bp as notifications_bp
     from forum.privacy.views import bp as privacy_bp
@@ -104,6 +105,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(moderation_bp)
+    app.register_blueprint(member_notes_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(drafts_bp)
     app.register_blueprint(notifications_bp)

@@ -23,6 +23,7 @@ from forum.boards.models import Board
 from forum.bookmarks.models import Bookmark
 from forum.drafts.models import Draft
 from forum.extensions import db
+from forum.member_notes.models import MemberNote
 from forum.moderation.models import FLAG_REASONS, Appeal, Flag, Sanction
 from forum.moderation_log import ModerationAction
 from forum.notifications.models import Notification, OutgoingMail, Subscription
@@ -107,6 +108,7 @@ def collect_member_data(user_id: int, now: datetime) -> MemberData:
         "flags": _flags(uid),
         "sanctions": _sanctions(uid),
         "moderation_log": _moderation_log(uid),
+        "moderator_notes": _moderator_notes(uid),
         "notifications": _notifications(uid),
         "subscriptions": _subscriptions(uid, boards),
         "reading": _reading(uid, boards),
@@ -374,6 +376,24 @@ def _moderation_log(uid: int) -> list[dict]:
             "at": iso(action.created_at),
         }
         for action in actions
+    ]
+
+
+def _moderator_notes(uid: int) -> list[dict]:
+    """What moderators noted about the member: the law gives them what is kept about them.
+    As with sanctions, "a moderator" wrote it, never which one (moderators stay anonymous to
+    members). Notes the member wrote about others, as a moderator, are those members'."""
+    notes = db.session.scalars(
+        sa.select(MemberNote).where(MemberNote.member_id == uid).order_by(MemberNote.id)
+    )
+    return [
+        {
+            "text": note.body,
+            "written_by": "a moderator",
+            "written_at": iso(note.created_at),
+            "edited_at": iso(note.edited_at),
+        }
+        for note in notes
     ]
 
 

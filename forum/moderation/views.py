@@ -23,6 +23,7 @@ from forum.errors import DomainError, NotAllowed
 from forum.extensions import configured_limit, db, limiter, member_or_address
 from forum.forms import id_arg, submit_form
 from forum.links import post_url
+from forum.member_notes.pages import notes_section
 from forum.moderation import sanctions, services, trust
 from forum.moderation.forms import (
     AppealDecisionForm,
@@ -293,6 +294,7 @@ def _member_page(member: User, form, trust_form, status: int):
         trust_form=trust_form if may_set_trust_level(current_user, member) else None,
         level=trust_level(member),
         computed=computed_level(member),
+        notes=notes_section(current_user, member),
     ), status
 
 

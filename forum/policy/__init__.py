@@ -15,4 +15,6 @@ per kind of thing, after Discourse's Guardian and Mastodon's policies:
 - bookmarks.py   which posts a member may keep, and that a bookmark is its member's alone
 - reading.py     whose reading the forum remembers ("3 new", "Mark all read")
 - blocks.py      who may block whom (members, never a moderator), and whose blocks apply
+- member_notes.py  moderators' notes on members: who reads them, who writes and corrects
+                 them, and for how long
 """

@@ -21,6 +21,7 @@ from forum.errors import DomainError, NotAllowed
 from forum.export.models import DataExport
 from forum.export.services import export_dir
 from forum.extensions import db, utcnow
+from forum.member_notes.models import MemberNote
 from forum.moderation.models import Appeal, Flag, Sanction
 from forum.moderation_log import log_action
 from forum.notifications.models import Notification, OutgoingMail, Subscription
@@ -111,6 +112,10 @@ def erase_account(
         # Which threads someone read says what they live with.
         (ThreadRead, ThreadRead.user_id),
         (BoardRead, BoardRead.user_id),
+        # Moderators' notes about the member are about the person: they go with the account.
+        # Notes the member wrote as a moderator stay, under the tombstone (the record is
+        # about others), as their sanctions and log lines do.
+        (MemberNote, MemberNote.member_id),
     ):
         db.session.execute(sa.delete(model).where(column == uid))
     # Blocks, both ways: whom the member kept away, and who kept the member away (a

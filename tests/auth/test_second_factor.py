@@ -99,10 +99,13 @@ def test_a_moderator_without_a_factor_cannot_hide_a_post(app, client, moderator,
 
 
 def _moderation_rules(app):
+    """The moderation blueprint's routes, and any other feature's under /moderation/ (a
+    member's notes, say)."""
     return [
         rule
         for rule in app.url_map.iter_rules()
-        if rule.endpoint.startswith("moderation.") and rule.endpoint not in MEMBER_ENDPOINTS
+        if (rule.endpoint.startswith("moderation.") or rule.rule.startswith("/moderation/"))
+        and rule.endpoint not in MEMBER_ENDPOINTS
     ]
 
 

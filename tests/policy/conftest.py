@@ -20,6 +20,8 @@ from forum.bookmarks.models import Bookmark
 from forum.drafts.models import Draft
 from forum.export.models import DataExport
 from forum.extensions import db, utcnow
+from forum.member_notes.models import MemberNote
+from forum.member_notes.services import add_note
 from forum.moderation import sanctions
 from forum.moderation.services import decide_on_post, flag_post, move_thread, set_thread_flag
 from forum.notifications.models import Notification
@@ -323,6 +325,15 @@ def _build(cast: Cast, kind: str, state: str, number: int) -> World:
         db.session.add(bookmark)
         db.session.commit()
         world.ids["bookmark"] = bookmark.id
+        return world
+    if kind == "note":
+        # The moderator viewer's note about the author: "fresh" (just written) or "old"
+        # (written 25 hours ago, past the day its writer may correct it in).
+        note = add_note(u["moderator"], u["author"], f"Matrix note {number}.")
+        if state == "old":
+            _get(MemberNote, note.id).created_at = utcnow() - timedelta(hours=25)
+            db.session.commit()
+        world.ids["note"] = note.id
         return world
     if kind == "session":
         # The author's other device (a phone, say), which they may sign out from here.

@@ -413,6 +413,23 @@ def second_factor_page(viewer, state):
     return 200 if viewer in MODERATORS else GONE
 
 
+def note_edit(ok) -> Rule:
+    """A note on a member is corrected by the moderator who wrote it ("moderator"), within
+    24 hours of writing it ("fresh", not "old"); other moderators and admins are refused, a
+    refused correction keeps its text."""
+
+    def rule(viewer, state):
+        if viewer in VISITORS:
+            return LOGIN
+        if viewer not in MODERATORS:
+            return 403
+        if viewer == "moderator" and state == "fresh":
+            return ok
+        return REFUSED
+
+    return rule
+
+
 def owners_only(ok) -> Rule:
     def rule(viewer, state):
         if viewer in VISITORS:
@@ -685,6 +702,22 @@ ROUTES: dict[str, Row] = {
         states=("member", "moderator"),
         data=lambda world: {"trust-level": "new", "trust-reason": "Posting clinic links."},
     ),
+    # Notes on a member: moderators write them (never about themselves: no viewer here is
+    # the member named), only their writer corrects one, for 24 hours.
+    "member_notes.create": Row(
+        "user",
+        get=moderators(200),
+        post=moderators(DONE),
+        states=("member", "moderator"),
+        data=text("body", "Contacted 3 Dec, has support at home."),
+    ),
+    "member_notes.edit": Row(
+        "note",
+        get=note_edit(200),
+        post=note_edit(DONE),
+        states=("fresh", "old"),
+        data=text("body", "Contacted 3 Dec; her sister is staying."),
+    ),
     "moderation.decide_appeal": Row(
         "appeal",
         post=decide_appeal,
@@ -844,6 +877,7 @@ def _address(app, endpoint: str, row: Row, world: World) -> str:
         "exclusion",
         "draft",
         "bookmark",
+        "note",
     ):
         values[f"{row.kind}_id"] = world.ids[row.kind]
     with app.test_request_context():

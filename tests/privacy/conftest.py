@@ -13,6 +13,7 @@ from forum.blocks.models import Block
 from forum.bookmarks.models import Bookmark
 from forum.drafts.models import Draft
 from forum.extensions import db, utcnow
+from forum.member_notes.services import add_note
 from forum.moderation.models import Appeal, Flag, Sanction
 from forum.notifications.models import Notification, OutgoingMail, Subscription
 from forum.reports.models import ExperienceReport, ReportRevision
@@ -35,6 +36,7 @@ APPEAL = "Appeal text brimstonewick"
 DISCLOSURE = "Disclosure periwinklemoor"
 DRAFT_STORY = "An unposted story about quenchwort nerves"
 BOOKMARK_NOTE = "Ask Dr Glimmerfen about this"
+MODERATOR_NOTE = "Phoned about the cindermoss crisis, has support at home"
 PERSONAL = (
     PSEUDONYM,
     EMAIL,
@@ -46,6 +48,7 @@ PERSONAL = (
     DISCLOSURE,
     DRAFT_STORY,
     BOOKMARK_NOTE,
+    MODERATOR_NOTE,
 )
 WORDS = (TITLE, BODY, EARLIER, REPLY)
 
@@ -67,7 +70,8 @@ def member_with_everything(app, make_user, make_board, make_thread, make_post, m
     interest, confirmed e-mail and mail, a thread with an edited first post, a reply, an
     experience report with a revision, a flag they filed, a sanction with their appeal,
     notifications to them (a reply, from the fan-out) and from them, watched threads and
-    boards, a report draft they have not posted, and a block each way."""
+    boards, a report draft they have not posted, a block each way, and a moderator's note
+    about them."""
     member = make_user(PSEUDONYM)
     other = make_user("other-olive")
     board = make_board()
@@ -167,6 +171,7 @@ def member_with_everything(app, make_user, make_board, make_thread, make_post, m
         db.session.commit()
         report_id = report.id
         first_id = first.id
+        add_note(db.session.get(User, moderator.id), user, MODERATOR_NOTE)
     return Everything(member, other, thread.id, first_id, reply.id, others_post.id, report_id)
 
 
