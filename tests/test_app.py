@@ -161,7 +161,8 @@ def test_wrong_method_is_405_with_a_page(client):
 
 
 def test_too_many_posts_is_429_with_a_page(make_app, make_board, member):
-    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_POSTS="2 per minute")
+    # `member` joined today: a new member's limit (forum/policy/trust.py).
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_POSTS_NEW="2 per minute")
     make_board(slug="limits")
     client = app.test_client()
     login(client, member)

@@ -32,7 +32,12 @@ VERIFY = "/second-factor"
 # The moderation blueprint's pages for members themselves: flagging, their flags and
 # sanctions. Every other moderation route is moderation.
 MEMBER_ENDPOINTS = {"moderation.flag", "moderation.my_flags", "moderation.my_sanctions"}
-FRESH_ENDPOINTS = {"moderation.member", "moderation.decide_appeal", "moderation.decide_exclusion"}
+FRESH_ENDPOINTS = {
+    "moderation.member",
+    "moderation.set_trust",
+    "moderation.decide_appeal",
+    "moderation.decide_exclusion",
+}
 NOW = datetime(2026, 12, 6, 9, 0, 5, tzinfo=UTC)
 
 
