@@ -218,6 +218,18 @@ def age_accounts(app, *users, hours: float = 72) -> None:
         db.session.commit()
 
 
+def set_standing(app, user, days: int, posts: int) -> None:
+    """Make the member `days` old with `posts` approved posts: their trust level follows
+    (forum/policy/trust.py)."""
+    with app.app_context():
+        db.session.execute(
+            sa.update(User)
+            .where(User.id == user.id)
+            .values(created_at=utcnow() - timedelta(days=days), post_count=posts)
+        )
+        db.session.commit()
+
+
 def first_post_id(app, thread) -> int:
     with app.app_context():
         return db.session.scalar(

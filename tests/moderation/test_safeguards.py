@@ -2,7 +2,6 @@
 
 import os
 import uuid
-from datetime import timedelta
 
 import pytest
 import redis
@@ -10,10 +9,10 @@ import sqlalchemy as sa
 
 from forum.accounts.models import User
 from forum.boards.models import Board
-from forum.extensions import db, utcnow
+from forum.extensions import db
 from forum.moderation.models import ModerationAction
 from forum.threads.models import Post, Thread
-from tests.conftest import login
+from tests.conftest import login, set_standing
 
 REDIS_URL = os.environ.get("FORUM_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -168,21 +167,10 @@ def test_new_members_may_post_two_links_and_keep_their_text(guarded, make_board,
     assert "https://c.example.org" in page  # the text is still in the form
 
 
-def _age(app, member, days: int, posts: int) -> None:
-    """Make the member `days` old with `posts` approved posts (their trust level follows)."""
-    with app.app_context():
-        db.session.execute(
-            sa.update(User)
-            .where(User.id == member.id)
-            .values(created_at=utcnow() - timedelta(days=days), post_count=posts)
-        )
-        db.session.commit()
-
-
 def test_members_past_their_first_week_may_post_more_links(guarded, make_board, make_user):
     make_board(slug="old-links")
     member = make_user("old-timer")
-    _age(guarded, member, days=8, posts=3)
+    set_standing(guarded, member, days=8, posts=3)
     response = _client(guarded, member).post(
         "/b/old-links/new",
         data={"title": "Useful links", "body": THREE_LINKS, "visibility": "public"},
@@ -195,7 +183,7 @@ def test_a_week_old_member_without_an_approved_post_is_still_held_to_two_links(
 ):
     make_board(slug="quiet-links")
     member = make_user("quiet-reader")
-    _age(guarded, member, days=30, posts=0)
+    set_standing(guarded, member, days=30, posts=0)
     response = _client(guarded, member).post(
         "/b/quiet-links/new",
         data={"title": "Useful links", "body": THREE_LINKS, "visibility": "public"},
@@ -232,7 +220,7 @@ def test_a_member_past_their_first_week_has_the_members_limit(make_app, make_thr
     )
     thread = make_thread()
     member = make_user("regular")
-    _age(app, member, days=20, posts=4)
+    set_standing(app, member, days=20, posts=4)
     client = _client(app, member)
     statuses = [
         client.post(f"/t/{thread.id}/reply", data={"body": f"reply {n}"}).status_code

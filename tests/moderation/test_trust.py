@@ -13,17 +13,7 @@ from forum.moderation.models import Flag, ModerationAction
 from forum.moderation.sanctions import impose_sanction
 from forum.policy.trust import trust_level
 from forum.threads.models import Post
-from tests.conftest import first_post_id, login
-
-
-def _make(app, user, days: int, posts: int) -> None:
-    with app.app_context():
-        db.session.execute(
-            sa.update(User)
-            .where(User.id == user.id)
-            .values(created_at=utcnow() - timedelta(days=days), post_count=posts)
-        )
-        db.session.commit()
+from tests.conftest import first_post_id, login, set_standing
 
 
 def _level(user) -> TrustLevel:
@@ -43,9 +33,9 @@ def test_two_established_members_flags_hide_what_two_members_flags_do_not(
     veterans = [make_user(f"veteran-{n}") for n in range(2)]
     regulars = [make_user(f"regular-{n}") for n in range(2)]
     for veteran in veterans:
-        _make(app, veteran, days=120, posts=40)
+        set_standing(app, veteran, days=120, posts=40)
     for regular in regulars:
-        _make(app, regular, days=20, posts=3)
+        set_standing(app, regular, days=20, posts=3)
     ads, tip = make_thread(title="Best clinic in town"), make_thread(title="A useful tip")
     with app.app_context():
         for regular in regulars:
@@ -68,10 +58,10 @@ def test_an_upheld_flag_or_a_sanction_holds_a_member_back_for_sixty_days(
 ):
     veteran, other = make_user("long-timer"), make_user("other-veteran")
     for member in (veteran, other):
-        _make(app, member, days=200, posts=30)
+        set_standing(app, member, days=200, posts=30)
     thread = make_thread(author=veteran, title="My clinic's offer")
     flagger = make_user("flagger")
-    _make(app, flagger, days=10, posts=1)
+    set_standing(app, flagger, days=10, posts=1)
     with app.app_context():
         assert _level(veteran) is TrustLevel.ESTABLISHED
         flag = _flag(flagger, first_post_id(app, thread))
@@ -96,7 +86,7 @@ def test_an_upheld_flag_or_a_sanction_holds_a_member_back_for_sixty_days(
 
 def test_a_moderator_sets_a_level_by_hand_and_the_log_says_why(app, client, make_user, moderator):
     member = make_user("clinic-tout")
-    _make(app, member, days=90, posts=12)
+    set_standing(app, member, days=90, posts=12)
     login(client, moderator)
     page = client.get(f"/moderation/members/{member.display_name}").get_data(as_text=True)
     assert "Established member</strong>, computed from their time here and record" in page
