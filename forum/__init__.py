@@ -89,6 +89,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from forum.feeds.views import bp as feeds_bp
     from forum.mail.views import bp as mail_bp
     from forum.member_notes.views import bp as member_notes_bp
+    from forum.messages.views import bp as messages_bp
     from forum.moderation.views import bp as moderation_bp
     from forum.notifications.views import bp as notifications_bp
     from forum.privacy.views import bp as privacy_bp
@@ -117,6 +118,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(export_bp)
     app.register_blueprint(bookmarks_bp)
     app.register_blueprint(blocks_bp)
+    app.register_blueprint(messages_bp)
     app.register_blueprint(reading_bp)
 
     # Signals: who listens to a post's life (forum/signals.py)

@@ -31,6 +31,9 @@ RATELIMIT_DRAFTS = "30 per minute;2000 per day"
 RATELIMIT_BOOKMARKS = "30 per minute;1000 per day"
 # Per member: blocks made or taken back.
 RATELIMIT_BLOCKS = "30 per minute;500 per day"
+# Per member: attempts to start a private conversation, and messages written.
+RATELIMIT_CONVERSATIONS = "10 per day"
+RATELIMIT_MESSAGES = "10 per minute;300 per day"
 # Per address: sign-in attempts (provider round trips and the development sign-in).
 RATELIMIT_SIGN_IN = "20 per minute"
 

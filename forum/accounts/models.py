@@ -58,6 +58,11 @@ class User(UserMixin, RowVersion, db.Model):
     # level is computed from it without a query), and a level a moderator set by hand.
     last_strike_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     trust_level_override: Mapped[str | None] = mapped_column(sa.String(16))
+    # Who may start a private conversation with the member (forum/messages/models.py
+    # AcceptMessages): anyone, only members they have talked with, or nobody.
+    accept_messages: Mapped[str] = mapped_column(
+        sa.String(10), default="anyone", server_default="anyone"
+    )
     # A tie to a clinic, device maker or drug company the member declared: shown on posts.
     declared_interest: Mapped[str | None] = mapped_column(sa.String(200))
     # Notifications: watch threads one starts or replies to; an optional e-mail address
@@ -80,6 +85,9 @@ class User(UserMixin, RowVersion, db.Model):
         ),
         sa.CheckConstraint(
             f"trust_level_override IN ({_TRUST_LEVELS_SQL})", name="trust_level_override"
+        ),
+        sa.CheckConstraint(
+            "accept_messages IN ('anyone', 'talked', 'nobody')", name="accept_messages"
         ),
     )
 

@@ -27,6 +27,7 @@ from forum.policy.accounts import (
     may_change_name_or_interest,
     profile_lists_posts_for,
 )
+from forum.policy.messages import offers_message_button
 from forum.policy.trust import describe_levels
 from forum.privacy.services import get_active_consent
 
@@ -53,6 +54,7 @@ def profile(name: str):
         path=path,
         # The Block button: None when not offered, else whether they are blocked now.
         blocking=block_offer(current_user, user, blocking),
+        offers_message=offers_message_button(current_user, user),
     )
 
 

@@ -24,6 +24,13 @@ from forum.bookmarks.models import Bookmark
 from forum.drafts.models import Draft
 from forum.extensions import db
 from forum.member_notes.models import MemberNote
+from forum.messages.models import (
+    REPORT_REASONS,
+    Conversation,
+    ConversationMember,
+    Message,
+    MessageReport,
+)
 from forum.moderation.models import FLAG_REASONS, Appeal, Flag, Sanction
 from forum.moderation_log import ModerationAction
 from forum.notifications.models import Notification, OutgoingMail, Subscription
@@ -104,6 +111,8 @@ def collect_member_data(user_id: int, now: datetime) -> MemberData:
         "drafts": _drafts(uid, boards),
         "bookmarks": _bookmarks(uid),
         "blocks": _blocks(uid),
+        "private_messages": _conversations(uid),
+        "message_reports": _message_reports(uid),
         "reactions": _reactions(uid),
         "flags": _flags(uid),
         "sanctions": _sanctions(uid),
@@ -490,6 +499,65 @@ def _blocks(uid: int) -> list[dict]:
         .order_by(Block.id)
     )
     return [{"member": name, "created_at": iso(created_at)} for created_at, name in rows]
+
+
+def _conversations(uid: int) -> list[dict]:
+    """The member's private conversations, left ones included, each with its messages:
+    all of theirs, and the others' written while they were in it (to them). Two
+    statements, however many there are."""
+    memberships = db.session.execute(
+        sa.select(ConversationMember, Conversation)
+        .join(Conversation, Conversation.id == ConversationMember.conversation_id)
+        .where(ConversationMember.user_id == uid)
+        .order_by(Conversation.id)
+    ).all()
+    left = {membership.conversation_id: membership.left_at for membership, _ in memberships}
+    messages: dict[int, list[dict]] = {}
+    rows = db.session.execute(
+        sa.select(Message, User.display_name)
+        .join(User, User.id == Message.author_id)
+        .where(Message.conversation_id.in_(list(left)))
+        .order_by(Message.id)
+    )
+    for message, author in rows:
+        left_at = left[message.conversation_id]
+        if message.author_id != uid and left_at is not None and message.created_at > left_at:
+            continue
+        messages.setdefault(message.conversation_id, []).append(
+            {
+                "author": "you" if message.author_id == uid else author,
+                "written_at": iso(message.created_at),
+                "text": None if message.removed_at else message.body_source,
+                "removed_by_a_moderator_at": iso(message.removed_at),
+            }
+        )
+    return [
+        {
+            "subject": conversation.subject,
+            "started_at": iso(conversation.created_at),
+            "started_by_you": conversation.starter_id == uid,
+            "you_left_at": iso(membership.left_at),
+            "messages": messages.get(conversation.id, []),
+        }
+        for membership, conversation in memberships
+    ]
+
+
+def _message_reports(uid: int) -> list[dict]:
+    """The messages the member reported to the moderators, and what was decided."""
+    reports = db.session.scalars(
+        sa.select(MessageReport).where(MessageReport.reporter_id == uid).order_by(MessageReport.id)
+    )
+    return [
+        {
+            "reason": REPORT_REASONS.get(report.reason, report.reason),
+            "note": report.note,
+            "reported_at": iso(report.created_at),
+            "outcome": report.outcome,
+            "decided_at": iso(report.resolved_at),
+        }
+        for report in reports
+    ]
 
 
 def _subscriptions(uid: int, boards: dict) -> list[dict]:

@@ -24,6 +24,8 @@ from forum.extensions import configured_limit, db, limiter, member_or_address
 from forum.forms import id_arg, submit_form
 from forum.links import post_url
 from forum.member_notes.pages import notes_section
+from forum.messages import services as message_services
+from forum.messages.models import REPORT_REASONS
 from forum.moderation import sanctions, services, trust
 from forum.moderation.forms import (
     AppealDecisionForm,
@@ -142,6 +144,8 @@ def queue():
     return render_template(
         "moderation/queue.html",
         items=services.list_queue(current_user),
+        conversations=message_services.list_reported(),
+        report_reasons=REPORT_REASONS,
         form=DecisionForm(),
         appeals=appeals,
         # Who may not decide an appeal is told why instead of being shown its form.

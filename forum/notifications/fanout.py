@@ -329,3 +329,39 @@ def unnotify_reaction(post: Post, member: User) -> None:
         .where(*unread, Notification.count <= 0)
         .execution_options(synchronize_session=False)
     )
+
+
+_UNREAD_MESSAGE = sa.text("read_at IS NULL AND kind = 'message'")
+
+
+def notify_message(conversation_id: int, author: User, recipient_ids: list[int]) -> None:
+    """The conversation's other members hear that `author` wrote: one unread notification
+    per conversation, whose count grows with each message. It names who wrote and links to
+    the conversation; it never holds the text, nor the subject (mail leaves the forum)."""
+    if not recipient_ids:
+        return
+    now = utcnow()
+    recipients = sa.select(
+        User.id,
+        sql_value("message", sa.String(20)),
+        sql_value(conversation_id, sa.Integer),
+        sql_value(author.id, sa.Integer),
+        sql_value(1, sa.Integer),
+        sql_value(now, UTCDateTime),
+        sql_value(now, UTCDateTime),
+    ).where(User.id.in_(recipient_ids), User.deleted_at.is_(None))
+    columns = ["user_id", "kind", "conversation_id", "actor_id", "count"]
+    insert = dialect_insert(Notification).from_select(
+        [*columns, "created_at", "updated_at"], recipients
+    )
+    db.session.execute(
+        insert.on_conflict_do_update(
+            index_elements=[Notification.user_id, Notification.conversation_id],
+            index_where=_UNREAD_MESSAGE,
+            set_={
+                "count": Notification.count + 1,
+                "updated_at": insert.excluded.updated_at,
+                "actor_id": insert.excluded.actor_id,
+            },
+        )
+    )

@@ -24,8 +24,11 @@ NOTIFICATION_KINDS = (
     "report_excluded",  # a moderator left your experience report out of the figures
     "exclusion_decided",  # your appeal of that was decided
     "reaction",  # members found your post helpful or said "me too" (batched per post)
+    "message",  # new private messages (batched per conversation; never their text)
 )
 EMAIL_FREQUENCIES = ("instant", "daily", "none")
+# The header's counts stop here and say "99+": counting further costs and tells nothing.
+UNREAD_CAP = 100
 
 
 class Subscription(db.Model):
@@ -58,6 +61,10 @@ class Notification(db.Model):
     # The post to open: for batched replies, the first unread one.
     post_id: Mapped[int | None] = mapped_column(sa.ForeignKey("posts.id"))
     board_id: Mapped[int | None] = mapped_column(sa.ForeignKey("boards.id"))
+    # A private conversation with new messages: goes with it.
+    conversation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("conversations.id", ondelete="CASCADE")
+    )
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     # How many events this one stands for (replies batched per thread).
     count: Mapped[int] = mapped_column(default=1, server_default="1")
@@ -78,7 +85,7 @@ class Notification(db.Model):
         sa.CheckConstraint(
             "kind IN ('reply', 'thread', 'mention', 'quote', 'flag_decided', 'post_hidden', "
             "'post_restored', 'sanction', 'appeal_decided', 'followup', 'report_excluded', "
-            "'exclusion_decided', 'reaction')",
+            "'exclusion_decided', 'reaction', 'message')",
             name="kind",
         ),
         # The header's unread count and the list page: one index on (member, unread, newest).
@@ -101,6 +108,15 @@ class Notification(db.Model):
             unique=True,
             sqlite_where=sa.text("read_at IS NULL AND kind = 'reaction'"),
             postgresql_where=sa.text("read_at IS NULL AND kind = 'reaction'"),
+        ),
+        # And for messages, per conversation.
+        sa.Index(
+            "uq_notifications_unread_message",
+            "user_id",
+            "conversation_id",
+            unique=True,
+            sqlite_where=sa.text("read_at IS NULL AND kind = 'message'"),
+            postgresql_where=sa.text("read_at IS NULL AND kind = 'message'"),
         ),
     )
 

@@ -10,8 +10,9 @@ from sqlalchemy.orm import joinedload
 from forum.accounts.models import User
 from forum.boards.models import Board
 from forum.extensions import UTCDateTime, db, utcnow
+from forum.messages.services import unread_conversations_query
 from forum.notifications.fanout import dialect_insert, sql_value
-from forum.notifications.models import Notification, Subscription
+from forum.notifications.models import UNREAD_CAP, Notification, Subscription
 from forum.pagination import Page, check_page
 from forum.threads.models import Post, Thread
 
@@ -60,6 +61,11 @@ def describe(notification: Notification) -> str:
             return f"{actor or 'Someone'} quoted your post in {title}"
         case "reaction":
             return _reaction_sentence(n.count, actor, n.text, title)
+        case "message":
+            # Who wrote, never what: the subject and text stay in the conversation.
+            if n.count == 1:
+                return f"{actor or 'Someone'} sent you a private message"
+            return f"{n.count} new private messages, the latest from {actor or 'someone'}"
         case "flag_decided":
             return _with_reason(f"Your flag on a post in {title} was {outcome}", reason)
         case "post_hidden":
@@ -130,6 +136,8 @@ def target_path(notification: Notification) -> str:
             return "/settings/sanctions"
         case "followup" if n.post_id is not None:
             return f"/p/{n.post_id}/report/followup"  # the one-step answer
+        case "message" if n.conversation_id is not None:
+            return f"/messages/{n.conversation_id}"
     if n.post_id is not None:
         return f"/p/{n.post_id}"
     if n.thread_id is not None:
@@ -229,7 +237,11 @@ def list_watched(user: User, limit: int = 500) -> Watched:
 
 # -- reading -------------------------------------------------------------------------------
 
-UNREAD_CAP = 100  # the header says "99+" beyond this: counting stops there
+# New private messages are notifications too, so that mail tells of them; but the member
+# reads them, and sees their count, on /messages: the notifications page and its count
+# leave them out, and reading the conversation marks them read.
+LISTED = Notification.kind != "message"
+
 
 
 def unread_count_query(user_id: int) -> sa.ScalarSelect:
@@ -237,7 +249,7 @@ def unread_count_query(user_id: int) -> sa.ScalarSelect:
     a scalar subquery, so a page can fold it into a query it runs anyway."""
     unread = (
         sa.select(sa.literal(1))
-        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None), LISTED)
         .limit(UNREAD_CAP)
         .subquery()
     )
@@ -252,15 +264,16 @@ def count_unread(user: User) -> int:
 @dataclass(frozen=True)
 class HeaderState:
     unread: int
+    unread_messages: int  # conversations with a message new to the member
     watching: bool | None  # whether the page's thread or board is watched; None: no such page
 
 
 def get_header_state(
     user: User, thread_id: int | None = None, board_slug: str | None = None
 ) -> HeaderState:
-    """The unread count and, on a thread or board page, whether the member watches it:
-    one query for both."""
-    columns = [unread_count_query(user.id)]
+    """The unread counts (notifications, and conversations with new messages) and, on a
+    thread or board page, whether the member watches it: one query for all."""
+    columns = [unread_count_query(user.id), unread_conversations_query(user.id)]
     if thread_id is not None:
         columns.append(
             sa.exists().where(Subscription.user_id == user.id, Subscription.thread_id == thread_id)
@@ -272,18 +285,18 @@ def get_header_state(
             .where(Board.slug == board_slug)
         )
     row = db.session.execute(sa.select(*columns)).one()
-    return HeaderState(row[0] or 0, bool(row[1]) if len(row) > 1 else None)
+    return HeaderState(row[0] or 0, row[1] or 0, bool(row[2]) if len(row) > 2 else None)
 
 
 def list_notifications(user: User, page: int, per_page: int) -> Page:
     """The member's notifications, newest activity first, read ones included."""
     total = db.session.scalar(
-        sa.select(sa.func.count(Notification.id)).where(Notification.user_id == user.id)
+        sa.select(sa.func.count(Notification.id)).where(Notification.user_id == user.id, LISTED)
     )
     check_page(page, total, per_page)
     items = db.session.scalars(
         sa.select(Notification)
-        .where(Notification.user_id == user.id)
+        .where(Notification.user_id == user.id, LISTED)
         .options(*notification_options())
         .order_by(Notification.updated_at.desc(), Notification.id.desc())
         .limit(per_page)
@@ -316,7 +329,7 @@ def open_notification(user: User, notification_id: int) -> Notification:
 def mark_all_read(user: User, until: datetime | None = None) -> int:
     """Mark the member's unread notifications read; with `until`, only those last updated
     by then (what the page showed), so one that arrived meanwhile stays unread."""
-    conditions = [Notification.user_id == user.id, Notification.read_at.is_(None)]
+    conditions = [Notification.user_id == user.id, Notification.read_at.is_(None), LISTED]
     if until is not None:
         conditions.append(Notification.updated_at <= until)
     marked = db.session.execute(

@@ -60,8 +60,24 @@ class HeaderNotifications:
 
     @property
     def unread_label(self) -> str:
-        unread = self.unread
-        return f"{unread - 1}+" if unread >= services.UNREAD_CAP else str(unread)
+        return _count_label(self.unread)
+
+    @property
+    def unread_messages(self) -> int:
+        return self._load().unread_messages
+
+    @property
+    def unread_messages_label(self) -> str:
+        return _count_label(self.unread_messages)
+
+    @property
+    def unread_total(self) -> int:
+        """What the closed menu shows: notifications and conversations with news."""
+        return self.unread + self.unread_messages
+
+    @property
+    def unread_total_label(self) -> str:
+        return _count_label(self.unread_total)
 
     @property
     def watching(self) -> bool:
@@ -70,6 +86,11 @@ class HeaderNotifications:
     @property
     def form(self) -> EmptyForm:
         return EmptyForm()
+
+
+def _count_label(count: int) -> str:
+    """Counting stops at UNREAD_CAP: "99+" past it."""
+    return f"{services.UNREAD_CAP - 1}+" if count >= services.UNREAD_CAP else str(count)
 
 
 @bp.app_context_processor

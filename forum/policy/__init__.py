@@ -17,4 +17,6 @@ per kind of thing, after Discourse's Guardian and Mastodon's policies:
 - blocks.py      who may block whom (members, never a moderator), and whose blocks apply
 - member_notes.py  moderators' notes on members: who reads them, who writes and corrects
                  them, and for how long
+- messages.py    private conversations: who may start one with whom, reply, post links,
+                 report; and that moderators read only a conversation a member reported
 """

@@ -22,6 +22,8 @@ from forum.export.models import DataExport
 from forum.export.services import export_dir
 from forum.extensions import db, utcnow
 from forum.member_notes.models import MemberNote
+from forum.messages.models import Conversation, ConversationMember, Message, MessageReport
+from forum.messages.services import delete_abandoned
 from forum.moderation.models import Appeal, Flag, Sanction
 from forum.moderation_log import log_action
 from forum.notifications.models import Notification, OutgoingMail, Subscription
@@ -93,6 +95,7 @@ def erase_account(
         _delete_posts(uid, own_posts)
     _erase_reports(uid, keep=choice.reports == "keep")
     _forget_reactions(uid)
+    _leave_conversations(uid, now, delete_messages=choice.posts == "delete")
 
     # What reaches or describes the person. Without its session rows, every session and
     # remember-me cookie of the member ends.
@@ -130,6 +133,9 @@ def erase_account(
     # Moderation records stay (they point at the tombstone); the member's own words in them go.
     db.session.execute(sa.update(Flag).where(Flag.flagger_id == uid).values(note=""))
     db.session.execute(
+        sa.update(MessageReport).where(MessageReport.reporter_id == uid).values(note="")
+    )
+    db.session.execute(
         sa.update(Appeal)
         .where(Appeal.sanction_id.in_(sa.select(Sanction.id).where(Sanction.user_id == uid)))
         .values(text="")
@@ -157,6 +163,7 @@ def erase_account(
             notify_email=None,
             notify_email_confirmed_at=None,
             email_frequency="none",
+            accept_messages="nobody",
         )
         .execution_options(synchronize_session=False)
     )
@@ -175,6 +182,31 @@ def erase_account(
     db.session.expire_all()
     _remove_export_files(export_files)
     return tombstone
+
+
+def _leave_conversations(uid: int, now: datetime, delete_messages: bool) -> None:
+    """The member leaves every conversation. Their messages go, or stay under "former
+    member" for the members they wrote to, as they chose for their posts; a conversation
+    nobody is left in (and no moderator needs) goes whole."""
+    mine = sa.select(ConversationMember.conversation_id).where(ConversationMember.user_id == uid)
+    if delete_messages:
+        db.session.execute(sa.delete(Message).where(Message.author_id == uid))
+        db.session.execute(
+            sa.update(Conversation)
+            .where(Conversation.id.in_(mine))
+            .values(
+                message_count=sa.select(sa.func.count(Message.id))
+                .where(Message.conversation_id == Conversation.id)
+                .scalar_subquery()
+            )
+            .execution_options(synchronize_session=False)
+        )
+    db.session.execute(
+        sa.update(ConversationMember)
+        .where(ConversationMember.user_id == uid, ConversationMember.left_at.is_(None))
+        .values(left_at=now)
+    )
+    delete_abandoned(mine)
 
 
 def _forget_reactions(uid: int) -> None:

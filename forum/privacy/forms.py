@@ -19,18 +19,18 @@ class ConsentForm(ForumForm):
 class DeleteAccountForm(ForumForm):
     # No default on either question: the member chooses each outcome themselves.
     posts = RadioField(
-        "Your posts",
+        "Your posts and private messages",
         choices=[
             SelectChoice(
                 "delete",
-                "Delete my posts: their text is erased; a placeholder "
+                "Delete my posts and messages: their text is erased; a placeholder "
                 "keeps others' replies in order, and threads I started are renamed "
                 "“Deleted thread”.",
             ),
             SelectChoice(
                 "keep",
-                "Keep my posts for other patients, shown as written by "
-                "“former member”, with my pseudonym removed.",
+                "Keep my posts for other patients, and my messages for the members I wrote "
+                "to, shown as written by “former member”, with my pseudonym removed.",
             ),
         ],
         validators=[DataRequired("Please choose what happens to your posts.")],
