@@ -158,6 +158,7 @@ def _profile(user: User) -> dict:
             "set_by_a_moderator": user.trust_level_override is not None,
             "last_upheld_flag_or_sanction_at": iso(user.last_strike_at),
         },
+        "private_messages_accepted_from": user.accept_messages,
         "notification_preferences": {
             "watch_threads_i_post_in": user.auto_watch,
             "hear_of_reactions": user.notify_reactions,

@@ -268,30 +268,35 @@ def list_messages(conversation: Conversation, page: int) -> Page:
     return Page(list(items), page, PER_PAGE, conversation.message_count)
 
 
-def mark_read(membership: ConversationMember, up_to: int) -> None:
-    """The member has seen the conversation up to message `up_to`: its "new" count and
-    its notification go (two statements, never moving back)."""
-    db.session.execute(
-        sa.update(ConversationMember)
-        .where(
-            ConversationMember.conversation_id == membership.conversation_id,
-            ConversationMember.user_id == membership.user_id,
-            ConversationMember.read_up_to < up_to,
+def mark_read(membership: ConversationMember, shown: list[Message]) -> bool:
+    """The member saw `shown`: the conversation's "new" count and its notification go up
+    to the newest of them. After the page was rendered, in one short transaction of its
+    own (as a thread's reading place, forum/reading/services.py), so a page that only reads
+    stays a read; nothing is written when nothing new was shown. Returns whether it wrote."""
+    up_to = max((message.id for message in shown), default=0)
+    if up_to <= membership.read_up_to:
+        return False
+    with db.engine.begin() as connection:
+        connection.execute(
+            sa.update(ConversationMember)
+            .where(
+                ConversationMember.conversation_id == membership.conversation_id,
+                ConversationMember.user_id == membership.user_id,
+                # Another tab may have read further meanwhile: never back.
+                ConversationMember.read_up_to < up_to,
+            )
+            .values(read_up_to=up_to)
         )
-        .values(read_up_to=up_to)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.execute(
-        sa.update(Notification)
-        .where(
-            Notification.user_id == membership.user_id,
-            Notification.conversation_id == membership.conversation_id,
-            Notification.read_at.is_(None),
+        connection.execute(
+            sa.update(Notification)
+            .where(
+                Notification.user_id == membership.user_id,
+                Notification.conversation_id == membership.conversation_id,
+                Notification.read_at.is_(None),
+            )
+            .values(read_at=utcnow())
         )
-        .values(read_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
+    return True
 
 
 @dataclass(frozen=True)
@@ -334,9 +339,10 @@ def list_conversations(user: User, page: int, per_page: int) -> Page:
     return Page([InboxRow(c, unread or 0) for c, unread in rows], page, per_page, total)
 
 
-def unread_conversations_query(user_id: int) -> sa.ScalarSelect:
+def unread_conversations_query(user_id: int, reading: int | None = None) -> sa.ScalarSelect:
     """How many of the member's conversations have a message new to them (at most
-    UNREAD_CAP), as a scalar subquery the header folds into the query it runs anyway."""
+    UNREAD_CAP), as a scalar subquery the header folds into the query it runs anyway.
+    `reading`: the conversation the page shows, which is read by the time they see it."""
     unread = (
         sa.select(sa.literal(1))
         .select_from(ConversationMember)
@@ -344,6 +350,7 @@ def unread_conversations_query(user_id: int) -> sa.ScalarSelect:
         .where(
             ConversationMember.user_id == user_id,
             ConversationMember.left_at.is_(None),
+            ConversationMember.conversation_id != (reading or 0),
             sa.exists().where(
                 Message.conversation_id == Conversation.id,
                 Message.id > ConversationMember.read_up_to,
@@ -406,7 +413,8 @@ def set_accept_messages(user: User, accept: str) -> None:
 
 
 def get_message_or_404(conversation: Conversation, message_id: int) -> Message:
-    message = db.session.get(Message, message_id)
+    """A message of this conversation, with its author's pseudonym."""
+    message = db.session.get(Message, message_id, options=[joinedload(Message.author)])
     if message is None or message.conversation_id != conversation.id:
         raise NotVisible("There is no such message.")
     return message

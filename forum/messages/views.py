@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from forum.auth.gate import second_factor_required
-from forum.extensions import configured_limit, limiter, member_or_address, writes_on_get
+from forum.extensions import configured_limit, limiter, member_or_address
 from forum.forms import EmptyForm, page_arg, submit_form
 from forum.messages import services
 from forum.messages.forms import (
@@ -92,12 +92,11 @@ def _readable(conversation_id: int):
 
 
 @bp.route("/messages/<int:conversation_id>", methods=["GET", "POST"])
-@writes_on_get
 @login_required
 @limiter.limit(configured_limit("RATELIMIT_MESSAGES"), key_func=member_or_address, methods=["POST"])
 def detail(conversation_id: int):
-    """The conversation, oldest first, and the reply form under it. Reading it marks it
-    read (and its notification)."""
+    """The conversation, oldest first (its last page unless another is asked for), and
+    the reply form under it. Reading it marks it read, and its notification."""
     membership = _readable(conversation_id)
     conversation = membership.conversation
     form = MessageForm()
@@ -111,9 +110,7 @@ def detail(conversation_id: int):
             return _sent(message)
     number = page_arg() if "page" in request.args else services.last_page(conversation)
     messages = services.list_messages(conversation, number)
-    if messages.items and request.method == "GET":
-        services.mark_read(membership, messages.items[-1].id)
-    return render_template(
+    page = render_template(
         "messages/detail.html",
         conversation=conversation,
         membership=membership,
@@ -122,7 +119,10 @@ def detail(conversation_id: int):
         refusal=refusal,
         leave_form=EmptyForm(),
         links_allowed=policy.may_post_links(current_user),
-    ), status
+    )
+    if status == 200:
+        services.mark_read(membership, messages.items)
+    return page, status
 
 
 @bp.get("/messages/<int:conversation_id>/help")

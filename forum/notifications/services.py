@@ -159,9 +159,7 @@ def _subscribe(user_id: int, thread_id: int | None = None, board_id: int | None 
 
 
 def _unsubscribe(user_id: int, target: sa.ColumnElement[bool]) -> None:
-    db.session.execute(
-        sa.delete(Subscription).where(Subscription.user_id == user_id, target)
-    )
+    db.session.execute(sa.delete(Subscription).where(Subscription.user_id == user_id, target))
 
 
 def watch_thread(user: User, thread: Thread) -> None:
@@ -243,7 +241,6 @@ def list_watched(user: User, limit: int = 500) -> Watched:
 LISTED = Notification.kind != "message"
 
 
-
 def unread_count_query(user_id: int) -> sa.ScalarSelect:
     """The member's unread notifications, at most UNREAD_CAP, on ix_notifications_user_unread:
     a scalar subquery, so a page can fold it into a query it runs anyway."""
@@ -269,11 +266,15 @@ class HeaderState:
 
 
 def get_header_state(
-    user: User, thread_id: int | None = None, board_slug: str | None = None
+    user: User,
+    thread_id: int | None = None,
+    board_slug: str | None = None,
+    conversation_id: int | None = None,
 ) -> HeaderState:
-    """The unread counts (notifications, and conversations with new messages) and, on a
-    thread or board page, whether the member watches it: one query for all."""
-    columns = [unread_count_query(user.id), unread_conversations_query(user.id)]
+    """The unread counts (notifications, and conversations with new messages but the one
+    the page shows) and, on a thread or board page, whether the member watches it: one
+    query for all."""
+    columns = [unread_count_query(user.id), unread_conversations_query(user.id, conversation_id)]
     if thread_id is not None:
         columns.append(
             sa.exists().where(Subscription.user_id == user.id, Subscription.thread_id == thread_id)

@@ -51,6 +51,9 @@ class HeaderNotifications:
                 current_user,
                 thread_id=args.get("thread_id") if request.endpoint == "threads.detail" else None,
                 board_slug=args.get("slug") if request.endpoint == "boards.detail" else None,
+                conversation_id=args.get("conversation_id")
+                if request.endpoint == "messages.detail"
+                else None,
             )
         return self._state
 
@@ -198,9 +201,7 @@ def settings():
 @bp.get("/notifications")
 @login_required
 def index():
-    page = services.list_notifications(
-        current_user, page_arg(), PER_PAGE
-    )
+    page = services.list_notifications(current_user, page_arg(), PER_PAGE)
     newest = max((n.updated_at for n in page.items if n.read_at is None), default=None)
     return render_template(
         "notifications/index.html",

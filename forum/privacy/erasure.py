@@ -36,6 +36,7 @@ from forum.threads.models import Post, PostRevision, Thread
 
 FORMER_MEMBER = "former member"
 DELETED_THREAD = "Deleted thread"
+DELETED_CONVERSATION = "A conversation with a former member"
 POST_CHOICES = ("delete", "keep")
 REPORT_CHOICES = ("delete", "keep")
 
@@ -199,6 +200,13 @@ def _leave_conversations(uid: int, now: datetime, delete_messages: bool) -> None
                 .where(Message.conversation_id == Conversation.id)
                 .scalar_subquery()
             )
+            .execution_options(synchronize_session=False)
+        )
+        # The subject is the starter's words too, as a thread's title is.
+        db.session.execute(
+            sa.update(Conversation)
+            .where(Conversation.starter_id == uid)
+            .values(subject=DELETED_CONVERSATION)
             .execution_options(synchronize_session=False)
         )
     db.session.execute(

@@ -79,6 +79,7 @@ KNOWN_COLUMNS = {
         "notify_email",
         "notify_email_confirmed_at",
         "email_frequency",
+        "accept_messages",
     },
     Identity: {
         "id",

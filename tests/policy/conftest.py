@@ -22,6 +22,7 @@ from forum.export.models import DataExport
 from forum.extensions import db, utcnow
 from forum.member_notes.models import MemberNote
 from forum.member_notes.services import add_note
+from forum.messages import services as messages
 from forum.moderation import sanctions
 from forum.moderation.services import decide_on_post, flag_post, move_thread, set_thread_flag
 from forum.notifications.models import Notification
@@ -335,6 +336,8 @@ def _build(cast: Cast, kind: str, state: str, number: int) -> World:
             db.session.commit()
         world.ids["note"] = note.id
         return world
+    if kind == "conversation":
+        return _build_conversation(world, u, state, number)
     if kind == "session":
         # The author's other device (a phone, say), which they may sign out from here.
         _token, device = open_session(u["author"], False, "Firefox on Android", None)
@@ -428,6 +431,22 @@ def _build_user(world: World, cast: Cast, u: dict, state: str, number: int) -> W
     world.name = person.display_name
     if state == "erased":
         erase_account(person, Erasure("keep", "keep"), person.display_name, time.time(), 600)
+    return world
+
+
+def _build_conversation(world: World, u: dict, state: str, number: int) -> World:
+    """A private conversation a pen pal (no viewer) started with the author, who replied:
+    "private", or "reported" (the author reported the pen pal's message)."""
+    pal = _user(f"mx-pal-{number}")
+    world.title = f"Matrix private subject {number}"
+    world.body = f"Matrix private words {number}"
+    message = messages.start_conversation(pal, u["author"].display_name, world.title, world.body)
+    membership = messages.get_membership(u["author"], message.conversation_id)
+    messages.reply(u["author"], membership.conversation, membership, "My matrix answer.")
+    if state == "reported":
+        messages.report_message(u["author"], membership, message, "harassment", "")
+    world.ids["conversation"] = message.conversation_id
+    world.ids["message"] = message.id
     return world
 
 

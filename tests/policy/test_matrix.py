@@ -347,6 +347,43 @@ def block(viewer, state):
     return DONE
 
 
+def start_conversation(viewer, state):
+    """Members write to members who accept it (anyone, by default); a new member only to a
+    moderator; a name nobody has any more is refused with what was typed kept."""
+    if viewer in VISITORS:
+        return LOGIN
+    if state == "erased":
+        return Kept(422)
+    if viewer == "silenced" or (viewer == "new_member" and state != "moderator"):
+        return Kept(403)
+    return DONE
+
+
+def in_conversation(outcome) -> Rule:
+    """Only its members read or act in a private conversation (here the author): to anyone
+    else, moderators included, it does not exist."""
+
+    def rule(viewer, state):
+        if viewer in VISITORS:
+            return LOGIN
+        return outcome if viewer == "author" else GONE
+
+    return rule
+
+
+def reported_only(outcome) -> Rule:
+    """Moderators open a conversation once a member in it reported a message, never before."""
+
+    def rule(viewer, state):
+        if viewer in VISITORS:
+            return LOGIN
+        if viewer not in MODERATORS:
+            return 403
+        return outcome if state == "reported" else GONE
+
+    return rule
+
+
 def sanction_member(viewer, state):
     if viewer in VISITORS:
         return LOGIN
@@ -473,6 +510,8 @@ REPORT_FORM = {
     "has_conflict": "no",
     "visibility": "public",
 }
+
+CONVERSATION_STATES = ("private", "reported")
 
 SOME_POST_STATES = (
     "public",
@@ -610,6 +649,42 @@ ROUTES: dict[str, Row] = {
         "user", post=block, states=("member", "moderator", "erased"), data=text("block", "y")
     ),
     "blocks.index": Row("none", get=members(200)),
+    # -- private messages: their members only; moderators once one is reported
+    "messages.index": Row("none", get=members(200)),
+    "messages.settings": Row("none", post=members(DONE), data=text("accept", "anyone")),
+    "messages.new": Row(
+        "user",
+        get=members(200),
+        post=start_conversation,
+        states=("member",),
+        post_states=("member", "moderator", "erased"),
+        data=lambda world: {"to": world.name, "subject": "Matrix hello", "body": "Hello there."},
+    ),
+    "messages.detail": Row(
+        "conversation",
+        get=in_conversation(200),
+        post=in_conversation(DONE),
+        states=CONVERSATION_STATES,
+        data=text("body", "A matrix reply, privately."),
+    ),
+    "messages.help": Row("conversation", get=in_conversation(200), states=("private",)),
+    "messages.leave": Row("conversation", post=in_conversation(DONE), states=("private",)),
+    "messages.report": Row(
+        "conversation",
+        get=in_conversation(200),
+        post=in_conversation(DONE),
+        states=("private",),
+        data=text("reason", "harassment"),
+    ),
+    "messages.moderate": Row(
+        "conversation", get=reported_only(200), states=CONVERSATION_STATES
+    ),
+    "messages.decide": Row(
+        "conversation",
+        post=reported_only(DONE),
+        states=CONVERSATION_STATES,
+        data=lambda world: {"decision": "kept", "reason": "Nothing against the rules."},
+    ),
     # -- experience reports
     # A step's POST keeps its answers in the member's draft: writing, not publishing, so a
     # silenced member may go on; "Post report" is where they are refused.
@@ -868,6 +943,10 @@ def _address(app, endpoint: str, row: Row, world: World) -> str:
         values["slug"] = world.board
     elif row.kind == "user":
         values["name"] = world.name
+    elif row.kind == "conversation":
+        values["conversation_id"] = world.ids["conversation"]
+        if endpoint == "messages.report":
+            values["message_id"] = world.ids["message"]
     elif row.kind in (
         "appeal",
         "export",

@@ -14,6 +14,7 @@ from forum.bookmarks.models import Bookmark
 from forum.drafts.models import Draft
 from forum.extensions import db, utcnow
 from forum.member_notes.services import add_note
+from forum.messages import services as messages
 from forum.moderation.models import Appeal, Flag, Sanction
 from forum.notifications.models import Notification, OutgoingMail, Subscription
 from forum.reports.models import ExperienceReport, ReportRevision
@@ -37,6 +38,8 @@ DISCLOSURE = "Disclosure periwinklemoor"
 DRAFT_STORY = "An unposted story about quenchwort nerves"
 BOOKMARK_NOTE = "Ask Dr Glimmerfen about this"
 MODERATOR_NOTE = "Phoned about the cindermoss crisis, has support at home"
+MESSAGE = "A private message about gorsewhistle nerves"
+MESSAGE_REPORT_NOTE = "Report note hollowquince"
 PERSONAL = (
     PSEUDONYM,
     EMAIL,
@@ -49,8 +52,9 @@ PERSONAL = (
     DRAFT_STORY,
     BOOKMARK_NOTE,
     MODERATOR_NOTE,
+    MESSAGE_REPORT_NOTE,
 )
-WORDS = (TITLE, BODY, EARLIER, REPLY)
+WORDS = (TITLE, BODY, EARLIER, REPLY, MESSAGE)
 
 
 @dataclass
@@ -172,6 +176,14 @@ def member_with_everything(app, make_user, make_board, make_thread, make_post, m
         report_id = report.id
         first_id = first.id
         add_note(db.session.get(User, moderator.id), user, MODERATOR_NOTE)
+        # A private conversation a moderator started (a new member may reply), the
+        # member's answer, and the moderator's message, which the member reported.
+        writer = db.session.get(User, moderator.id)
+        sent = messages.start_conversation(writer, PSEUDONYM, "About your first post", "Welcome.")
+        user = db.session.get(User, member.id)
+        mine = messages.get_membership(user, sent.conversation_id)
+        messages.reply(user, mine.conversation, mine, MESSAGE)
+        messages.report_message(user, mine, sent, "other", MESSAGE_REPORT_NOTE)
     return Everything(member, other, thread.id, first_id, reply.id, others_post.id, report_id)
 
 
