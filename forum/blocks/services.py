@@ -74,13 +74,12 @@ def is_blocked_by(author: User, member: User) -> bool:
     return _applies(member.id, author.id)
 
 
-def blocks_between(a: User, b: User) -> bool:
-    """Whether either member blocked the other (and the block applies), in one statement.
-    What private messages ask before one member writes to the other: a block keeps the
-    blocked member out, and the blocker does not write to someone they keep out."""
-    return bool(
-        db.session.scalar(sa.select(sa.or_(blocks_clause(a.id, b.id), blocks_clause(b.id, a.id))))
-    )
+def blocked_either_way(a_id: IdLike, b_id: IdLike) -> sa.ColumnElement[bool]:
+    """Either member blocked the other (and the block applies), as SQL: what private
+    messages ask before one member writes to the other (forum/messages/services.py). A
+    block keeps the blocked member out, and the blocker does not write to someone they
+    keep out."""
+    return sa.or_(blocks_clause(a_id, b_id), blocks_clause(b_id, a_id))
 
 
 def quotes_refused(author: User, post_ids: Iterable[int]) -> bool:

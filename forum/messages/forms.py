@@ -50,7 +50,7 @@ class ReportMessageForm(ForumForm):
 
 class AcceptMessagesForm(ForumForm):
     accept = RadioField(
-        "Who may start a conversation with you",
+        "Accept new conversations from",
         choices=[SelectChoice(choice.value, choice.label) for choice in AcceptMessages],
         validators=[DataRequired("Please choose who may write to you.")],
     )

@@ -23,9 +23,9 @@ class AcceptMessages(StrEnum):
     @property
     def label(self) -> str:
         return {
-            "anyone": "From any member",
-            "talked": "Only from members I have talked with",
-            "nobody": "From nobody",
+            "anyone": "Any member",
+            "talked": "Only members I have talked with",
+            "nobody": "Nobody",
         }[self.value]
 
 

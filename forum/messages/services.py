@@ -11,7 +11,7 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from forum.accounts.models import User
 from forum.accounts.services import pseudonym_key
-from forum.blocks.services import blocks_clause
+from forum.blocks.services import blocked_either_way
 from forum.content import clean_text, render_markdown
 from forum.errors import DomainError, NotAllowed, NotVisible
 from forum.extensions import db, utcnow
@@ -106,7 +106,7 @@ def start_refusal(sender: User, recipient: User) -> str | None:
     """The policy's answer, with the facts it needs read in one statement."""
     blocked, talked = db.session.execute(
         sa.select(
-            sa.or_(blocks_clause(sender.id, recipient.id), blocks_clause(recipient.id, sender.id)),
+            blocked_either_way(sender.id, recipient.id),
             _talked(sender.id, recipient.id),
         )
     ).one()
@@ -194,12 +194,7 @@ def reply_refusal(viewer, conversation: Conversation, membership) -> str | None:
         sa.select(
             sa.exists(sa.select(others.c.user_id)),
             sa.exists(
-                sa.select(others.c.user_id).where(
-                    sa.or_(
-                        blocks_clause(viewer.id, others.c.user_id),
-                        blocks_clause(others.c.user_id, viewer.id),
-                    )
-                )
+                sa.select(others.c.user_id).where(blocked_either_way(viewer.id, others.c.user_id))
             ),
         )
     ).one()

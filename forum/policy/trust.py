@@ -160,7 +160,11 @@ def describe_levels() -> list[LevelRow]:
                 level=level,
                 who=WHO[level],
                 links=f"At most {config[links]} a post" if links else "No limit",
-                conversations="Start them" if allows.starts_conversations else "Reply only",
+                conversations=(
+                    "Start them"
+                    if allows.starts_conversations
+                    else "Reply, or write to a moderator"
+                ),
                 flags="Counts twice" if allows.flag_weight == 2 else "Counts once",
                 replies=_per(config[allows.posts_limit]),
                 threads=_per(config[allows.threads_limit]),

@@ -134,7 +134,7 @@ def test_the_unread_count_shows_on_the_closed_menu(site, viewers):
     summary = page.locator("body > header summary")
     # The demo gives the member a notification they have not read.
     expect(summary.locator(".count-badge")).to_be_visible()
-    expect(summary).to_contain_text("unread notification")
+    expect(summary).to_contain_text("new: notifications and messages")
     expect(page.get_by_role("link", name=re.compile("^Notifications"))).to_be_hidden()
 
 
@@ -146,7 +146,15 @@ def test_the_account_menu_works_with_the_keyboard(site, viewers, size):
     summary = page.locator("body > header summary")
     summary.focus()
     page.keyboard.press("Enter")
-    links = ["demo-mod-maria", "Moderation", "Notifications", "Bookmarks", "Drafts", "Settings"]
+    links = [
+        "demo-mod-maria",
+        "Moderation",
+        "Notifications",
+        "Messages",
+        "Bookmarks",
+        "Drafts",
+        "Settings",
+    ]
     for name in links:
         page.keyboard.press("Tab")
         expect(page.locator(":focus")).to_contain_text(name)

@@ -1,12 +1,16 @@
 """Private messages through the pages: starting, reading, replying, the inbox and header
 counts, leaving, and every refusal a person can run into."""
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 
+from forum.accounts.models import User
 from forum.blocks.services import set_block
-from forum.extensions import db
+from forum.extensions import db, utcnow
+from forum.mail.queue import queue_instant_mail
 from forum.messages.models import ConversationMember
-from forum.notifications.models import Notification
+from forum.notifications.models import Notification, OutgoingMail
 from forum.notifications.services import describe, notification_options, target_path
 from tests.conftest import login, set_standing
 from tests.messages.conftest import (
@@ -104,7 +108,7 @@ def test_a_block_either_way_stops_new_conversations_and_replies(app, ana, ben):
     login(blocker, ben)
     cid = conversation_id(start(writer, "ben"))
     with app.app_context():
-        set_block(db.session.get(type(ben), ben.id), db.session.get(type(ana), ana.id), True)
+        set_block(db.session.get(User, ben.id), db.session.get(User, ana.id), True)
 
     refused = start(writer, "ben", subject="Another")
     assert refused.status_code == 403
@@ -236,3 +240,23 @@ def test_the_profile_offers_a_message(app, ana, ben, newcomer):
     assert "Send a message" not in text(fresh.get("/u/ben"))
     assert "Send a message" not in text(app.test_client().get("/u/ben"))
     assert 'value="ben"' in text(client.get("/messages/new?to=ben"))
+
+
+def test_the_email_names_the_writer_and_links_never_the_words(app, ana, ben):
+    with app.app_context():
+        member = db.session.get(User, ben.id)
+        member.notify_email = "ben@mail.example"
+        member.notify_email_confirmed_at = utcnow() - timedelta(minutes=5)
+        member.email_frequency = "instant"
+        db.session.commit()
+    writer = app.test_client()
+    login(writer, ana)
+    cid = conversation_id(start(writer, "ben", subject="My diagnosis", body="Secret words"))
+    with app.app_context():
+        assert queue_instant_mail() == 1
+        mail = db.session.scalars(sa.select(OutgoingMail)).one()
+    assert mail.to_address == "ben@mail.example"
+    assert "ana sent you a private message" in mail.subject
+    assert f"/messages/{cid}" in mail.body_text
+    for secret in ("Secret words", "My diagnosis"):
+        assert secret not in mail.subject and secret not in mail.body_text
