@@ -11,25 +11,25 @@ from forum.messages.models import Conversation, Message
 from tests.conftest import set_standing
 
 
-@pytest.fixture
-def ana(app, make_user):
-    member = make_user("ana")
+def _may_write(app, make_user, name: str):
+    member = make_user(name)
     set_standing(app, member, days=40, posts=3)
     return member
+
+
+@pytest.fixture
+def ana(app, make_user):
+    return _may_write(app, make_user, "ana")
 
 
 @pytest.fixture
 def ben(app, make_user):
-    member = make_user("ben")
-    set_standing(app, member, days=40, posts=3)
-    return member
+    return _may_write(app, make_user, "ben")
 
 
 @pytest.fixture
 def cleo(app, make_user):
-    member = make_user("cleo")
-    set_standing(app, member, days=40, posts=3)
-    return member
+    return _may_write(app, make_user, "cleo")
 
 
 @pytest.fixture
