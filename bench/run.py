@@ -14,6 +14,11 @@ request during the loaded run (steadier than requests/s on a shared machine); co
 page's SQL statements in-process (Flask test client on the same database) and its bytes;
 reads each worker's resident memory after the run; stops every process it started. Prints
 one table; --json saves everything. It prints figures; it does not judge them.
+
+Pages are measured for three viewers: a visitor, a signed-in member and a moderator. Their
+sessions are made through the forum's own development sign-in (and, for the moderator, the
+second-factor code) on a testing app that shares the database and the secret key; wrk then
+sends the session cookie with every request, as a browser would.
 """
 
 import argparse
@@ -108,7 +113,68 @@ def find_pages(app) -> dict[str, str]:
     }
     if reported:
         pages["outcomes"] = f"/b/{reported}/outcomes"
+    # Signed in: what members load every day, and a moderator's thread (more actions).
+    for viewer, name in (("member", "home"), ("member", "board, first page")):
+        pages[f"{viewer}: {name}"] = pages[name]
+    pages["member: thread, first page"] = thread_path
+    pages["moderator: thread, first page"] = thread_path
     return pages
+
+
+# --- signed-in viewers -------------------------------------------------------------------
+
+# The bench's own accounts, made once in the seeded database: here 60 days, 10 posts, so a
+# member's pages are an ordinary member's (no approval notices, no new-member limits).
+SIGNED_IN = {"member": "bench-member", "moderator": "bench-moderator"}
+SESSION_COOKIE = "__Host-firsthand_session"  # the production name of FORUM's session cookie
+
+
+def signed_in_cookies(database_url: str) -> dict[str, str]:
+    """A Cookie header per signed-in viewer, made through the forum's own sign-in on a
+    testing app (the development sign-in is refused in production) that shares the
+    database and the secret key with the gunicorn being measured."""
+    from datetime import timedelta
+
+    import pyotp
+
+    from forum.accounts.models import User
+    from forum.accounts.services import create_member, get_user_by_name
+    from forum.auth.models import SecondFactor
+    from forum.auth.second_factor import confirm_enrolment, start_enrolment
+    from forum.extensions import utcnow
+
+    testing = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": SECRET_KEY,
+            "TESTING": True,
+            "DEV_LOGIN": True,
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+    cookies = {}
+    with testing.app_context():
+        for viewer, name in SIGNED_IN.items():
+            user = get_user_by_name(name) or create_member(name, role=viewer, consent=True)
+            user.created_at, user.post_count = utcnow() - timedelta(days=60), 10
+            db.session.commit()
+            if viewer == "moderator" and db.session.get(SecondFactor, user.id) is None:
+                confirm_enrolment(user, pyotp.TOTP(start_enrolment(user).secret).now())
+            client = testing.test_client()
+            signed = client.post("/login/dev", data={"pseudonym": name})
+            assert signed.status_code == 302, signed.status_code
+            factor = db.session.get(SecondFactor, db.session.get(User, user.id).id)
+            if factor is not None:
+                factor.last_step = None  # a code from this 30-second step may be typed
+                db.session.commit()
+                code = pyotp.TOTP(factor.secret).now()
+                assert client.post("/second-factor", data={"code": code}).status_code == 302
+            value = client.get_cookie(testing.config["SESSION_COOKIE_NAME"]).value
+            cookies[viewer] = f"{SESSION_COOKIE}={value}"
+        db.session.remove()
+        db.engine.dispose()
+    return cookies
 
 
 # --- processes -------------------------------------------------------------------------
@@ -251,6 +317,7 @@ def database_pids() -> list[int]:
             continue
     return pids
 
+
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
 
 
@@ -276,7 +343,9 @@ def parse_wrk(output: str) -> dict:
     return result
 
 
-def wrk(binary: str, url: str, threads: int, connections: int, duration: int) -> dict:
+def wrk(
+    binary: str, url: str, threads: int, connections: int, duration: int, cookie: str | None
+) -> dict:
     command = [
         binary,
         f"-t{threads}",
@@ -285,32 +354,35 @@ def wrk(binary: str, url: str, threads: int, connections: int, duration: int) ->
         "--timeout",
         "30s",
         "--latency",
+        *(["--header", f"Cookie: {cookie}"] if cookie else []),
         url,
     ]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     return parse_wrk(output)
 
 
-def fetch(url: str) -> tuple[int, int]:
-    """Status and body size of one GET (redirects are not followed: a 301 is a wrong URL)."""
+def fetch(url: str, cookie: str | None = None) -> tuple[int, int]:
+    """Status and body size of one GET (redirects are not followed: a 301 is a wrong URL,
+    a 302 a session the forum did not take)."""
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args, **kwargs):
             return None
 
     opener = urllib.request.build_opener(NoRedirect)
+    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
     try:
-        with opener.open(url, timeout=60) as response:
+        with opener.open(request, timeout=60) as response:
             return response.status, len(response.read())
     except urllib.error.HTTPError as error:
         return error.code, len(error.read())
 
 
-def warm_up(server: Server, path: str, requests: int, seconds: float = 5) -> None:
+def warm_up(server: Server, path: str, requests: int, cookie, seconds: float = 5) -> None:
     """Up to `requests` requests, for at most about `seconds` (slow pages get fewer)."""
     deadline = time.monotonic() + seconds
     for _ in range(requests):
-        fetch(server.base + path)
+        fetch(server.base + path, cookie)
         if time.monotonic() > deadline:
             break
 
@@ -324,21 +396,25 @@ def settle(server: Server, path: str, workers: int) -> None:
         list(pool.map(lambda _: fetch(server.base + path), range(2 * workers)))
 
 
-def measure(server: Server, pages: dict[str, str], args, wrk_binary: str) -> list[dict]:
+def measure(
+    server: Server, pages: dict[str, str], args, wrk_binary: str, cookies: dict[str, str]
+) -> list[dict]:
     rows = []
     for name, path in pages.items():
-        status, size = fetch(server.base + path)
-        row = {"page": name, "path": path, "status": status, "bytes": size}
+        viewer = name.split(": ", 1)[0] if ": " in name else "visitor"
+        cookie = cookies.get(viewer)
+        status, size = fetch(server.base + path, cookie)
+        row = {"page": name, "viewer": viewer, "path": path, "status": status, "bytes": size}
         if status != 200:
             print(f"  {name}: {path} answered {status}; measuring it anyway", file=sys.stderr)
-        warm_up(server, path, args.warmup)
+        warm_up(server, path, args.warmup, cookie)
         print(f"  {name}: {args.connections} connections, {args.duration} s", file=sys.stderr)
         # CPU per request, of the workers and of PostgreSQL: on a busy or shared machine
         # requests/s move with the neighbours, the work each request costs much less.
         database = database_pids()
         used = server.workers_cpu_seconds(), cpu_seconds(database)
         row["loaded"] = wrk(
-            wrk_binary, server.base + path, args.threads, args.connections, args.duration
+            wrk_binary, server.base + path, args.threads, args.connections, args.duration, cookie
         )
         requests = row["loaded"]["requests"] or 1
         row["loaded"]["app_cpu_ms"] = (server.workers_cpu_seconds() - used[0]) * 1000 / requests
@@ -346,18 +422,25 @@ def measure(server: Server, pages: dict[str, str], args, wrk_binary: str) -> lis
         settle(server, path, args.workers)
         if not args.no_single:
             print(f"  {name}: 1 connection, {args.duration} s", file=sys.stderr)
-            row["single"] = wrk(wrk_binary, server.base + path, 1, 1, args.duration)
+            row["single"] = wrk(wrk_binary, server.base + path, 1, 1, args.duration, cookie)
             settle(server, path, args.workers)
         rows.append(row)
     return rows
 
 
-def statements_per_page(app, pages: dict[str, str]) -> dict[str, int | None]:
-    client = app.test_client()
+def statements_per_page(
+    app, pages: dict[str, str], cookies: dict[str, str]
+) -> dict[str, int | None]:
+    clients = {"visitor": app.test_client()}
+    for viewer, cookie in cookies.items():
+        clients[viewer] = app.test_client()
+        clients[viewer].set_cookie(*cookie.split("=", 1))  # the jar's, not a header
     counts = {}
     for name, path in pages.items():
+        client = clients[name.split(": ", 1)[0] if ": " in name else "visitor"]
+        client.get(path)  # a session's first request notes when it was seen
         try:
-            counts[name] = count_statements(app, lambda path=path: client.get(path))
+            counts[name] = count_statements(app, lambda path=path, client=client: client.get(path))
         except AssertionError:  # not a 200
             counts[name] = None
     return counts
@@ -410,7 +493,7 @@ def print_table(results: dict) -> None:
         f"-d{c['duration']}s; database {results['database']}"
     )
     header = (
-        f"{'page':<26} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'x ceil':>7} "
+        f"{'page':<32} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'x ceil':>7} "
         f"{'1-conn p50':>10} {'CPU ms app':>10} {'db':>5} {'bytes':>8} {'SQL':>4} {'status':>6}"
     )
     print(header)
@@ -421,7 +504,7 @@ def print_table(results: dict) -> None:
         bad = loaded["non_2xx_3xx"]
         status = str(row["status"]) + (f" ({bad} bad)" if bad else "")
         print(
-            f"{row['page']:<26} {rate(loaded['requests_per_s']):>8} "
+            f"{row['page']:<32} {rate(loaded['requests_per_s']):>8} "
             f"{fmt(loaded['p50_ms'], '8.1f')} {fmt(loaded['p99_ms'], '8.1f')} "
             f"{loaded['requests_per_s'] / ceiling:>7.3f} "
             f"{fmt(single.get('p50_ms'), '10.1f')} {fmt(loaded.get('app_cpu_ms'), '10.2f')} "
@@ -445,6 +528,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     parser.add_argument("--warmup", type=int, default=20, help="requests per page before wrk")
     parser.add_argument("--no-single", action="store_true", help="skip the 1-connection runs")
+    parser.add_argument(
+        "--visitors-only", action="store_true", help="no signed-in member or moderator pages"
+    )
+    parser.add_argument("--only", help="measure only the pages whose name contains this")
     parser.add_argument("--json", type=Path, help="save the results here")
     args = parser.parse_args()
 
@@ -455,6 +542,11 @@ def main() -> None:
     wrk_binary = ensure_wrk()
     app = forum_app(url)
     pages = find_pages(app)
+    cookies = {} if args.visitors_only else signed_in_cookies(url)
+    if args.visitors_only:
+        pages = {name: path for name, path in pages.items() if ": " not in name}
+    if args.only:
+        pages = {name: path for name, path in pages.items() if args.only in name}
     results = {
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "database": parsed.render_as_string(hide_password=True),
@@ -485,12 +577,12 @@ def main() -> None:
         print(f"{name}: {' '.join(server.command)}", file=sys.stderr)
         try:
             server.start()
-            results["pages"] += measure(server, measured, args, wrk_binary)
+            results["pages"] += measure(server, measured, args, wrk_binary, cookies)
             results["worker_rss_mib"][name] = server.worker_rss_mib()
         finally:
             server.stop()
 
-    counts = statements_per_page(app, pages)
+    counts = statements_per_page(app, pages, cookies)
     for row in results["pages"]:
         row["statements"] = counts.get(row["page"], 0 if row["page"] == "ceiling" else None)
     with app.app_context():

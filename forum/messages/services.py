@@ -334,10 +334,11 @@ def list_conversations(user: User, page: int, per_page: int) -> Page:
     return Page([InboxRow(c, unread or 0) for c, unread in rows], page, per_page, total)
 
 
-def unread_conversations_query(user_id: int, reading: int | None = None) -> sa.ScalarSelect:
+def unread_conversations_query(user_id, reading=None) -> sa.ScalarSelect:
     """How many of the member's conversations have a message new to them (at most
     UNREAD_CAP), as a scalar subquery the header folds into the query it runs anyway.
-    `reading`: the conversation the page shows, which is read by the time they see it."""
+    `reading`: the conversation the page shows, which is read by the time they see it.
+    Either may be a value or a bound parameter (the header builds its query once)."""
     unread = (
         sa.select(sa.literal(1))
         .select_from(ConversationMember)
@@ -345,7 +346,7 @@ def unread_conversations_query(user_id: int, reading: int | None = None) -> sa.S
         .where(
             ConversationMember.user_id == user_id,
             ConversationMember.left_at.is_(None),
-            ConversationMember.conversation_id != (reading or 0),
+            ConversationMember.conversation_id != (0 if reading is None else reading),
             sa.exists().where(
                 Message.conversation_id == Conversation.id,
                 Message.id > ConversationMember.read_up_to,

@@ -3,6 +3,7 @@ notified of what is in fanout.py."""
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -241,7 +242,7 @@ def list_watched(user: User, limit: int = 500) -> Watched:
 LISTED = Notification.kind != "message"
 
 
-def unread_count_query(user_id: int) -> sa.ScalarSelect:
+def unread_count_query(user_id: int | sa.BindParameter[int]) -> sa.ScalarSelect:
     """The member's unread notifications, at most UNREAD_CAP, on ix_notifications_user_unread:
     a scalar subquery, so a page can fold it into a query it runs anyway."""
     unread = (
@@ -274,19 +275,39 @@ def get_header_state(
     """The unread counts (notifications, and conversations with new messages but the one
     the page shows) and, on a thread or board page, whether the member watches it: one
     query for all."""
-    columns = [unread_count_query(user.id), unread_conversations_query(user.id, conversation_id)]
-    if thread_id is not None:
+    watched = "thread" if thread_id is not None else "board" if board_slug is not None else None
+    params = {"user_id": user.id, "reading": conversation_id or 0}
+    if watched == "thread":
+        params["thread_id"] = thread_id
+    elif watched == "board":
+        params["slug"] = board_slug
+    row = db.session.execute(_header_statement(watched), params).one()
+    return HeaderState(row[0] or 0, row[1] or 0, bool(row[2]) if watched else None)
+
+
+@cache
+def _header_statement(watched: str | None) -> sa.Select:
+    """The header's query, built once per kind of page with its values as parameters: every
+    signed-in page runs it, and building it cost more than running it."""
+    user_id = sa.bindparam("user_id", type_=sa.Integer)
+    columns = [
+        unread_count_query(user_id),
+        unread_conversations_query(user_id, sa.bindparam("reading", type_=sa.Integer)),
+    ]
+    if watched == "thread":
         columns.append(
-            sa.exists().where(Subscription.user_id == user.id, Subscription.thread_id == thread_id)
+            sa.exists().where(
+                Subscription.user_id == user_id,
+                Subscription.thread_id == sa.bindparam("thread_id", type_=sa.Integer),
+            )
         )
-    elif board_slug is not None:
+    elif watched == "board":
         columns.append(
             sa.exists()
-            .where(Subscription.user_id == user.id, Subscription.board_id == Board.id)
-            .where(Board.slug == board_slug)
+            .where(Subscription.user_id == user_id, Subscription.board_id == Board.id)
+            .where(Board.slug == sa.bindparam("slug", type_=sa.String))
         )
-    row = db.session.execute(sa.select(*columns)).one()
-    return HeaderState(row[0] or 0, row[1] or 0, bool(row[2]) if len(row) > 2 else None)
+    return sa.select(*columns)
 
 
 def list_notifications(user: User, page: int, per_page: int) -> Page:

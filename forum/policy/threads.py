@@ -80,9 +80,10 @@ def may_change_visibility(viewer, thread: Thread) -> bool:
 def _thread(post: Post) -> Thread:
     """The post's thread. Pages load it with the post; a caller that loaded a post alone
     (a background job, a test) gets it from the session, by primary key."""
-    if "thread" in sa.inspect(post).unloaded:
-        return db.session.get(Thread, post.thread_id)
-    return post.thread
+    # Read from the instance's own dict: asking the ORM which attributes are unloaded
+    # builds a set, and a thread page asks this a dozen times a post.
+    loaded = post.__dict__.get("thread")
+    return loaded if loaded is not None else db.session.get(Thread, post.thread_id)
 
 
 def _is_author_or_moderator(viewer, post: Post) -> bool:

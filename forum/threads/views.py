@@ -55,6 +55,9 @@ def _restore(form, draft: Draft | None) -> None:
 @bp.get("/t/<int:thread_id>")
 @bp.get("/t/<int:thread_id>/<slug>")
 def detail(thread_id: int, slug: str | None = None):
+    # The member themselves, not the proxy: the policy asks about them once per post, and
+    # each question through the proxy costs as much as the answer.
+    viewer = current_user._get_current_object()
     number = page_arg()
     per_page = current_app.config["POSTS_PER_PAGE"]
     # "Most helpful first" (?sort=helpful): its pages are not the thread's positions that
@@ -67,11 +70,11 @@ def detail(thread_id: int, slug: str | None = None):
     draft = None  # the member's reply, being written: for the reply box
     if from_head:
         thread = thread_head_or_404(thread_id, number, per_page)
-    elif current_user.is_authenticated:
-        thread, draft = services.get_thread_and_reply_draft_or_404(current_user, thread_id)
+    elif viewer.is_authenticated:
+        thread, draft = services.get_thread_and_reply_draft_or_404(viewer, thread_id)
     else:
         thread = services.get_thread_or_404(thread_id)
-    if not policy.may_see_thread(current_user, thread):
+    if not policy.may_see_thread(viewer, thread):
         abort(404)
     if slug != thread.slug:
         return redirect(
@@ -82,10 +85,10 @@ def detail(thread_id: int, slug: str | None = None):
     def loaded_thread():  # the thread with its board and author, for the templates
         return services.get_thread_or_404(thread_id) if from_head else thread
 
-    if not policy.may_read_posts(current_user, thread):
+    if not policy.may_read_posts(viewer, thread):
         return members_only_page(loaded_thread())
     visibility_form = None
-    if policy.may_change_visibility(current_user, thread):
+    if policy.may_change_visibility(viewer, thread):
         # The button offers the other choice.
         other = "public" if thread.is_members_only else "members"
         visibility_form = VisibilityForm(data={"visibility": other})
@@ -95,10 +98,10 @@ def detail(thread_id: int, slug: str | None = None):
         if helpful:
             page = list_posts_most_helpful(loaded, number, per_page)
         else:
-            page = services.list_posts(loaded, number, per_page, viewer=current_user)
-        reply = reply_offer(current_user, loaded)
+            page = services.list_posts(loaded, number, per_page, viewer=viewer)
+        reply = reply_offer(viewer, loaded)
         # How far the member had read, what they kept, who reacted: one statement.
-        marks = load_page_marks(current_user, loaded.id, page.items)
+        marks = load_page_marks(viewer, loaded.id, page.items)
         # Only for who may reply: building it starts a session (its CSRF token), and a
         # visitor's page sets no cookie.
         reply_form = ReplyForm() if not page.has_next and reply == "form" else None
@@ -108,13 +111,13 @@ def detail(thread_id: int, slug: str | None = None):
             "threads/detail.html",
             thread=loaded,
             page=page,
-            posts=present_posts(current_user, page.items, loaded, marks.blocked, marks.unquotable),
+            posts=present_posts(viewer, page.items, loaded, marks.blocked, marks.unquotable),
             bookmarks=marks.bookmarks,
             reactors=marks.reactors,
             # A report left out of the figures, for its author and the moderators.
-            exclusions=exclusion_notes(current_user, page.items),
+            exclusions=exclusion_notes(viewer, page.items),
             reply=reply,
-            thread_tools=is_moderator(current_user),
+            thread_tools=is_moderator(viewer),
             reply_form=reply_form,
             draft=draft if reply_form is not None else None,
             visibility_form=visibility_form,
@@ -124,7 +127,7 @@ def detail(thread_id: int, slug: str | None = None):
             sort="helpful" if helpful else None,
         )
         if not helpful:
-            marks.record(current_user, loaded.id, page.items, last_page=not page.has_next)
+            marks.record(viewer, loaded.id, page.items, last_page=not page.has_next)
         return html
 
     if helpful:
