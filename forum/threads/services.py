@@ -6,7 +6,7 @@ from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import defer, joinedload
+from sqlalchemy.orm import contains_eager, defer, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.exceptions import NotFound
 
@@ -33,7 +33,7 @@ from forum.policy.viewer import (
 )
 from forum.reports.models import ExperienceReport
 from forum.signals import post_approved, post_created, post_deleted, post_edited
-from forum.threads.models import VISIBILITIES, Post, PostRevision, Thread
+from forum.threads.models import VISIBILITIES, Post, PostRevision, PostState, Thread
 from forum.threads.versions import listed_thread_ids
 
 TITLE_MIN, TITLE_MAX = 5, 150
@@ -49,20 +49,40 @@ def list_threads(board: Board, page: int, per_page: int) -> Page:
     pain scores of the experience report its first post carries (Thread.opening_report),
     in the same query. Whether a viewer may see them is the policy's (may_read_posts)."""
     ids, params = listed_thread_ids(board, page, per_page)
-    threads = db.session.scalars(
+    threads = db.session.scalars(_thread_list(ids), params).all()
+    return Page(list(threads), page, per_page, board.thread_count)
+
+
+@cache
+def _thread_list(ids: sa.Select) -> sa.Select:
+    """The threads whose ids `ids` lists (a statement made once per end of a board), built
+    once. The opening report comes through two flat outer joins, as the row versions read
+    it (forum/threads/versions.py): loaded through the relationship, the first post and its
+    report became one nested join that SQLite builds for every post of the forum before
+    it looks at the page's 25 threads."""
+    first_post = sa.orm.aliased(Post, name="first_post")
+    report = sa.orm.aliased(ExperienceReport, name="opening_report")
+    return (
         sa.select(Thread)
+        .outerjoin(
+            first_post,
+            sa.and_(
+                first_post.thread_id == Thread.id,
+                first_post.position == 1,
+                first_post.state == PostState.VISIBLE.value,
+            ),
+        )
+        .outerjoin(report, report.post_id == first_post.id)
         .where(Thread.id.in_(ids.scalar_subquery()))
         .options(
             joinedload(Thread.author),
             joinedload(Thread.last_poster),
-            joinedload(Thread.opening_report).load_only(
-                ExperienceReport.pain_before, ExperienceReport.pain_best, raiseload=True
+            contains_eager(Thread.opening_report.of_type(report)).load_only(
+                report.pain_before, report.pain_best, raiseload=True
             ),
         )
-        .order_by(Thread.is_pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc()),
-        params,
-    ).all()
-    return Page(list(threads), page, per_page, board.thread_count)
+        .order_by(Thread.is_pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc())
+    )
 
 
 def get_thread_or_404(thread_id: int) -> Thread:
