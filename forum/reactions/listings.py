@@ -8,14 +8,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
 
 from forum.boards.models import Board
 from forum.extensions import db, utcnow
 from forum.pagination import Page, check_page
 from forum.reactions.services import helpful_first
-from forum.reports.models import ExperienceReport
 from forum.threads.models import Post, Thread
+from forum.threads.services import threads_with_opening_report
 
 # The periods a board can be read over ("all" has no start).
 PERIODS = {"week": 7, "month": 30, "year": 365, "all": None}
@@ -54,17 +53,7 @@ def list_threads_most_helpful(board: Board, page: int, per_page: int, period: st
     totals = {row.id: int(row.total or 0) for row in rows}
     threads = {}
     if totals:
-        loaded = db.session.scalars(
-            sa.select(Thread)
-            .where(Thread.id.in_(list(totals)))
-            .options(
-                joinedload(Thread.author),
-                joinedload(Thread.last_poster),
-                joinedload(Thread.opening_report).load_only(
-                    ExperienceReport.pain_before, ExperienceReport.pain_best, raiseload=True
-                ),
-            )
-        )
+        loaded = db.session.scalars(threads_with_opening_report(list(totals)))
         threads = {thread.id: thread for thread in loaded}
     ordered = [threads[thread_id] for thread_id in totals if thread_id in threads]
     return HelpfulPage(Page(ordered, page, per_page, count), totals)

@@ -55,11 +55,25 @@ def list_threads(board: Board, page: int, per_page: int) -> Page:
 
 @cache
 def _thread_list(ids: sa.Select) -> sa.Select:
-    """The threads whose ids `ids` lists (a statement made once per end of a board), built
-    once. The opening report comes through two flat outer joins, as the row versions read
-    it (forum/threads/versions.py): loaded through the relationship, the first post and its
-    report became one nested join that SQLite builds for every post of the forum before
-    it looks at the page's 25 threads."""
+    """The threads whose ids `ids` lists (a statement made once per end of a board), in the
+    board's order; built once."""
+    return threads_with_opening_report(ids.scalar_subquery()).order_by(
+        Thread.is_pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc()
+    )
+
+
+def threads_with_opening_report(ids) -> sa.Select:
+    """Threads by id (a list, or a subquery of ids) for a listing, with their author, last
+    poster, and the pain scores of the report their first post carries."""
+    return _threads_with_opening_report().where(Thread.id.in_(ids))
+
+
+@cache
+def _threads_with_opening_report() -> sa.Select:
+    """The opening report comes through two flat outer joins, as the row versions read it
+    (forum/threads/versions.py): loaded through the relationship, the first post and its
+    report became one nested join that SQLite built for every post of the forum before it
+    looked at the listing's threads."""
     first_post = sa.orm.aliased(Post, name="first_post")
     report = sa.orm.aliased(ExperienceReport, name="opening_report")
     return (
@@ -73,7 +87,6 @@ def _thread_list(ids: sa.Select) -> sa.Select:
             ),
         )
         .outerjoin(report, report.post_id == first_post.id)
-        .where(Thread.id.in_(ids.scalar_subquery()))
         .options(
             joinedload(Thread.author),
             joinedload(Thread.last_poster),
@@ -81,7 +94,6 @@ def _thread_list(ids: sa.Select) -> sa.Select:
                 report.pain_before, report.pain_best, raiseload=True
             ),
         )
-        .order_by(Thread.is_pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc())
     )
 
 
