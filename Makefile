@@ -60,14 +60,15 @@ reset-demo: $(STAMP)
 
 # Ruff, bandit and the import contracts (pyproject.toml), then the whole suite (SQLite; set
 # FORUM_TEST_DATABASE_URL for PostgreSQL), on one worker per core: each worker has its own
-# SQLite file or PostgreSQL database, and the browser tests share one worker (one Chromium).
+# SQLite file or PostgreSQL database, and each test file runs on one worker, so what a
+# module sets up once (a browser module's live forum, the route table's cast) is set up once.
 # `make test TEST_WORKERS=0` runs it in one process.
 TEST_WORKERS ?= auto
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/bandit -q -r forum -c pyproject.toml
 	$(BIN)/lint-imports --no-cache --no-logo
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

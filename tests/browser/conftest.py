@@ -45,15 +45,11 @@ SKIP_WITHOUT_CHROMIUM = pytest.mark.skipif(
 )
 
 
-# First: pytest-xdist reads the group when it runs this hook itself.
-@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items):
-    """Everything in this folder is a browser test: `pytest -m "not browser"` leaves them out.
-    Under `-n` they run on one worker, so one Chromium runs at a time beside the other tests."""
+    """Everything in this folder is a browser test: `pytest -m "not browser"` leaves them out."""
     for item in items:
         if HERE in item.path.parents:
             item.add_marker(pytest.mark.browser)
-            item.add_marker(pytest.mark.xdist_group("browser"))
             item.add_marker(SKIP_WITHOUT_CHROMIUM)
 
 
