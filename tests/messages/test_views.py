@@ -260,3 +260,15 @@ def test_the_email_names_the_writer_and_links_never_the_words(app, ana, ben):
     assert f"/messages/{cid}" in mail.body_text
     for secret in ("Secret words", "My diagnosis"):
         assert secret not in mail.subject and secret not in mail.body_text
+
+
+def test_new_conversations_are_limited_per_sender(make_app, ana, ben):
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_CONVERSATIONS="2 per day")
+    writer = app.test_client()
+    login(writer, ana)
+    assert start(writer, "ben", subject="One").status_code == 302
+    assert start(writer, "ben", subject="Two").status_code == 302
+    refused = start(writer, "ben", subject="Three")
+    assert refused.status_code == 429
+    assert "Retry-After" in refused.headers
+    assert message_bodies(app) == ["Where did you have it done?"] * 2
