@@ -65,7 +65,7 @@ def _render(author: User, body: str | None) -> tuple[str, str]:
     return body, html
 
 
-def find_recipients(sender: User, names: str | None) -> list[User]:
+def find_recipients(names: str | None) -> list[User]:
     """The members named in the "To" field (pseudonyms separated by commas or spaces), in
     one statement; a clear refusal for a name nobody has, for too many, or for none."""
     wanted = []
@@ -117,7 +117,7 @@ def start_conversation(
     sender: User, recipient_names: str | None, subject: str | None, body: str | None
 ) -> Message:
     """Start a conversation with one or two members and send its first message."""
-    recipients = find_recipients(sender, recipient_names)
+    recipients = find_recipients(recipient_names)
     for recipient in recipients:
         if refusal := start_refusal(sender, recipient):
             raise NotAllowed(refusal, "to")

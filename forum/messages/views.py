@@ -125,9 +125,9 @@ def detail(conversation_id: int):
     return page, status
 
 
-@bp.get("/messages/<int:conversation_id>/help")
+@bp.get("/messages/<int:conversation_id>/help", endpoint="help")
 @login_required
-def help(conversation_id: int):
+def after_message(conversation_id: int):
     """After a message that matched a crisis phrase: helplines, then on to it."""
     membership = _readable(conversation_id)
     return render_template("messages/after_message.html", conversation=membership.conversation)
