@@ -29,7 +29,7 @@ which does it for every text response."""
 import hashlib
 import os
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -48,6 +48,8 @@ IMMUTABLE = f"public, max-age={YEAR}, immutable"
 def register_caching(app: Flask) -> None:
     size = app.config["RENDERED_PAGES_BYTES"]  # per worker
     app.extensions["forum.rendered_pages"] = RenderedPages(size) if size else None
+    size = app.config["RENDERED_POSTS_BYTES"]
+    app.extensions["forum.rendered_posts"] = RenderedPages(size) if size else None
     app.url_defaults(_version_static_urls)
     app.after_request(_cache_versioned_static_files)
 
@@ -84,22 +86,24 @@ def page_time() -> datetime:
 
 class RenderedPages:
     """The last pages rendered for visitors, by ETag, up to a number of bytes: the same
-    ETag means the same page, so a popular thread is rendered once per change and worker."""
+    ETag means the same page, so a popular thread is rendered once per change and worker.
+    (Also the last posts rendered for thread pages, keyed by all they are made from:
+    forum/threads/blocks.py.)"""
 
     def __init__(self, max_bytes: int):
         self.max_bytes = max_bytes
         self.size = 0
-        self.pages: OrderedDict[str, str] = OrderedDict()
+        self.pages: OrderedDict[Hashable, str] = OrderedDict()
         self.lock = Lock()  # the development server runs a thread per request
 
-    def get(self, etag: str) -> str | None:
+    def get(self, etag: Hashable) -> str | None:
         with self.lock:
             page = self.pages.get(etag)
             if page is not None:
                 self.pages.move_to_end(etag)
             return page
 
-    def put(self, etag: str, page: str) -> None:
+    def put(self, etag: Hashable, page: str) -> None:
         if len(page) > self.max_bytes // 8:
             return
         with self.lock:
@@ -136,7 +140,7 @@ def visitor_etag(versions: Callable[[], object]) -> str | None:
     if not tags_this_page():
         return None
     digest = hashlib.blake2b(digest_size=16)
-    digest.update(_build_id().encode())
+    digest.update(build_id().encode())
     # The whole address, host included: a page links to itself with it (feeds), and a
     # forged Host header must not get its page served to others.
     digest.update(request.url.encode())
@@ -146,7 +150,7 @@ def visitor_etag(versions: Callable[[], object]) -> str | None:
 
 
 @cache
-def _build_id() -> str:
+def build_id() -> str:
     """The code and templates that render pages: a deploy changes every ETag."""
     digest = hashlib.blake2b(digest_size=8)
     sources = (

@@ -139,3 +139,7 @@ RATELIMIT_SECOND_FACTOR = "6 per minute;30 per hour"
 # Visitors' home, board and thread pages: each worker keeps recently rendered pages, keyed by
 # their ETag, up to this many bytes (0 turns it off).
 RENDERED_PAGES_BYTES = 8_000_000
+# Each post of a thread page, rendered once per version of its rows and of what its viewer
+# is offered (forum/threads/blocks.py), for members and visitors alike: per worker, up to
+# this many bytes (0 turns it off).
+RENDERED_POSTS_BYTES = 16_000_000

@@ -113,6 +113,12 @@ class Reactors:
     def any_names(self, post_id: int) -> bool:
         return bool(self.names.get(post_id))
 
+    def shown_on(self, post_id: int) -> tuple:
+        """All a post's block shows of these (forum/threads/blocks.py keys it by them)."""
+        return tuple(
+            (kind, self.has(post_id, kind), tuple(self.of(post_id, kind))) for kind in self.kinds
+        )
+
 
 NOBODY = Reactors({}, set())
 

@@ -221,6 +221,22 @@ def _thread_page() -> sa.Select:
     )
 
 
+def post_versions(post: Post) -> tuple:
+    """The row versions of what a post's block shows, read off the post as list_posts loads
+    it (its author, last editor, report and the report's board): the same values, in the
+    same order, as its row of a ThreadHead's versions (_posts_versions)."""
+    editor, report = post.edited_by, post.report
+    return (
+        post.id,
+        post.row_version,
+        post.author.row_version,
+        editor.row_version if editor else None,
+        report.id if report else None,
+        report.row_version if report else None,
+        report.board.row_version if report else None,
+    )
+
+
 @cache
 def _posts_versions() -> sa.Select:
     author, editor = users.alias("author"), users.alias("editor")

@@ -28,6 +28,7 @@ from forum.policy.viewer import check_can_participate, is_moderator, needs_appro
 from forum.reactions.services import list_posts_most_helpful
 from forum.reports.integrity import exclusion_notes
 from forum.threads import services
+from forum.threads.blocks import render_posts
 from forum.threads.deletion import undo_delete_post
 from forum.threads.forms import EditPostForm, ReplyForm, ThreadForm, VisibilityForm
 from forum.threads.marks import load_page_marks
@@ -107,15 +108,14 @@ def detail(thread_id: int, slug: str | None = None):
         reply_form = ReplyForm() if not page.has_next and reply == "form" else None
         if reply_form is not None:
             _restore(reply_form, draft)
+        views = present_posts(viewer, page.items, loaded, marks.blocked, marks.unquotable)
+        # A report left out of the figures, for its author and the moderators.
+        exclusions = exclusion_notes(viewer, page.items)
         html = render_template(
             "threads/detail.html",
             thread=loaded,
             page=page,
-            posts=present_posts(viewer, page.items, loaded, marks.blocked, marks.unquotable),
-            bookmarks=marks.bookmarks,
-            reactors=marks.reactors,
-            # A report left out of the figures, for its author and the moderators.
-            exclusions=exclusion_notes(viewer, page.items),
+            posts=render_posts(views, loaded, exclusions, marks.bookmarks, marks.reactors),
             reply=reply,
             thread_tools=is_moderator(viewer),
             reply_form=reply_form,

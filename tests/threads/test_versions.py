@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from forum.extensions import db
 from forum.threads.models import Post, Thread
 from forum.threads.services import list_posts
-from forum.threads.versions import thread_head_or_404
+from forum.threads.versions import post_versions, thread_head_or_404
 
 
 def test_the_versions_name_the_posts_of_every_page(app, make_thread, make_post, member):
@@ -39,3 +39,23 @@ def test_the_versions_name_the_posts_of_every_page(app, make_thread, make_post, 
             ]
             assert versions == shown, per_page
             assert [i for page in shown for i in page] == ids[:-1]
+
+
+def test_a_posts_block_is_keyed_by_the_versions_a_visitors_page_is(
+    app, make_thread, make_post, member
+):
+    """A post's own versions (forum/threads/blocks.py keys its rendering by them) are the
+    ones a visitor's page is tagged by: its author and editor (and its report with the
+    report's board: tests/threads/test_blocks.py has a report)."""
+    thread = make_thread(author=member, title="Thread with an edit")
+    reply = make_post(thread, body="A reply, edited below")
+    with app.app_context():
+        db.session.execute(
+            sa.update(Post).where(Post.id == reply.id).values(edited_by_id=member.id)
+        )
+        db.session.commit()
+        thread_row = db.session.get(Thread, thread.id)
+        loaded = list_posts(thread_row, 1, 20).items
+        head = thread_head_or_404(thread.id, 1, 20)
+        assert [post_versions(post) for post in loaded] == list(head.versions[1])
+        assert loaded[1].edited_by is not None
