@@ -39,6 +39,17 @@ def _stand_in() -> str:
     return TOKEN_STAND_IN
 
 
+def _post_macro():
+    """The macro of templates/threads/_post.html, from the template made into a module
+    once per worker (and again when the development server reloads the template)."""
+    template = current_app.jinja_env.get_template("threads/_post.html")
+    made = current_app.extensions.get("forum.post_macro")
+    if made is None or made[0] is not template:
+        made = (template, template.make_module({"csrf_token": _stand_in}).post)
+        current_app.extensions["forum.post_macro"] = made
+    return made[1]
+
+
 def render_posts(
     views: list[PostView],
     thread: Thread,
@@ -49,7 +60,7 @@ def render_posts(
     """(post id, HTML) for each post of a thread's page, in order: from the kept blocks
     where one was rendered from the same key, else rendered now and kept."""
     kept = current_app.extensions.get("forum.rendered_posts")
-    template = current_app.jinja_env.get_template("threads/_post.html")
+    render = _post_macro()
     shared = (build_id(), request.script_root, page_time(), thread.id, thread.board_id)
     token = None  # the viewer's; only made for a page with a form (a visitor's has none)
     blocks = []
@@ -67,14 +78,7 @@ def render_posts(
             )
         html = kept.get(key) if key else None
         if html is None:
-            html = template.render(
-                view=view,
-                thread=thread,
-                exclusion=exclusion,
-                bookmarked=bookmarked,
-                reactors=reactors,
-                csrf_token=_stand_in,
-            )
+            html = str(render(view, thread, exclusion, bookmarked, reactors))
             if key:
                 kept.put(key, html)
         if TOKEN_STAND_IN in html:
