@@ -56,18 +56,20 @@ def reachable_by(member_id: sa.ColumnElement[int], author_id: int) -> sa.ColumnE
     return ~blocks_clause(member_id, author_id)
 
 
-def blocked_column(viewer, author_id: sa.ColumnElement[int]) -> sa.ColumnElement[bool]:
+def blocked_column(applies: bool, viewer_id: IdLike, author_id: sa.ColumnElement[int]):
     """Whether the viewer blocked the author of each post a statement lists (labelled
-    `blocked`): the thread page folds those posts. Never for a moderator."""
-    if not policy.block_applies(viewer):
+    `blocked`): the thread page folds those posts. `applies`: the policy's
+    block_applies(viewer) (never for a moderator); `viewer_id` may be a bound parameter,
+    for a statement built once."""
+    if not applies:
         return sa.false().label("blocked")
-    return blocks_clause(viewer.id, author_id).label("blocked")
+    return blocks_clause(viewer_id, author_id).label("blocked")
 
 
-def blocks_viewer_column(viewer, author_id: sa.ColumnElement[int]) -> sa.ColumnElement[bool]:
+def blocks_viewer_column(viewer_id: IdLike, author_id: sa.ColumnElement[int]):
     """Whether each listed post's author blocked the viewer (labelled `blocks_viewer`):
     the viewer is not offered Quote on those posts."""
-    return blocks_clause(author_id, viewer.id).label("blocks_viewer")
+    return blocks_clause(author_id, viewer_id).label("blocks_viewer")
 
 
 def _applies(blocker_id: int, blocked_id: int) -> bool:

@@ -61,11 +61,11 @@ def list_bookmarked(viewer, posts: Iterable[Post]) -> dict[int, bool]:
     return bookmark_offers(viewer, posts, kept)
 
 
-def kept_column(member: User, post_id: sa.ColumnElement[int]) -> sa.ColumnElement[bool]:
+def kept_column(member_id, post_id: sa.ColumnElement[int]) -> sa.ColumnElement[bool]:
     """Whether the member kept the post whose id is `post_id`, as a column of a statement
-    that lists posts (labelled `kept`)."""
+    that lists posts (labelled `kept`). `member_id`: an id or a bound parameter."""
     return (
-        sa.exists().where(Bookmark.user_id == member.id, Bookmark.post_id == post_id).label("kept")
+        sa.exists().where(Bookmark.user_id == member_id, Bookmark.post_id == post_id).label("kept")
     )
 
 

@@ -108,23 +108,24 @@ def get_reading_place(member: User, thread_id: int) -> ReadingPlace:
     """The member's place in the thread and whether notifications about it wait: one
     statement. A thread's page reads it with the member's other marks instead
     (forum/threads/marks.py)."""
-    return place_from(db.session.execute(sa.select(*place_columns(member, thread_id))).one())
+    return place_from(db.session.execute(sa.select(*place_columns(member.id, thread_id))).one())
 
 
-def place_columns(member: User, thread_id: int) -> tuple[sa.ColumnElement, sa.ColumnElement]:
+def place_columns(member_id, thread_id) -> tuple[sa.ColumnElement, sa.ColumnElement]:
     """The two columns place_from reads, for any statement (they depend on no table of
     it): the last position the member was shown (`read_position`) and whether unread
-    notifications about the thread wait for them (`notified`)."""
+    notifications about the thread wait for them (`notified`). The ids may be bound
+    parameters, for a statement built once."""
     position = (
         sa.select(ThreadRead.last_read_position)
-        .where(ThreadRead.user_id == member.id, ThreadRead.thread_id == thread_id)
+        .where(ThreadRead.user_id == member_id, ThreadRead.thread_id == thread_id)
         .scalar_subquery()
         .label("read_position")
     )
     notified = (
         sa.exists()
         .where(
-            Notification.user_id == member.id,
+            Notification.user_id == member_id,
             Notification.read_at.is_(None),
             Notification.thread_id == thread_id,
         )

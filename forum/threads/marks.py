@@ -8,12 +8,14 @@ rules and tables (forum/reading, forum/bookmarks, forum/reactions, forum/blocks)
 asks them for their part of the statement and hands each its rows back."""
 
 from dataclasses import dataclass, field
+from functools import cache
 
 import sqlalchemy as sa
 
 from forum.blocks.services import blocked_column, blocks_viewer_column
 from forum.bookmarks.services import bookmark_offers, kept_column
 from forum.extensions import db
+from forum.policy.blocks import block_applies
 from forum.policy.reading import may_keep_reading_place
 from forum.reactions.services import NOBODY, Reactors, reactors_from, with_reactors
 from forum.reading.services import (
@@ -50,15 +52,10 @@ def load_page_marks(viewer, thread_id: int, posts: list[Post]) -> PageMarks:
     member, none for a visitor (whose page is the same for everyone)."""
     if not posts or not may_keep_reading_place(viewer):
         return PageMarks()
-    ids = [post.id for post in posts]
-    select = sa.select(
-        Post.id.label("post_id"),
-        kept_column(viewer, Post.id),
-        blocked_column(viewer, Post.author_id),
-        blocks_viewer_column(viewer, Post.author_id),
-        *place_columns(viewer, thread_id),
-    ).where(Post.id.in_(ids))
-    rows = db.session.execute(with_reactors(select, Post.id)).all()
+    rows = db.session.execute(
+        _marks_statement(block_applies(viewer)),
+        {"viewer_id": viewer.id, "thread_id": thread_id, "ids": [post.id for post in posts]},
+    ).all()
     return PageMarks(
         place=place_from(rows[0]) if rows else None,  # no rows: the posts were just erased
         bookmarks=bookmark_offers(viewer, posts, {row.post_id for row in rows if row.kept}),
@@ -66,3 +63,18 @@ def load_page_marks(viewer, thread_id: int, posts: list[Post]) -> PageMarks:
         blocked=frozenset(row.post_id for row in rows if row.blocked),
         unquotable=frozenset(row.post_id for row in rows if row.blocks_viewer),
     )
+
+
+@cache
+def _marks_statement(blocks_apply: bool) -> sa.Select:
+    """The marks' statement, built once (building it cost more than running it), with the
+    viewer, the thread and the page's post ids bound."""
+    viewer_id = sa.bindparam("viewer_id")
+    select = sa.select(
+        Post.id.label("post_id"),
+        kept_column(viewer_id, Post.id),
+        blocked_column(blocks_apply, viewer_id, Post.author_id),
+        blocks_viewer_column(viewer_id, Post.author_id),
+        *place_columns(viewer_id, sa.bindparam("thread_id")),
+    ).where(Post.id.in_(sa.bindparam("ids", expanding=True)))
+    return with_reactors(select, Post.id)

@@ -142,6 +142,25 @@ def list_posts(thread: Thread, page: int, per_page: int, viewer: User | None = N
 
     The last page also carries the viewer's own replies that have no place yet (waiting
     for approval, or rejected with the moderator's reason), in the same query."""
+    check_page(page, thread.post_count, per_page)
+    first = (page - 1) * per_page + 1
+    with_own = page * per_page >= thread.post_count and is_signed_in(viewer)
+    parameters = {"thread_id": thread.id, "first": first, "last": first + per_page - 1}
+    if with_own:
+        parameters["viewer_id"] = viewer.id
+    else:
+        parameters["n"] = per_page
+    posts = db.session.scalars(_page_of_posts(with_own), parameters).all()
+    for post in posts:  # the policy asks a post about its thread: this one, no query
+        set_committed_value(post, "thread", thread)
+    return Page(list(posts), page, per_page, thread.post_count)
+
+
+@cache
+def _page_of_posts(with_own: bool) -> sa.Select:
+    """A page of a thread's posts, in order (see list_posts); `with_own`: with the viewer's
+    posts that have no place yet. Built once, with bound parameters: building it cost
+    more than running it."""
     query = sa.select(Post).options(
         joinedload(Post.author),
         joinedload(Post.edited_by),
@@ -149,29 +168,20 @@ def list_posts(thread: Thread, page: int, per_page: int, viewer: User | None = N
         # The Markdown source is for editing and quoting, not for reading: not loaded.
         defer(Post.body_source),
     )
-    posts = db.session.scalars(_page_of_posts(query, thread, page, per_page, viewer)).all()
-    for post in posts:  # the policy asks a post about its thread: this one, no query
-        set_committed_value(post, "thread", thread)
-    return Page(list(posts), page, per_page, thread.post_count)
-
-
-def _page_of_posts(
-    query: sa.Select, thread: Thread, page: int, per_page: int, viewer: User | None = None
-) -> sa.Select:
-    """`query` narrowed to a page of the thread's posts, in order (see list_posts)."""
-    check_page(page, thread.post_count, per_page)
-    first = (page - 1) * per_page + 1
-    shown = Post.position.between(first, first + per_page - 1)
-    is_last = page * per_page >= thread.post_count
-    if is_last and is_signed_in(viewer):
-        shown = sa.or_(shown, sa.and_(Post.position.is_(None), Post.author_id == viewer.id))
+    shown = Post.position.between(sa.bindparam("first"), sa.bindparam("last"))
+    if with_own:
+        own = sa.and_(Post.position.is_(None), Post.author_id == sa.bindparam("viewer_id"))
+        shown = sa.or_(shown, own)
         query = query.order_by(Post.position.is_(None), Post.position, Post.id)
     else:
         # The LIMIT is the planner's cue: positions 1-20 exist in every thread, so without
         # it PostgreSQL estimates thousands of rows for a long thread's first page and
-        # picks a parallel hash join over every experience report.
-        query = query.order_by(Post.position).limit(per_page)
-    return query.where(Post.thread_id == thread.id, shown)
+        # picks a parallel hash join over every experience report. Written in, as
+        # versions.py's are, so PostgreSQL keeps one plan.
+        query = query.order_by(Post.position).limit(
+            sa.bindparam("n", type_=sa.Integer, literal_execute=True)
+        )
+    return query.where(Post.thread_id == sa.bindparam("thread_id"), shown)
 
 
 def _posts_with_context() -> sa.Select:
