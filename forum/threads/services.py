@@ -106,16 +106,12 @@ def get_thread_and_reply_draft_or_404(viewer: User, thread_id: int) -> tuple[Thr
     statement, the member's draft of a reply to it for the reply box, or None (none kept,
     or not theirs to see: forum/policy/drafts.py)."""
     row = db.session.execute(
-        _thread_with_board_and_author()
-        .add_columns(Draft)
-        .outerjoin(
-            Draft,
-            sa.and_(
-                Draft.author_id == viewer.id,
-                Draft.place == place_of(DraftKind.REPLY, 0, thread_id),
-            ),
-        ),
-        {"thread_id": thread_id},
+        _thread_and_reply_draft(),
+        {
+            "thread_id": thread_id,
+            "viewer_id": viewer.id,
+            "place": place_of(DraftKind.REPLY, 0, thread_id),
+        },
     ).first()
     if row is None:
         raise NotFound()
@@ -125,6 +121,14 @@ def get_thread_and_reply_draft_or_404(viewer: User, thread_id: int) -> tuple[Thr
         if not may_use_draft(viewer, draft):
             draft = None
     return thread, draft
+
+
+@cache
+def _thread_and_reply_draft() -> sa.Select:
+    draft = sa.and_(
+        Draft.author_id == sa.bindparam("viewer_id"), Draft.place == sa.bindparam("place")
+    )
+    return _thread_with_board_and_author().add_columns(Draft).outerjoin(Draft, draft)
 
 
 @cache
