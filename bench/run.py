@@ -170,6 +170,14 @@ def signed_in_cookies(database_url: str) -> dict[str, str]:
                 db.session.commit()
                 code = pyotp.TOTP(factor.secret).now()
                 assert client.post("/second-factor", data={"code": code}).status_code == 302
+            # A page with a form puts the CSRF secret in the session, as a browser's first
+            # page does; a cookie without it would have every measured page make one and
+            # send a new cookie, which a browser keeps but wrk does not. (In an app context
+            # of its own: the token is cached in `g`, which the requests above shared.)
+            with testing.app_context():
+                assert client.get("/").status_code == 200
+            with client.session_transaction() as session:
+                assert "csrf_token" in session
             value = client.get_cookie(testing.config["SESSION_COOKIE_NAME"]).value
             cookies[viewer] = f"{SESSION_COOKIE}={value}"
         db.session.remove()
