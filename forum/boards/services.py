@@ -78,13 +78,19 @@ def list_boards_and_latest_activity() -> tuple[list[Board], list[Thread]]:
     boards and latest posters (see LATEST_THREADS). One statement: each board's row comes
     once with each of its threads in "Latest activity", or once alone. Whether a viewer
     may see who wrote in a thread is the policy's (may_read_posts), as on a board's page."""
-    listed = aliased(Thread, name="listed")
+    # The few listed threads are found first, then joined to their boards: with the two
+    # conditions in one join, SQLite walked every thread of each board to find them (25 ms
+    # at a million posts; bench/RESULTS.md). MATERIALIZED keeps it from merging them again.
+    latest = (
+        sa.select(Thread)
+        .where(Thread.id.in_(_latest_thread_ids()))
+        .cte("listed")
+        .prefix_with("MATERIALIZED")
+    )
+    listed = aliased(Thread, latest, name="listed")
     rows = db.session.execute(
         sa.select(Board, listed)
-        .outerjoin(
-            listed,
-            sa.and_(listed.board_id == Board.id, listed.id.in_(_latest_thread_ids())),
-        )
+        .outerjoin(listed, listed.board_id == Board.id)
         .options(
             joinedload(Board.last_thread).joinedload(Thread.last_poster),
             joinedload(listed.last_poster),

@@ -16,8 +16,8 @@ from forum.moderation.services import decide_on_post
 from forum.reports.releases import refresh_boards
 from forum.reports.services import file_report
 from forum.threads.models import Post, Thread
-from forum.threads.services import delete_post
-from tests.conftest import age_accounts, first_post_id, login
+from forum.threads.services import create_thread, delete_post
+from tests.conftest import age_accounts, first_post_id, login, sqlite_only
 
 pytestmark = pytest.mark.usefixtures("one_minute")
 
@@ -283,3 +283,41 @@ def test_a_visitors_copy_goes_stale_when_a_latest_poster_changes_their_name(
         )
         db.session.commit()
     assert "last by renamed-writer" in _section(_fresh(client, etag), "Latest activity")
+
+
+@sqlite_only
+def test_latest_activity_costs_the_same_however_many_threads_a_board_holds(
+    app, make_board, make_user
+):
+    """The home page's one statement finds "Latest activity" among the newest posts, then
+    joins those few threads to their boards: it must not walk a board's every thread
+    (SQLite did, when both conditions sat in one join). Work is counted in SQLite's
+    virtual-machine steps, which do not depend on the machine's speed."""
+    board, author = make_board(), make_user()
+
+    def steps_with(threads: int) -> int:
+        with app.app_context():
+            member = db.session.get(User, author.id)
+            target = db.session.get(Board, board.id)
+            while target.thread_count < threads:
+                create_thread(
+                    member, target, "Another thread", "Its first post.", visibility="public"
+                )
+            db.session.commit()
+            counted = [0]
+
+            def count() -> int:
+                counted[0] += 1
+                return 0
+
+            connection = db.session.connection().connection.driver_connection
+            connection.set_progress_handler(count, 100)
+            try:
+                home_services.list_boards_and_latest_activity()
+            finally:
+                connection.set_progress_handler(None, 100)
+            return counted[0]
+
+    # Past the window of newest posts (100), so both look at as many threads.
+    few, many = steps_with(150), steps_with(600)
+    assert many < few * 1.2, (few, many)
