@@ -79,8 +79,8 @@ def list_boards_and_latest_activity() -> tuple[list[Board], list[Thread]]:
     once with each of its threads in "Latest activity", or once alone. Whether a viewer
     may see who wrote in a thread is the policy's (may_read_posts), as on a board's page."""
     # The few listed threads are found first, then joined to their boards: with the two
-    # conditions in one join, SQLite walked every thread of each board to find them (25 ms
-    # at a million posts; bench/RESULTS.md). MATERIALIZED keeps it from merging them again.
+    # conditions in one join, SQLite walked every thread of each board to find them
+    # (bench/RESULTS.md). MATERIALIZED keeps it from merging the two again.
     latest = (
         sa.select(Thread)
         .where(Thread.id.in_(_latest_thread_ids()))
