@@ -78,6 +78,19 @@ def list_boards_and_latest_activity() -> tuple[list[Board], list[Thread]]:
     boards and latest posters (see LATEST_THREADS). One statement: each board's row comes
     once with each of its threads in "Latest activity", or once alone. Whether a viewer
     may see who wrote in a thread is the policy's (may_read_posts), as on a board's page."""
+    rows = db.session.execute(_boards_and_latest_activity()).all()
+    latest = []
+    for board, thread in rows:
+        if thread is not None:
+            set_committed_value(thread, "board", board)
+            latest.append(thread)
+    latest.sort(key=lambda thread: (thread.last_post_at, thread.id), reverse=True)
+    return list(dict.fromkeys(board for board, _ in rows)), latest
+
+
+@cache
+def _boards_and_latest_activity() -> sa.Select:
+    # Built once: it takes no parameters, and building it costs more than running it.
     # The few listed threads are found first, then joined to their boards: with the two
     # conditions in one join, SQLite walked every thread of each board to find them
     # (bench/RESULTS.md). MATERIALIZED keeps it from merging the two again.
@@ -88,7 +101,7 @@ def list_boards_and_latest_activity() -> tuple[list[Board], list[Thread]]:
         .prefix_with("MATERIALIZED")
     )
     listed = aliased(Thread, latest, name="listed")
-    rows = db.session.execute(
+    return (
         sa.select(Board, listed)
         .outerjoin(listed, listed.board_id == Board.id)
         .options(
@@ -96,14 +109,7 @@ def list_boards_and_latest_activity() -> tuple[list[Board], list[Thread]]:
             joinedload(listed.last_poster),
         )
         .order_by(Board.position, Board.id)
-    ).all()
-    latest = []
-    for board, thread in rows:
-        if thread is not None:
-            set_committed_value(thread, "board", board)
-            latest.append(thread)
-    latest.sort(key=lambda thread: (thread.last_post_at, thread.id), reverse=True)
-    return list(dict.fromkeys(board for board, _ in rows)), latest
+    )
 
 
 def home_versions() -> list[tuple]:
