@@ -7,6 +7,7 @@ everyone and cached."""
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -54,22 +55,9 @@ def list_markers(member: User, threads: list[Thread]) -> dict[int, Marker]:
     the counts beside it."""
     if not threads:
         return {}
-    first_unread = (
-        sa.select(Post.id)
-        .where(Post.thread_id == Thread.id, Post.position == ThreadRead.last_read_position + 1)
-        .scalar_subquery()
-    )
     rows = db.session.execute(
-        sa.select(Thread.id, ThreadRead.last_read_position, BoardRead.read_at, first_unread)
-        .select_from(Thread)
-        .outerjoin(
-            ThreadRead, sa.and_(ThreadRead.thread_id == Thread.id, ThreadRead.user_id == member.id)
-        )
-        .outerjoin(
-            BoardRead,
-            sa.and_(BoardRead.board_id == Thread.board_id, BoardRead.user_id == member.id),
-        )
-        .where(Thread.id.in_({thread.id for thread in threads}))
+        _markers_statement(),
+        {"member_id": member.id, "ids": sorted({thread.id for thread in threads})},
     ).all()
     read = {row[0]: row[1:] for row in rows}
     markers = {}
@@ -83,6 +71,29 @@ def list_markers(member: User, threads: list[Thread]) -> dict[int, Marker]:
         elif thread.last_post_at > _caught_up(member, board_read_at):
             markers[thread.id] = Marker(None, None)
     return markers
+
+
+@cache
+def _markers_statement() -> sa.Select:
+    """list_markers' statement, built once (building it cost more than running it)."""
+    member_id = sa.bindparam("member_id")
+    first_unread = (
+        sa.select(Post.id)
+        .where(Post.thread_id == Thread.id, Post.position == ThreadRead.last_read_position + 1)
+        .scalar_subquery()
+    )
+    return (
+        sa.select(Thread.id, ThreadRead.last_read_position, BoardRead.read_at, first_unread)
+        .select_from(Thread)
+        .outerjoin(
+            ThreadRead, sa.and_(ThreadRead.thread_id == Thread.id, ThreadRead.user_id == member_id)
+        )
+        .outerjoin(
+            BoardRead,
+            sa.and_(BoardRead.board_id == Thread.board_id, BoardRead.user_id == member_id),
+        )
+        .where(Thread.id.in_(sa.bindparam("ids", expanding=True)))
+    )
 
 
 def _caught_up(member: User, board_read_at: datetime | None) -> datetime:
