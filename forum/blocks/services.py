@@ -56,7 +56,9 @@ def reachable_by(member_id: sa.ColumnElement[int], author_id: int) -> sa.ColumnE
     return ~blocks_clause(member_id, author_id)
 
 
-def blocked_column(applies: bool, viewer_id: IdLike, author_id: sa.ColumnElement[int]):
+def blocked_column(
+    applies: bool, viewer_id: IdLike, author_id: sa.ColumnElement[int]
+) -> sa.ColumnElement[bool]:
     """Whether the viewer blocked the author of each post a statement lists (labelled
     `blocked`): the thread page folds those posts. `applies`: the policy's
     block_applies(viewer) (never for a moderator); `viewer_id` may be a bound parameter,
@@ -66,7 +68,9 @@ def blocked_column(applies: bool, viewer_id: IdLike, author_id: sa.ColumnElement
     return blocks_clause(viewer_id, author_id).label("blocked")
 
 
-def blocks_viewer_column(viewer_id: IdLike, author_id: sa.ColumnElement[int]):
+def blocks_viewer_column(
+    viewer_id: IdLike, author_id: sa.ColumnElement[int]
+) -> sa.ColumnElement[bool]:
     """Whether each listed post's author blocked the viewer (labelled `blocks_viewer`):
     the viewer is not offered Quote on those posts."""
     return blocks_clause(author_id, viewer_id).label("blocks_viewer")

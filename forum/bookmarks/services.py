@@ -61,7 +61,9 @@ def list_bookmarked(viewer, posts: Iterable[Post]) -> dict[int, bool]:
     return bookmark_offers(viewer, posts, kept)
 
 
-def kept_column(member_id, post_id: sa.ColumnElement[int]) -> sa.ColumnElement[bool]:
+def kept_column(
+    member_id: int | sa.ColumnElement[int], post_id: sa.ColumnElement[int]
+) -> sa.ColumnElement[bool]:
     """Whether the member kept the post whose id is `post_id`, as a column of a statement
     that lists posts (labelled `kept`). `member_id`: an id or a bound parameter."""
     return (

@@ -122,7 +122,9 @@ def get_reading_place(member: User, thread_id: int) -> ReadingPlace:
     return place_from(db.session.execute(sa.select(*place_columns(member.id, thread_id))).one())
 
 
-def place_columns(member_id, thread_id) -> tuple[sa.ColumnElement, sa.ColumnElement]:
+def place_columns(
+    member_id: int | sa.ColumnElement[int], thread_id: int | sa.ColumnElement[int]
+) -> tuple[sa.ColumnElement, sa.ColumnElement]:
     """The two columns place_from reads, for any statement (they depend on no table of
     it): the last position the member was shown (`read_position`) and whether unread
     notifications about the thread wait for them (`notified`). The ids may be bound
