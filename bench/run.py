@@ -118,6 +118,9 @@ def find_pages(app) -> dict[str, str]:
         pages[f"{viewer}: {name}"] = pages[name]
     pages["member: thread, first page"] = thread_path
     pages["moderator: thread, first page"] = thread_path
+    # A page with no data of its own: what every member's page pays (session, header,
+    # frame) before its content, the floor under the pages above.
+    pages["member: guidelines (floor)"] = "/guidelines"
     return pages
 
 

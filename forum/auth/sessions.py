@@ -8,6 +8,7 @@ import hashlib
 import re
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 
@@ -54,7 +55,11 @@ def open_session(
 
 def live(now: datetime) -> sa.ColumnElement[bool]:
     """A session that has neither reached its end nor been left idle too long."""
-    return sa.and_(MemberSession.expires_at > now, MemberSession.last_seen_at > now - IDLE_LIMIT)
+    return _live(now, now - IDLE_LIMIT)
+
+
+def _live(now, seen_after) -> sa.ColumnElement[bool]:
+    return sa.and_(MemberSession.expires_at > now, MemberSession.last_seen_at > seen_after)
 
 
 def find_session_user(token: str, now: datetime) -> tuple[User, MemberSession] | None:
@@ -62,15 +67,25 @@ def find_session_user(token: str, now: datetime) -> tuple[User, MemberSession] |
     if not token or len(token) > 100:
         return None
     row = db.session.execute(
+        _session_user_statement(),
+        {"digest": token_digest(token), "now": now, "seen_after": now - IDLE_LIMIT},
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+@cache
+def _session_user_statement() -> sa.Select:
+    # Built once: it runs on every signed-in request, and building it cost more than
+    # running it.
+    return (
         sa.select(User, MemberSession)
         .join(MemberSession, MemberSession.user_id == User.id)
         .where(
-            MemberSession.token_digest == token_digest(token),
-            live(now),
+            MemberSession.token_digest == sa.bindparam("digest"),
+            _live(sa.bindparam("now"), sa.bindparam("seen_after")),
             User.deleted_at.is_(None),
         )
-    ).first()
-    return None if row is None else (row[0], row[1])
+    )
 
 
 def note_session_seen(member_session: MemberSession, now: datetime) -> None:
