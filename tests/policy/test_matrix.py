@@ -536,6 +536,8 @@ ROUTES: dict[str, Row] = {
         "thread", get=everyone(200), states=("public",), values={"number": 1}
     ),
     "feeds.robots": Row("none", get=everyone(200)),
+    "health.live": Row("none", get=everyone(200)),
+    "health.ready": Row("none", get=everyone(200)),
     "feeds.favicon": Row("none", get=everyone(200)),
     "feeds.thread": Row("thread", get=thread_feed, states=THREAD_STATES + REPLY_STATES),
     "reports.compare": Row("none", get=everyone(200)),
