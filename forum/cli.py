@@ -1,4 +1,6 @@
-"""flask forum ...: seeding, demo content and roles."""
+"""flask forum ...: seeding, demo content, roles, the periodic work and backups."""
+
+from pathlib import Path
 
 import click
 import sqlalchemy as sa
@@ -153,3 +155,38 @@ def build_exports_command():
     from forum.export.services import build_exports
 
     click.echo(build_exports().line())
+
+
+@forum_cli.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(path: Path):
+    """Copy the whole forum's database to PATH, a new file, while the forum runs
+    (SQLite's online backup; pg_dump on PostgreSQL)."""
+    from forum.backup import back_up
+
+    try:
+        copied = back_up(db.engine.url, path)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Backed up: {copied.line()}.")
+
+
+@forum_cli.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.confirmation_option(
+    prompt="This replaces everything in the forum's database with the copy. Are the app"
+    " hosts and the jobs stopped?"
+)
+@with_appcontext
+def restore_command(path: Path):
+    """Replace the forum's database with a copy made by `backup` (stop the app hosts and
+    the jobs first; then run `flask db upgrade` if the copy is older than the code)."""
+    from forum.backup import restore
+
+    db.engine.dispose()  # none of this process's connections outlive the old database
+    try:
+        copied = restore(db.engine.url, path)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Restored from {copied.line()}.")

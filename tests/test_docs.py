@@ -38,6 +38,8 @@ PLACEHOLDERS = {"<key>": "JBSW Y3DP EHPK 3PXP JBSW Y3DP EHPK 3PXP"}
 # Programs from outside the project that the docs ask for, each named for a reason.
 EXTERNAL = {
     "createdb": "PostgreSQL's client tools",
+    "pg_dump": "PostgreSQL's client tools",
+    "pg_restore": "PostgreSQL's client tools",
     "grep": "the shell's",
     "cd": "the shell's",
     ".": "the shell's (reads the site's environment file)",
