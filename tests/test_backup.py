@@ -33,9 +33,7 @@ def _rows(app) -> dict[str, list[tuple]]:
         return {
             table.name: [
                 tuple(row)
-                for row in connection.execute(
-                    sa.select(table).order_by(*table.primary_key.columns)
-                )
+                for row in connection.execute(sa.select(table).order_by(*table.primary_key.columns))
             ]
             for table in db.metadata.sorted_tables
         }
@@ -99,9 +97,7 @@ def test_restoring_a_copy_brings_back_the_same_forum(app, make_thread, make_post
     assert not _search_finds(client, "zolmitriptan", "After the copy")  # the index is the copy's
 
 
-def test_a_copy_made_while_members_write_is_consistent(
-    app, make_thread, make_user, tmp_path
-):
+def test_a_copy_made_while_members_write_is_consistent(app, make_thread, make_user, tmp_path):
     thread = make_thread(title="A busy thread", body="The first post.")
     writer = make_user("busy-writer")
     stop = threading.Event()
