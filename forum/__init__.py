@@ -88,6 +88,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from forum.export.views import bp as export_bp
     from forum.feeds.views import bp as feeds_bp
     from forum.health.views import bp as health_bp
+    from forum.jobs.views import bp as jobs_bp
     from forum.mail.views import bp as mail_bp
     from forum.member_notes.views import bp as member_notes_bp
     from forum.messages.views import bp as messages_bp
@@ -122,6 +123,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(messages_bp)
     app.register_blueprint(reading_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(jobs_bp)
 
     # Signals: who listens to a post's life (forum/signals.py)
     from forum.notifications.receivers import connect_signals as connect_notifications

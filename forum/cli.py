@@ -101,60 +101,79 @@ def rerender_command():
     click.echo(f"Re-rendered: {changed} posts changed.")
 
 
-@forum_cli.command("send-mail")
+@forum_cli.command("jobs")
+@click.option("--once", is_flag=True, help="Run what is due now, then stop.")
+@click.option("--poll", default=5.0, show_default=True, help="Seconds between looks.")
 @with_appcontext  # also under app.test_cli_runner(), which skips FlaskGroup's context
-def send_mail_command():
-    """Queue notification e-mail and send what is due (run it every few minutes)."""
-    from forum.mail.sender import send_mail
-    from forum.mail.services import mail_enabled
+def jobs_command(once: bool, poll: float):
+    """Run the periodic work on its schedule until stopped (SIGTERM or Ctrl-C let the job
+    under way finish): e-mail, exports, outcome releases, reminders, purging. Run it on one
+    host or on several: each due run happens once."""
+    import signal
+    import threading
 
-    if not mail_enabled():
-        click.echo("E-mail is off: set FORUM_MAIL_HOST and FORUM_MAIL_FROM to send it.")
+    from forum.jobs.runner import run_due_jobs, runnable_jobs, schedule, serve, this_host
+
+    host = this_host()
+    if once:
+        schedule()
+        ran = run_due_jobs(host)
+        click.echo(f"Ran {len(ran)} due jobs: {', '.join(ran) or 'none'}.")
         return
-    click.echo(send_mail().line())
+    stop = threading.Event()
+    for stopping in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stopping, lambda *_: stop.set())
+    click.echo(f"Jobs on {host}: {', '.join(runnable_jobs())}. Stop with SIGTERM.")
+    serve(host, stop, poll)
+    click.echo("Jobs stopped.")
+
+
+def _run_now(name: str) -> None:
+    """One job's work, now, on this host (from cron, or by hand)."""
+    from forum.jobs.runner import JOBS
+
+    job = JOBS[name]
+    off = job.off()
+    click.echo(off if off else job.run())
+
+
+@forum_cli.command("send-mail")
+@with_appcontext
+def send_mail_command():
+    """Queue notification e-mail and send what is due (`jobs` runs it every 2 minutes)."""
+    _run_now("send-mail")
 
 
 @forum_cli.command("purge-expired")
 @with_appcontext
 def purge_expired_command():
     """Delete what is past its retention: security events, finished e-mail, data exports,
-    sessions, report drafts (run it daily)."""
-    from forum.extensions import utcnow
-    from forum.retention import purge_expired
-
-    click.echo(purge_expired(utcnow()).line())
+    sessions, report drafts, job runs (`jobs` runs it daily)."""
+    _run_now("purge-expired")
 
 
 @forum_cli.command("release-outcomes")
 @with_appcontext
 def release_outcomes_command():
     """Bring every treatment's published outcome figures up to date: a new release where
-    at least 5 counted reports changed (run it hourly; reports also count as members'
-    accounts come of age and posts are approved)."""
-    from forum.reports.releases import refresh_all
-
-    released = refresh_all()
-    click.echo(f"Outcome releases: {len(released)} new.")
+    at least 5 counted reports changed (`jobs` runs it hourly; reports also count as
+    members' accounts come of age and posts are approved)."""
+    _run_now("release-outcomes")
 
 
 @forum_cli.command("send-followups")
-@with_appcontext  # also under app.test_cli_runner(), which skips FlaskGroup's context
+@with_appcontext
 def send_followups_command():
     """Ask members whose relief was still going on whether it still is, at 3, 6, 12 and 24
-    months (run it daily; send-mail mails the reminders to those who chose e-mail)."""
-    from forum.extensions import utcnow
-    from forum.reports.followups import send_followups
-
-    click.echo(send_followups(utcnow()).line())
+    months (`jobs` runs it daily; send-mail mails the reminders to those who chose e-mail)."""
+    _run_now("send-followups")
 
 
 @forum_cli.command("build-exports")
-@with_appcontext  # also under app.test_cli_runner(), which skips FlaskGroup's context
+@with_appcontext
 def build_exports_command():
-    """Build the data exports large accounts asked for (run it every minute or two)."""
-    from forum.export.services import build_exports
-
-    click.echo(build_exports().line())
+    """Build the data exports large accounts asked for (`jobs` runs it every minute)."""
+    _run_now("build-exports")
 
 
 @forum_cli.command("backup")

@@ -126,6 +126,8 @@ MAIL_RETENTION_DAYS = 30
 # Drafts (of experience reports, new threads and replies) are deleted this many days after
 # they were last saved.
 DRAFT_DAYS = 30
+# The record of the periodic jobs' runs (the admins' jobs page) is kept this long.
+JOB_RUNS_KEEP_DAYS = 30
 
 # Deleting an account needs a sign-in at most this many seconds old.
 REAUTH_MAX_AGE = 600

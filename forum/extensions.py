@@ -98,6 +98,14 @@ def writes_on_get(view):
     return view
 
 
+def without_session(view):
+    """Mark a view that never uses the request's database session (the health checks): no
+    connection is taken for it before it runs, so it answers while the database does not.
+    Put it right under the route decorator."""
+    view.without_session = True
+    return view
+
+
 @sa.event.listens_for(sa.engine.Engine, "connect")
 def _configure_sqlite(dbapi_connection, connection_record):
     if not _is_sqlite(dbapi_connection):
@@ -139,7 +147,8 @@ def autocommit_reads(app) -> None:
     @app.before_request
     def _autocommit_reads() -> None:
         if request.method in SAFE_METHODS and request.endpoint not in (None, "static"):
-            if not _view_writes():
+            view = current_app.view_functions[request.endpoint]
+            if not _view_writes() and not getattr(view, "without_session", False):
                 db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 

@@ -1,8 +1,8 @@
-"""What the forum forgets on schedule (`flask forum purge-expired`, run daily by cron):
+"""What the forum forgets on schedule (`purge-expired`, run daily by `flask forum jobs`):
 security events, which hold truncated addresses, e-mail that was sent or given up on,
 sessions that ended or were left idle, drafts (of reports, threads and replies) left
-unsaved for DRAFT_DAYS, and the text of posts their authors deleted once they can no longer undo
-it."""
+unsaved for DRAFT_DAYS, the record of the periodic jobs' runs, and the text of posts
+their authors deleted once they can no longer undo it."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,6 +14,7 @@ from forum.audit import purge_security_events
 from forum.auth.sessions import purge_sessions
 from forum.drafts.services import purge_expired_drafts
 from forum.extensions import db
+from forum.jobs.services import purge_job_runs
 from forum.notifications.models import OutgoingMail
 from forum.policy.moderation import UNDO_DELETE_DAYS, UNDO_DELETE_PERIOD, posts_deleted_by_author
 from forum.privacy.erasure import forget_blanked_words
@@ -29,6 +30,7 @@ class Purged:
     sessions: int
     deleted_posts: int = 0
     drafts: int = 0
+    job_runs: int = 0
 
     def line(self) -> str:
         return (
@@ -36,7 +38,8 @@ class Purged:
             f"mails, {self.exports} data exports and {self.sessions} ended sessions.\n"
             f"Erased the text of {self.deleted_posts} posts deleted by their authors more "
             f"than {UNDO_DELETE_DAYS} days ago.\n"
-            f"Deleted {self.drafts} drafts left unsaved too long."
+            f"Deleted {self.drafts} drafts left unsaved too long and {self.job_runs} records"
+            " of job runs."
         )
 
 
@@ -54,6 +57,7 @@ def purge_expired(now: datetime) -> Purged:
         sessions=purge_sessions(now),
         deleted_posts=_erase_deleted_posts(now - UNDO_DELETE_PERIOD),
         drafts=purge_expired_drafts(now - timedelta(days=config["DRAFT_DAYS"])),
+        job_runs=purge_job_runs(now - timedelta(days=config["JOB_RUNS_KEEP_DAYS"])),
     )
     db.session.commit()
     return purged

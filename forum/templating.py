@@ -61,8 +61,18 @@ def month_tag(moment: datetime | None) -> Markup:
     )
 
 
+def every(seconds: int) -> str:
+    """A schedule's interval in words: "2 minutes", "1 day"."""
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}{'' if count == 1 else 's'}"
+    return f"{seconds} seconds"
+
+
 def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(time_tag, "time")
+    app.add_template_filter(every, "every")
     app.add_template_filter(month_tag, "month")
     app.add_template_filter(lambda n: f"{n:,}", "number")
     # Templates that must choose what to show ask the policy, never a rule of their own.

@@ -4,12 +4,13 @@ pages, its database answering (/readyz). Neither counts against the rate limits.
 import sqlalchemy as sa
 from flask import Blueprint, jsonify
 
-from forum.extensions import db, limiter
+from forum.extensions import db, limiter, without_session
 
 bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
+@without_session
 @limiter.exempt
 def live():
     """The process answers: nothing else is asked, so a slow database never gets a
@@ -18,6 +19,7 @@ def live():
 
 
 @bp.get("/readyz")
+@without_session  # it asks the database on a connection of its own, and says if it fails
 @limiter.exempt
 def ready():
     """200 while the database answers; 503 when it does not, so the load balancer sends

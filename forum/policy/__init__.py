@@ -17,6 +17,7 @@ per kind of thing, after Discourse's Guardian and Mastodon's policies:
 - blocks.py      who may block whom (members, never a moderator), and whose blocks apply
 - member_notes.py  moderators' notes on members: who reads them, who writes and corrects
                  them, and for how long
+- operations.py  the periodic jobs' page (admins)
 - messages.py    private conversations: who may start one with whom, reply, post links,
                  report; and that moderators read only a conversation a member reported
 """

@@ -34,17 +34,29 @@ def test_readyz_is_ready_while_the_database_answers(client):
     assert response.headers["Cache-Control"] == "no-store"
 
 
-def test_readyz_is_503_when_the_database_does_not_answer(database_url, tmp_path):
+@pytest.fixture
+def database_down(database_url, tmp_path):
+    """The app, with its database not answering."""
     if database_url.startswith("sqlite"):
         unreachable = f"sqlite:///{tmp_path / 'no-such-folder' / 'forum.sqlite3'}"
     else:
         unreachable = f"postgresql://postgres@{NOBODY_LISTENS}/forum"
-    app = create_app(base_config(unreachable))
+    return create_app(base_config(unreachable))
 
-    response = app.test_client().get("/readyz")
+
+def test_readyz_is_503_when_the_database_does_not_answer(database_down):
+    response = database_down.test_client().get("/readyz")
 
     assert response.status_code == 503
     assert response.json == {"status": "unavailable", "checks": {"database": "down"}}
+
+
+def test_healthz_answers_while_the_database_does_not(database_down):
+    """A host is alive though its database is down: restarting it would not help."""
+    response = database_down.test_client().get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json == {"status": "ok"}
 
 
 def test_health_checks_never_use_up_the_rate_limit(make_app):

@@ -112,6 +112,15 @@ def moderators(outcome) -> Rule:
     return rule
 
 
+def admins(outcome) -> Rule:
+    def rule(viewer, state):
+        if viewer in VISITORS:
+            return LOGIN
+        return outcome if viewer == "admin" else 403
+
+    return rule
+
+
 def publishing(outcome=DONE) -> Rule:
     """Members publish; a silenced member is refused and keeps the text."""
 
@@ -538,6 +547,7 @@ ROUTES: dict[str, Row] = {
     "feeds.robots": Row("none", get=everyone(200)),
     "health.live": Row("none", get=everyone(200)),
     "health.ready": Row("none", get=everyone(200)),
+    "jobs.index": Row("none", get=admins(200)),
     "feeds.favicon": Row("none", get=everyone(200)),
     "feeds.thread": Row("thread", get=thread_feed, states=THREAD_STATES + REPLY_STATES),
     "reports.compare": Row("none", get=everyone(200)),
