@@ -113,9 +113,6 @@ MAIL_MAX_ATTEMPTS = 10
 EXPORT_INLINE_MAX_POSTS = 2000
 # Days a built export can be downloaded before purge_expired_exports deletes it.
 EXPORT_RETENTION_DAYS = 7
-# Where built exports are kept; None means instance/exports. With several web hosts, a
-# folder they all share (the builder writes, any host serves the download).
-EXPORT_DIR: str | None = None
 # Per member: export requests (each one reads everything the member ever wrote).
 RATELIMIT_EXPORTS = "10 per hour"
 

@@ -11,7 +11,9 @@ IN_PROGRESS = ("queued", "building")
 
 class DataExport(db.Model):
     """A member's export too large to build within a request: queued by the export page,
-    built by `flask forum build-exports`, downloadable by its owner until it expires."""
+    built by the `build-exports` job, downloadable by its owner until it expires. The built
+    archive is kept in the database (DataExportChunk), so whichever host built it, every
+    host can serve it."""
 
     __tablename__ = "data_exports"
 
@@ -22,8 +24,7 @@ class DataExport(db.Model):
     # When a builder claimed it: a build that died half-way is claimed again after a while.
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # A random name in the exports folder, so a file is never found by guessing.
-    file_name: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    size_bytes: Mapped[int | None]  # of the built archive
     error: Mapped[str | None] = mapped_column(sa.String(500))
 
     __table_args__ = (
@@ -44,3 +45,20 @@ class DataExport(db.Model):
 
     def __repr__(self) -> str:
         return f"<DataExport {self.id} {self.status} for user {self.user_id}>"
+
+
+# An archive is stored in pieces of this size, so serving it never holds more in memory.
+CHUNK_BYTES = 1024 * 1024
+
+
+class DataExportChunk(db.Model):
+    """One piece of a built export's ZIP archive, in order. Deleted with its export (the
+    database cascades), so purging or erasing an export leaves nothing of it behind."""
+
+    __tablename__ = "data_export_chunks"
+
+    export_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("data_exports.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)

@@ -1,17 +1,16 @@
 """A member's data export (GDPR articles 15 and 20): built within the request for most
-accounts; for large ones queued as a DataExport and built by `flask forum build-exports`.
+accounts; for large ones queued as a DataExport and built by the `build-exports` job.
 
-Built files live in EXPORT_DIR under random names, are served to their owner only, and are
-deleted EXPORT_RETENTION_DAYS after they were built (purge_expired_exports). Every step of
-the builder is safe to run twice at once: a job is claimed by an UPDATE only one run wins."""
+Built archives are kept in the database, in pieces (DataExportChunk), so any host serves
+what any host built; they are served to their owner only, and deleted
+EXPORT_RETENTION_DAYS after they were built (purge_expired_exports). Every step of the
+builder is safe to run twice at once: a job is claimed by an UPDATE only one run wins."""
 
 import logging
-import os
-import secrets
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import IO
 
 import sqlalchemy as sa
@@ -22,7 +21,7 @@ from werkzeug.exceptions import NotFound
 from forum.accounts.models import User
 from forum.errors import Conflict
 from forum.export.archive import collect_member_data, write_archive
-from forum.export.models import IN_PROGRESS, DataExport
+from forum.export.models import CHUNK_BYTES, IN_PROGRESS, DataExport, DataExportChunk
 from forum.extensions import db, utcnow
 from forum.threads.models import Post
 
@@ -31,11 +30,6 @@ log = logging.getLogger(__name__)
 # A build still "building" after this long died with its worker: another run takes it over.
 STALE_BUILD = timedelta(hours=1)
 BATCH = 50
-
-
-def export_dir() -> Path:
-    configured = current_app.config["EXPORT_DIR"]
-    return Path(configured) if configured else Path(current_app.instance_path) / "exports"
 
 
 def download_name(moment: datetime) -> str:
@@ -121,18 +115,33 @@ def latest_export(user: User) -> DataExport | None:
     )
 
 
-def get_download_or_404(user: User, export_id: int, now: datetime) -> tuple[Path, str]:
-    """The built file of the member's export, and its download name."""
+@dataclass(frozen=True)
+class Download:
+    export_id: int
+    size_bytes: int
+    name: str
+
+
+def get_download_or_404(user: User, export_id: int, now: datetime) -> Download:
+    """The member's built export: what to stream (archive_chunks) and its download name."""
     export = get_export_or_404(user, export_id)
     if export.in_progress:
         raise Conflict("This export is not ready yet.")
     until = expires_at(export)
-    if until is None or until <= now or export.file_name is None:
+    if until is None or until <= now or export.size_bytes is None:
         raise NotFound("This export has expired or could not be built. You can ask for a new one.")
-    path = export_dir() / export.file_name
-    if not path.is_file():
-        raise NotFound("This export has expired. You can ask for a new one.")
-    return path, download_name(export.finished_at)
+    return Download(export.id, export.size_bytes, download_name(export.finished_at))
+
+
+def archive_chunks(download: Download) -> Iterator[bytes]:
+    """The archive's bytes, one stored piece at a time, each read on its own."""
+    for position in range(-(-download.size_bytes // CHUNK_BYTES)):
+        yield db.session.scalar(
+            sa.select(DataExportChunk.data).where(
+                DataExportChunk.export_id == download.export_id,
+                DataExportChunk.position == position,
+            )
+        )
 
 
 # -- building queued exports (`flask forum build-exports`) --------------------------------
@@ -211,41 +220,40 @@ def build_exports() -> BuildSummary:
 def _build(export_id: int) -> None:
     user_id = db.session.scalar(sa.select(DataExport.user_id).where(DataExport.id == export_id))
     data = collect_member_data(user_id, utcnow())
-    db.session.commit()  # end the read; the file takes a while to write
-    folder = export_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    name = f"{secrets.token_urlsafe(30)}.zip"
-    partial = folder / f"{name}.partial"
-    try:
-        with open(partial, "wb") as out:
-            write_archive(data, out)
-        os.replace(partial, folder / name)
-    finally:
-        partial.unlink(missing_ok=True)
-    if not _finish(export_id, status="ready", file_name=name, error=None):
-        (folder / name).unlink(missing_ok=True)
+    db.session.commit()  # end the read; the archive takes a while to write
+    with tempfile.TemporaryFile() as archive:
+        write_archive(data, archive)
+        size = archive.tell()
+        archive.seek(0)
+        # One transaction: the export is ready with all its pieces, or not at all. Its
+        # first statement takes the write lock on SQLite (forum/jobs/services.py says why).
+        finished = db.session.execute(
+            sa.update(DataExport)
+            .where(DataExport.id == export_id, DataExport.status == "building")
+            .values(finished_at=utcnow(), status="ready", size_bytes=size, error=None)
+            .execution_options(synchronize_session=False)
+        )
+        if finished.rowcount != 1:  # the job was deleted meanwhile (account erased)
+            db.session.rollback()
+            return
+        for position, piece in enumerate(iter(lambda: archive.read(CHUNK_BYTES), b"")):
+            db.session.execute(
+                sa.insert(DataExportChunk).values(
+                    export_id=export_id, position=position, data=piece
+                )
+            )
+        db.session.commit()
 
 
 # -- deleting expired exports (`flask forum purge-expired`) --------------------------------
 
 
 def purge_expired_exports(now: datetime) -> int:
-    """Delete exports built (or failed) more than EXPORT_RETENTION_DAYS before `now`, their
-    files at once and their rows in the caller's transaction; returns how many."""
+    """Delete exports built (or failed) more than EXPORT_RETENTION_DAYS before `now`, with
+    their archives (the database cascades), in the caller's transaction; returns how many."""
     cutoff = now - timedelta(days=current_app.config["EXPORT_RETENTION_DAYS"])
     expired = sa.and_(DataExport.status.in_(("ready", "failed")), DataExport.finished_at < cutoff)
-    rows = db.session.execute(sa.select(DataExport.id, DataExport.file_name).where(expired)).all()
-    if not rows:
-        return 0
-    # Files first: a failure in between leaves a row whose download is a 404 (and which the
-    # next run deletes), never a file that has lost the row that would get it deleted.
-    folder = export_dir()
-    for row in rows:
-        if row.file_name:
-            (folder / row.file_name).unlink(missing_ok=True)
-    db.session.execute(
-        sa.delete(DataExport)
-        .where(DataExport.id.in_([row.id for row in rows]))
-        .execution_options(synchronize_session=False)
+    deleted = db.session.execute(
+        sa.delete(DataExport).where(expired).execution_options(synchronize_session=False)
     )
-    return len(rows)
+    return deleted.rowcount or 0

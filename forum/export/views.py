@@ -1,6 +1,16 @@
 """A member's copy of everything we hold about them (GDPR articles 15 and 20)."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    send_file,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from forum.export import services
@@ -60,7 +70,10 @@ def detail(export_id: int):
 @bp.get("/<int:export_id>/download")
 @login_required
 def download(export_id: int):
-    path, name = services.get_download_or_404(current_user, export_id, utcnow())
-    return _no_store(
-        send_file(path, mimetype="application/zip", as_attachment=True, download_name=name)
+    download = services.get_download_or_404(current_user, export_id, utcnow())
+    response = Response(
+        stream_with_context(services.archive_chunks(download)), mimetype="application/zip"
     )
+    response.headers.set("Content-Disposition", "attachment", filename=download.name)
+    response.content_length = download.size_bytes
+    return _no_store(response)

@@ -19,7 +19,6 @@ from forum.bookmarks.models import Bookmark
 from forum.drafts.models import Draft
 from forum.errors import DomainError, NotAllowed
 from forum.export.models import DataExport
-from forum.export.services import export_dir
 from forum.extensions import db, utcnow
 from forum.member_notes.models import MemberNote
 from forum.messages.models import Conversation, ConversationMember, Message, MessageReport
@@ -84,13 +83,6 @@ def erase_account(
     now = utcnow()
     uid = user.id
     own_posts = sa.select(Post.id).where(Post.author_id == uid)
-    export_files = list(
-        db.session.scalars(
-            sa.select(DataExport.file_name).where(
-                DataExport.user_id == uid, DataExport.file_name.is_not(None)
-            )
-        )
-    )
 
     if choice.posts == "delete":
         _delete_posts(uid, own_posts)
@@ -108,6 +100,8 @@ def erase_account(
         (Consent, Consent.user_id),
         (Subscription, Subscription.user_id),
         (OutgoingMail, OutgoingMail.user_id),
+        # Built exports hold everything the member wrote: their archives go with them
+        # (the database cascades to data_export_chunks).
         (DataExport, DataExport.user_id),
         # Drafts hold words not yet posted: the tombstone row stays, so its cascade never runs.
         (Draft, Draft.author_id),
@@ -181,7 +175,6 @@ def erase_account(
     )
     db.session.commit()
     db.session.expire_all()
-    _remove_export_files(export_files)
     return tombstone
 
 
@@ -308,9 +301,3 @@ def _erase_reports(uid: int, keep: bool) -> None:
             .execution_options(synchronize_session=False)
         )
 
-
-def _remove_export_files(names: list[str]) -> None:
-    """Built exports hold everything the member wrote: their files go too."""
-    folder = export_dir()
-    for name in names:
-        (folder / name).unlink(missing_ok=True)

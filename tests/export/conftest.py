@@ -58,6 +58,6 @@ ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
 
 @pytest.fixture
-def big_app(make_app, tmp_path):
+def big_app(make_app):
     """Every account counts as large: exports are queued and built by the CLI."""
-    return make_app(EXPORT_INLINE_MAX_POSTS=1, EXPORT_DIR=str(tmp_path / "exports"))
+    return make_app(EXPORT_INLINE_MAX_POSTS=1)

@@ -1,7 +1,7 @@
-"""Large accounts: the export is queued, built by `flask forum build-exports`, shown on a
-progress page, downloaded by its owner only, and deleted after EXPORT_RETENTION_DAYS."""
+"""Large accounts: the export is queued, built by `flask forum build-exports`, kept in the
+database (so any host serves what any host built), shown on a progress page, downloaded by
+its owner only, and deleted after EXPORT_RETENTION_DAYS."""
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -9,7 +9,8 @@ import sqlalchemy as sa
 import time_machine
 
 from forum.export import services
-from forum.export.models import DataExport
+from forum.export import models
+from forum.export.models import DataExport, DataExportChunk
 from forum.extensions import db, utcnow
 from tests.conftest import login
 from tests.export.conftest import assert_zip_download, read_zip
@@ -29,9 +30,21 @@ def writer(make_user, make_thread, make_post):
 def exports(app) -> list[tuple]:
     with app.app_context():
         return db.session.execute(
-            sa.select(DataExport.id, DataExport.status, DataExport.file_name).order_by(
+            sa.select(DataExport.id, DataExport.status, DataExport.size_bytes).order_by(
                 DataExport.id
             )
+        ).all()
+
+
+def stored_pieces(app) -> list[tuple[int, int, int]]:
+    """(export, position, bytes) of every stored piece of an archive."""
+    with app.app_context():
+        return db.session.execute(
+            sa.select(
+                DataExportChunk.export_id,
+                DataExportChunk.position,
+                sa.func.length(DataExportChunk.data),
+            ).order_by(DataExportChunk.export_id, DataExportChunk.position)
         ).all()
 
 
@@ -58,9 +71,9 @@ def test_large_account_is_queued_and_shown_in_progress(big_app, writer):
     assert REFRESH in page
     assert "Queued" in page
     assert "/download" not in page
-    [(export_id, status, file_name)] = exports(big_app)
+    [(export_id, status, size)] = exports(big_app)
     assert progress == f"/settings/export/{export_id}"
-    assert (status, file_name) == ("queued", None)
+    assert (status, size) == ("queued", None)
     # Not downloadable yet; the export page points to the progress page.
     assert client.get(f"{progress}/download").status_code == 409
     assert progress in client.get("/settings/export").get_data(as_text=True)
@@ -74,25 +87,25 @@ def test_asking_again_while_queued_shows_the_same_job(big_app, writer):
     assert len(exports(big_app)) == 1
 
 
-def test_builder_makes_a_download_for_the_owner(big_app, writer, tmp_path):
+def test_builder_makes_a_download_for_the_owner(big_app, writer):
     client = big_app.test_client()
     login(client, writer)
     progress = queue(client)
 
     assert "Exports: 1 built, 0 failed." in build(big_app)
 
-    [(_, status, file_name)] = exports(big_app)
+    [(export_id, status, size)] = exports(big_app)
     assert status == "ready"
-    stored = list((tmp_path / "exports").iterdir())
-    assert [path.name for path in stored] == [file_name]
-    # 240 random bits: no id, date or pseudonym to guess it from.
-    assert re.fullmatch(r"[A-Za-z0-9_-]{40}\.zip", file_name)
+    assert [(export, position) for export, position, _ in stored_pieces(big_app)] == [
+        (export_id, 0)
+    ]
 
     page = client.get(progress).get_data(as_text=True)
     assert REFRESH not in page
     assert f'href="{progress}/download"' in page
     with client.get(f"{progress}/download") as response:
         assert_zip_download(response)
+        assert response.content_length == size == len(response.data)
         export = read_zip(response.data)
     texts = {post["body_markdown"] for post in export.document["posts"]}
     assert texts == {"Year one.", "Year two."}
@@ -152,17 +165,44 @@ def test_a_build_that_died_is_taken_over_later(big_app, writer):
     assert [status for _, status, _ in exports(big_app)] == ["ready"]
 
 
-def test_expired_exports_are_purged_with_their_files(big_app, writer, tmp_path):
+def test_an_archive_is_stored_in_pieces_and_served_whole_by_another_host(
+    make_app, big_app, writer, monkeypatch
+):
+    """The builder's host and the host a member's download reaches need share nothing but
+    the database."""
+    monkeypatch.setattr(models, "CHUNK_BYTES", 1000)
+    monkeypatch.setattr(services, "CHUNK_BYTES", 1000)
     client = big_app.test_client()
     login(client, writer)
     progress = queue(client)
     build(big_app)
-    [path] = (tmp_path / "exports").iterdir()
+    [(_, _, size)] = exports(big_app)
+    pieces = stored_pieces(big_app)
+    assert len(pieces) == -(-size // 1000) > 1
+    assert sum(length for *_, length in pieces) == size
+
+    other_host = make_app(EXPORT_INLINE_MAX_POSTS=1).test_client()
+    login(other_host, writer)
+    with other_host.get(f"{progress}/download") as response:
+        assert_zip_download(response)
+        export = read_zip(response.data)
+    assert {post["body_markdown"] for post in export.document["posts"]} == {
+        "Year one.",
+        "Year two.",
+    }
+
+
+def test_expired_exports_are_purged_with_their_archives(big_app, writer):
+    client = big_app.test_client()
+    login(client, writer)
+    progress = queue(client)
+    build(big_app)
+    assert len(stored_pieces(big_app)) == 1
 
     with big_app.app_context():
         assert services.purge_expired_exports(utcnow() + timedelta(days=6)) == 0
         db.session.commit()
-    assert path.exists()
+    assert len(stored_pieces(big_app)) == 1
 
     with time_machine.travel(utcnow() + timedelta(days=7, minutes=1)):
         login(client, writer)  # a week later, the first session has ended
@@ -172,7 +212,7 @@ def test_expired_exports_are_purged_with_their_files(big_app, writer, tmp_path):
         with big_app.app_context():
             assert services.purge_expired_exports(utcnow()) == 1
             db.session.commit()
-        assert not path.exists()
+        assert stored_pieces(big_app) == []
         assert exports(big_app) == []
         assert client.get(progress).status_code == 404
 
@@ -183,3 +223,21 @@ def test_small_accounts_are_not_queued(client, writer):
     with client.post("/settings/export") as response:
         assert_zip_download(response)
     assert exports(client.application) == []
+
+
+def test_erasing_the_account_deletes_its_built_archive(big_app, writer):
+    client = big_app.test_client()
+    login(client, writer)
+    queue(client)
+    build(big_app)
+    assert len(stored_pieces(big_app)) == 1
+
+    erased = client.post(
+        "/settings/delete",
+        data={"confirmation": writer.display_name, "posts": "keep", "reports": "keep"},
+    )
+
+    assert erased.status_code == 302
+    assert erased.location == "/settings/deleted"
+    assert exports(big_app) == []
+    assert stored_pieces(big_app) == []

@@ -12,9 +12,9 @@ from tests.export.conftest import assert_zip_download
 from tests.test_csrf import assert_refused, sign_in, token_from
 
 
-def test_export_post_without_token_is_refused(make_app, make_thread, member, tmp_path):
+def test_export_post_without_token_is_refused(make_app, make_thread, member):
     make_thread(author=member)  # one post: past the limit below, so a POST would queue
-    app = make_app(WTF_CSRF_ENABLED=True, EXPORT_INLINE_MAX_POSTS=0, EXPORT_DIR=str(tmp_path))
+    app = make_app(WTF_CSRF_ENABLED=True, EXPORT_INLINE_MAX_POSTS=0)
     client = app.test_client()
     sign_in(client, member.display_name)
 
