@@ -8,8 +8,7 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 
-from forum.export import services
-from forum.export import models
+from forum.export import models, services
 from forum.export.models import DataExport, DataExportChunk
 from forum.extensions import db, utcnow
 from tests.conftest import login
