@@ -138,6 +138,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from forum.caching import register_caching
     from forum.cli import forum_cli
     from forum.errors import register_error_handlers
+    from forum.metrics import register_metrics
     from forum.security import register_security_headers
     from forum.templating import register_template_helpers
 
@@ -146,6 +147,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _redact_library_logs()
     register_template_helpers(app)
     register_caching(app)
+    register_metrics(app)
     app.cli.add_command(forum_cli)
 
     if app.config["PROXY_FIX"]:

@@ -39,6 +39,7 @@ from flask import Flask, Response, current_app, make_response, request, session
 from flask_login import current_user
 
 from forum.extensions import utcnow
+from forum.metrics import rendered_page
 
 ROOT = Path(__file__).resolve().parent.parent
 YEAR = 31_536_000
@@ -121,6 +122,7 @@ def _rendered(etag: str, render: Callable[[], str]) -> str:
     if pages is None:
         return render()
     page = pages.get(etag)
+    rendered_page(hit=page is not None)
     if page is None:
         page = render()
         pages.put(etag, page)

@@ -11,6 +11,10 @@ DEV_LOGIN = False
 
 # Rate-limit storage shared by all workers; None keeps limits in this process's memory.
 REDIS_URL: str | None = None
+
+# Who may read /metrics: addresses or networks, e.g. ["127.0.0.1", "10.0.0.0/8"]. Anyone
+# else gets a 404.
+METRICS_ALLOW = ["127.0.0.1", "::1"]
 RATELIMIT_ENABLED = True
 # Per address, on each page (forum/ratelimit.py).
 RATELIMIT_DEFAULT = "300 per minute"

@@ -12,11 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from forum.export.models import DataExport
 from forum.extensions import db
 from forum.jobs.models import Job, JobRun, Outcome
+from forum.notifications.models import OutgoingMail
 
 # Longer than any run takes: a host that dies holding a job holds it this long at most.
 CLAIM_FOR = timedelta(minutes=15)
@@ -144,3 +147,40 @@ def purge_job_runs(before: datetime) -> int:
     """Runs started before `before` (forum/retention.py)."""
     result = db.session.execute(sa.delete(JobRun).where(JobRun.started_at < before))
     return result.rowcount or 0
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """What waits for the jobs, for /metrics: how many items, and the oldest one's age."""
+
+    name: str
+    waiting: int
+    oldest_seconds: float
+
+
+def list_backlogs(now: datetime) -> list[Backlog]:
+    """Mail due to be sent and exports waiting to be built."""
+    waiting = {
+        "mail": sa.select(sa.func.count(), sa.func.min(OutgoingMail.next_attempt_at)).where(
+            OutgoingMail.sent_at.is_(None),
+            OutgoingMail.next_attempt_at <= now,
+            OutgoingMail.attempts < current_app.config["MAIL_MAX_ATTEMPTS"],
+        ),
+        "exports": sa.select(sa.func.count(), sa.func.min(DataExport.created_at)).where(
+            DataExport.status == "queued"
+        ),
+    }
+    backlogs = []
+    for name, query in waiting.items():
+        count, oldest = db.session.execute(query).one()
+        age = (now - oldest).total_seconds() if oldest is not None else 0.0
+        backlogs.append(Backlog(name, count, age))
+    return backlogs
+
+
+def count_runs() -> dict[tuple[str, str], int]:
+    """Runs on record, by job and outcome."""
+    rows = db.session.execute(
+        sa.select(JobRun.job, JobRun.outcome, sa.func.count()).group_by(JobRun.job, JobRun.outcome)
+    )
+    return {(job, outcome): count for job, outcome, count in rows}

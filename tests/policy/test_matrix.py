@@ -547,6 +547,8 @@ ROUTES: dict[str, Row] = {
     "feeds.robots": Row("none", get=everyone(200)),
     "health.live": Row("none", get=everyone(200)),
     "health.ready": Row("none", get=everyone(200)),
+    # From 127.0.0.1, as the test client asks; other addresses: tests/health/test_metrics.py.
+    "health.metrics": Row("none", get=everyone(200)),
     "jobs.index": Row("none", get=admins(200)),
     "feeds.favicon": Row("none", get=everyone(200)),
     "feeds.thread": Row("thread", get=thread_feed, states=THREAD_STATES + REPLY_STATES),
