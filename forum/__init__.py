@@ -139,6 +139,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from forum.cli import forum_cli
     from forum.errors import register_error_handlers
     from forum.metrics import register_metrics
+    from forum.request_ids import register_request_ids
     from forum.security import register_security_headers
     from forum.templating import register_template_helpers
 
@@ -148,6 +149,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_template_helpers(app)
     register_caching(app)
     register_metrics(app)
+    register_request_ids(app)
     app.cli.add_command(forum_cli)
 
     if app.config["PROXY_FIX"]:

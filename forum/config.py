@@ -12,6 +12,10 @@ DEV_LOGIN = False
 # Rate-limit storage shared by all workers; None keeps limits in this process's memory.
 REDIS_URL: str | None = None
 
+# "json": the log is one JSON object a line, each with its request's id, for a log
+# collector; "text": Flask's own lines (forum/request_ids.py).
+LOG_FORMAT = "text"
+
 # Who may read /metrics: addresses or networks, e.g. ["127.0.0.1", "10.0.0.0/8"]. Anyone
 # else gets a 404.
 METRICS_ALLOW = ["127.0.0.1", "::1"]
