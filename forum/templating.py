@@ -15,8 +15,14 @@ from forum.reports import vocab
 
 def relative_time(moment: datetime, now: datetime | None = None) -> str:
     seconds = int(((now or utcnow()) - moment).total_seconds())
-    if seconds < 60:
+    if seconds <= -60:  # to come: a job's next run
+        return _span(-seconds, "in {}")
+    if seconds < 60:  # either way: `now` is often the start of the page's minute
         return "just now"
+    return _span(seconds, "{} ago")
+
+
+def _span(seconds: int, phrase: str) -> str:
     for unit, size in (
         ("year", 31_536_000),
         ("month", 2_592_000),
@@ -27,8 +33,8 @@ def relative_time(moment: datetime, now: datetime | None = None) -> str:
     ):
         if seconds >= size:
             count = seconds // size
-            return f"{count} {unit}{'s' if count != 1 else ''} ago"
-    return "just now"
+            return phrase.format(f"{count} {unit}{'s' if count != 1 else ''}")
+    return phrase.format("a moment")
 
 
 def time_tag(moment: datetime | None) -> Markup:
@@ -62,11 +68,11 @@ def month_tag(moment: datetime | None) -> Markup:
 
 
 def every(seconds: int) -> str:
-    """A schedule's interval in words: "2 minutes", "1 day"."""
+    """A schedule's interval, after "every": "2 minutes", "day"."""
     for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
         if seconds >= size and seconds % size == 0:
             count = seconds // size
-            return f"{count} {unit}{'' if count == 1 else 's'}"
+            return unit if count == 1 else f"{count} {unit}s"
     return f"{seconds} seconds"
 
 
