@@ -10,6 +10,7 @@ the worker that answered it."""
 
 import os
 import time
+from functools import cache
 
 import sqlalchemy as sa
 from flask import Flask, g, has_request_context, request
@@ -77,11 +78,23 @@ _FRAMING = ("BEGIN", "COMMIT", "ROLLBACK")
 def _finish(response):
     endpoint = request.endpoint
     if endpoint not in UNMEASURED and "metrics_started" in g:
-        REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
-        LATENCY.labels(endpoint).observe(time.perf_counter() - g.metrics_started)
-        STATEMENTS.labels(endpoint).observe(g.metrics_statements)
+        requests, latency, statements = _series(endpoint, request.method, response.status_code)
+        requests.inc()
+        latency.observe(time.perf_counter() - g.metrics_started)
+        statements.observe(g.metrics_statements)
         POOL_CHECKED_OUT.set(_checked_out(db.engine.pool))
     return response
+
+
+@cache
+def _series(endpoint: str, method: str, status: int):
+    """The labelled series of one kind of request, looked up once: labels() takes a lock
+    and checks its arguments on every call."""
+    return (
+        REQUESTS.labels(endpoint, method, str(status)),
+        LATENCY.labels(endpoint),
+        STATEMENTS.labels(endpoint),
+    )
 
 
 def _checked_out(pool) -> int:
@@ -89,8 +102,11 @@ def _checked_out(pool) -> int:
     return checked_out() if checked_out else 0
 
 
+_HIT, _MISS = RENDERED_PAGES.labels("hit"), RENDERED_PAGES.labels("miss")
+
+
 def rendered_page(hit: bool) -> None:
-    RENDERED_PAGES.labels("hit" if hit else "miss").inc()
+    (_HIT if hit else _MISS).inc()
 
 
 def exposition(*collectors: Collector) -> tuple[bytes, str]:

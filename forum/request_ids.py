@@ -6,9 +6,9 @@ collector; "text" keeps Flask's lines."""
 
 import json
 import logging
+import os
 import re
 import sys
-import uuid
 from datetime import UTC, datetime
 
 from flask import Flask, g, has_request_context, request
@@ -23,7 +23,7 @@ def request_id() -> str:
     """This request's id (made the first time it is asked for)."""
     if "request_id" not in g:
         sent = request.headers.get(HEADER, "")
-        g.request_id = sent if _ACCEPTED.fullmatch(sent) else uuid.uuid4().hex
+        g.request_id = sent if _ACCEPTED.fullmatch(sent) else os.urandom(16).hex()
     return g.request_id
 
 
