@@ -57,6 +57,7 @@ NEVER = "1000000000 per minute"
 RATE_LIMITS = {
     "FORUM_RATELIMIT_DEFAULT": NEVER,
     "FORUM_RATELIMIT_POSTS": NEVER,
+    "FORUM_RATELIMIT_POSTS_NEW": NEVER,  # the clients' accounts are new
     "FORUM_RATELIMIT_THREADS": NEVER,
     "FORUM_RATELIMIT_SIGN_IN": NEVER,
 }
@@ -524,16 +525,18 @@ LEFT JOIN (SELECT posts.author_id, count(*) AS posts FROM posts
            WHERE posts.state <> 'pending' AND threads.is_hidden = false
            GROUP BY posts.author_id) a ON a.author_id = u.id
 """
-# Unread "reply" notifications count the replies by others after the watcher's first post
-# in the thread (a reply watches the thread; the seed watches nothing).
+# "Reply" notifications count the replies by others after the watcher's first post in the
+# thread (a reply watches the thread; the seed watches nothing). Read or not: a member who
+# opens the thread again reads them, and the next reply starts a new one.
 NOTIFICATION_TRUTH = """
 SELECT w.author_id, w.thread_id, n.count,
        (SELECT count(*) FROM posts o WHERE o.thread_id = w.thread_id
           AND o.position > w.first AND o.author_id <> w.author_id)
 FROM (SELECT author_id, thread_id, min(position) AS first FROM posts
       WHERE submission_key LIKE :pattern GROUP BY author_id, thread_id) w
-LEFT JOIN notifications n ON n.user_id = w.author_id AND n.thread_id = w.thread_id
-     AND n.kind = 'reply' AND n.read_at IS NULL
+LEFT JOIN (SELECT user_id, thread_id, sum(count) AS count FROM notifications
+           WHERE kind = 'reply' GROUP BY user_id, thread_id) n
+     ON n.user_id = w.author_id AND n.thread_id = w.thread_id
 """
 
 

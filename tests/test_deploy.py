@@ -20,6 +20,7 @@ import pytest
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.serving import make_server
 
+from bench.cluster import balancer_configuration
 from forum import config as forum_config
 from forum.cli import forum_cli
 
@@ -130,24 +131,6 @@ class _Host:
         self.server.server_close()
 
 
-def _balancer_configuration(port: int, hosts: list[_Host]) -> str:
-    """deploy/haproxy.cfg as it is, but for plain http on 127.0.0.1, these two hosts, and
-    health checks every 200 ms so the test does not wait."""
-    text = (DEPLOY / "haproxy.cfg").read_text()
-    lines = []
-    for line in text.splitlines():
-        stripped = line.strip()
-        if stripped.startswith(("bind :443", "http-request redirect scheme https", "log /dev/log")):
-            continue
-        if stripped.startswith("server app"):
-            continue
-        if stripped == "bind :80":
-            line = f"    bind 127.0.0.1:{port}"
-        lines.append(line.replace("inter 2s", "inter 200ms"))
-    lines += [f"    server app{n} 127.0.0.1:{host.port}" for n, host in enumerate(hosts, 1)]
-    return "\n".join(lines) + "\n"
-
-
 @pytest.fixture
 def balancer(make_app, tmp_path):
     if shutil.which("haproxy") is None:
@@ -163,7 +146,7 @@ def balancer(make_app, tmp_path):
         host.start()
     port = _free_port()
     configuration = tmp_path / "haproxy.cfg"
-    configuration.write_text(_balancer_configuration(port, hosts))
+    configuration.write_text(balancer_configuration(port, [h.port for h in hosts], "200ms"))
     log = tmp_path / "haproxy.log"
     with open(log, "w") as out:
         process = subprocess.Popen(
