@@ -148,7 +148,7 @@ class _Counters:
         if down_until is not None and time.monotonic() < down_until:
             return ask(self.fallback)
         try:
-            answer = self._ask_shared(ask)
+            answer = ask(self.counter)
         except self.storage.base_exceptions as error:
             if down_until is None:
                 log.warning(
@@ -162,14 +162,6 @@ class _Counters:
             log.warning("Rate limits: Redis answers again; the limits are shared again.")
             self.shared_down_until = None
         return answer
-
-    def _ask_shared(self, ask):
-        try:
-            return ask(self.counter)
-        except self.storage.base_exceptions:
-            # After a Redis restart each pooled connection fails once, on its next command;
-            # the client then connects afresh. Only a second failure means Redis is down.
-            return ask(self.counter)
 
 
 def _timeouts(config) -> dict:

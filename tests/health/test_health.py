@@ -162,24 +162,3 @@ def test_limits_go_back_to_redis_when_it_answers_again(make_app, own_redis, monk
     assert "does not answer" in messages[0]
     assert "answers again" in messages[1]
 
-
-def test_a_redis_restart_between_two_pages_goes_unnoticed(make_app, own_redis, caplog):
-    """Its pooled connection fails once after the restart; the limiter connects afresh
-    rather than counting on its own for a while."""
-    port, start, stop = own_redis
-    start()
-    app = make_app(
-        RATELIMIT_ENABLED=True,
-        RATELIMIT_DEFAULT="100 per minute",
-        REDIS_URL=f"redis://127.0.0.1:{port}/0",
-    )
-    client = app.test_client()
-    assert client.get("/guidelines").status_code == 200
-    stop()
-    keys = start()
-
-    with caplog.at_level(logging.WARNING, logger="forum.ratelimit"):
-        assert client.get("/guidelines").status_code == 200
-
-    assert len(keys.keys("*")) == 1  # counted in the new Redis
-    assert [r for r in caplog.records if r.name == "forum.ratelimit"] == []
