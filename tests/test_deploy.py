@@ -35,10 +35,13 @@ def _unit(name: str) -> configparser.ConfigParser:
     return unit
 
 
-@pytest.mark.skipif(
+NEEDS_HAPROXY = pytest.mark.skipif(
     not UNDER_CI and shutil.which("haproxy") is None,
     reason="HAProxy is not installed (under CI=true, .ci/run installs it)",
 )
+
+
+@NEEDS_HAPROXY
 def test_haproxy_accepts_the_configuration(tmp_path):
     key, certificate = tmp_path / "key.pem", tmp_path / "certificate.pem"
     subprocess.run(
@@ -133,10 +136,6 @@ class _Host:
 
 @pytest.fixture
 def balancer(make_app, tmp_path):
-    if shutil.which("haproxy") is None:
-        if UNDER_CI:
-            pytest.fail("HAProxy is missing under CI (.ci/run installs it)")
-        pytest.skip("HAProxy is not installed")
     hosts = []
     for _ in range(2):
         app = make_app(PROXY_FIX=True, METRICS_ALLOW=["203.0.113.9"])
@@ -189,6 +188,7 @@ def _wait_for(condition, what: str, seconds: float = 15) -> None:
         time.sleep(0.05)
 
 
+@NEEDS_HAPROXY
 def test_the_balancer_spreads_pages_and_names_each_request(balancer):
     base, hosts = balancer
 
@@ -202,6 +202,7 @@ def test_the_balancer_spreads_pages_and_names_each_request(balancer):
     assert re.fullmatch(r"[0-9A-F]+(-[0-9A-F]+){4}", reference), reference
 
 
+@NEEDS_HAPROXY
 def test_the_client_cannot_choose_its_address_behind_the_balancer(balancer):
     """The app trusts X-Forwarded-For (FORUM_PROXY_FIX); the balancer sets it to the real
     client, so a client's own header changes nothing. Here /metrics is open to 203.0.113.9
@@ -216,6 +217,7 @@ def test_the_client_cannot_choose_its_address_behind_the_balancer(balancer):
     assert straight_to_a_host.status == 200
 
 
+@NEEDS_HAPROXY
 def test_a_host_that_goes_away_costs_no_request_and_comes_back(balancer):
     base, hosts = balancer
     gone, staying = hosts

@@ -2,6 +2,7 @@
 database answers; Redis down is "degraded" and still serves)."""
 
 import logging
+import os
 import shutil
 import socket
 import subprocess
@@ -102,8 +103,6 @@ def test_with_redis_down_pages_are_served_and_limits_still_hold(make_app, caplog
 def own_redis(tmp_path):
     """A Redis server of the test's own, on a free port, that the test may stop and start."""
     server = shutil.which("redis-server")
-    if server is None:
-        pytest.skip("redis-server is not installed")
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -135,6 +134,10 @@ def own_redis(tmp_path):
             process.wait(10)
 
 
+@pytest.mark.skipif(
+    shutil.which("redis-server") is None and os.environ.get("CI") != "true",
+    reason="redis-server is not installed (under CI=true this test runs and fails)",
+)
 def test_limits_go_back_to_redis_when_it_answers_again(make_app, own_redis, monkeypatch, caplog):
     port, start, stop = own_redis
     keys = start()
@@ -161,4 +164,3 @@ def test_limits_go_back_to_redis_when_it_answers_again(make_app, own_redis, monk
     assert len(messages) == 2
     assert "does not answer" in messages[0]
     assert "answers again" in messages[1]
-
