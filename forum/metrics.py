@@ -77,12 +77,15 @@ _FRAMING = ("BEGIN", "COMMIT", "ROLLBACK")
 
 def _finish(response):
     endpoint = request.endpoint
-    if endpoint not in UNMEASURED and "metrics_started" in g:
-        requests, latency, statements = _series(endpoint, request.method, response.status_code)
-        requests.inc()
+    if endpoint in UNMEASURED:
+        return response
+    requests, latency, statements = _series(endpoint, request.method, response.status_code)
+    requests.inc()
+    # A request refused before _start ran (a rate limit's 429) is counted, not timed.
+    if "metrics_started" in g:
         latency.observe(time.perf_counter() - g.metrics_started)
         statements.observe(g.metrics_statements)
-        POOL_CHECKED_OUT.set(_checked_out(db.engine.pool))
+    POOL_CHECKED_OUT.set(_checked_out(db.engine.pool))
     return response
 
 

@@ -14,8 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from forum.export.services import build_exports
 from forum.extensions import db, utcnow
 from forum.jobs import services
+from forum.mail.sender import send_mail
+from forum.mail.services import mail_enabled
+from forum.reports.followups import send_followups
+from forum.reports.releases import refresh_all
+from forum.retention import purge_expired
 
 log = logging.getLogger(__name__)
 
@@ -29,40 +35,28 @@ class PeriodicJob:
 
 
 def _send_mail() -> str:
-    from forum.mail.sender import send_mail
-
     return send_mail().line()
 
 
 def _mail_off() -> str | None:
-    from forum.mail.services import mail_enabled
-
     if mail_enabled():
         return None
     return "E-mail is off: set FORUM_MAIL_HOST and FORUM_MAIL_FROM to send it."
 
 
 def _build_exports() -> str:
-    from forum.export.services import build_exports
-
     return build_exports().line()
 
 
 def _release_outcomes() -> str:
-    from forum.reports.releases import refresh_all
-
     return f"Outcome releases: {len(refresh_all())} new."
 
 
 def _send_followups() -> str:
-    from forum.reports.followups import send_followups
-
     return send_followups(utcnow()).line()
 
 
 def _purge_expired() -> str:
-    from forum.retention import purge_expired
-
     return purge_expired(utcnow()).line()
 
 

@@ -128,3 +128,15 @@ def test_figures_still_come_while_the_database_does_not_answer(database_url, tmp
 
     assert any(name == "python_info" for name, _ in figures)  # the process's own figures
     assert not any(name.startswith("forum_job_") for name, _ in figures)
+
+
+def test_a_request_refused_by_a_rate_limit_is_counted(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="1 per minute")
+    client = app.test_client()
+    refused = {"endpoint": "accounts.guidelines", "method": "GET", "status": "429"}
+    before = value(scrape(client), "forum_requests_total", **refused)
+
+    statuses = [client.get("/guidelines").status_code for _ in range(2)]
+
+    assert statuses == [200, 429]
+    assert value(scrape(client), "forum_requests_total", **refused) == before + 1

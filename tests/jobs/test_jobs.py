@@ -2,7 +2,6 @@
 moment, a failure is recorded and retried later and later, a host that died holding a job
 is outlived, SIGTERM stops the process cleanly, and admins read it all on /jobs."""
 
-import os
 import signal
 import subprocess
 import sys
@@ -19,8 +18,7 @@ from forum.jobs import runner, services
 from forum.jobs.models import Job, JobRun
 from forum.jobs.runner import PeriodicJob
 from tests.conftest import login
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.jobs.conftest import ROOT, host_environment
 
 
 @pytest.fixture
@@ -177,13 +175,8 @@ def test_jobs_once_runs_the_real_jobs_and_records_them(app):
     ]
 
 
-def test_sigterm_lets_the_jobs_process_finish_and_exit(app, database_url):
-    environment = {
-        **os.environ,
-        "FORUM_DATABASE_URL": database_url,
-        "FORUM_SECRET_KEY": "jobs-test-" + "x" * 40,
-        "PYTHONDONTWRITEBYTECODE": "1",
-    }
+def test_sigterm_lets_the_jobs_process_finish_and_exit(app, database_url, tmp_path):
+    environment = host_environment(database_url, tmp_path / "host")
     flask = Path(sys.executable).parent / "flask"
     process = subprocess.Popen(
         [flask, "--app", "wsgi", "forum", "jobs", "--poll", "0.2"],

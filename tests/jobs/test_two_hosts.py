@@ -2,7 +2,6 @@
 `flask forum send-mail` beside them, against one database and a real SMTP server on
 127.0.0.1: every due mail arrives exactly once."""
 
-import os
 import signal
 import subprocess
 import sys
@@ -14,26 +13,10 @@ import sqlalchemy as sa
 from forum.extensions import db, utcnow
 from forum.jobs.models import JobRun
 from forum.notifications.models import OutgoingMail
+from tests.jobs.conftest import ROOT, host_environment
 from tests.notifications.test_mail_smtp import SENDER, smtp_server
 
-ROOT = Path(__file__).resolve().parents[2]
 MAILS = 40
-
-
-def _host_environment(database_url: str, smtp_port: int, home: Path) -> dict:
-    home.mkdir()
-    return {
-        **os.environ,
-        "FORUM_DATABASE_URL": database_url,
-        "FORUM_SECRET_KEY": "two-hosts-" + "x" * 40,
-        "FORUM_BASE_URL": "https://forum.test",
-        "FORUM_MAIL_HOST": "127.0.0.1",
-        "FORUM_MAIL_PORT": str(smtp_port),
-        "FORUM_MAIL_USE_TLS": "false",
-        "FORUM_MAIL_FROM": f"Firsthand <{SENDER}>",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "HOME": str(home),  # as two machines would have, nothing else shared
-    }
 
 
 def _sent(app) -> int:
@@ -63,9 +46,16 @@ def test_every_due_mail_is_sent_once_by_two_hosts_and_cron_at_once(app, database
 
     flask = Path(sys.executable).parent / "flask"
     with smtp_server() as inbox:
+        mail_settings = {
+            "FORUM_BASE_URL": "https://forum.test",
+            "FORUM_MAIL_HOST": "127.0.0.1",
+            "FORUM_MAIL_PORT": str(inbox.port),
+            "FORUM_MAIL_USE_TLS": "false",
+            "FORUM_MAIL_FROM": f"Firsthand <{SENDER}>",
+        }
         hosts = []
         for name in ("host-a", "host-b"):
-            environment = _host_environment(database_url, inbox.port, tmp_path / name)
+            environment = host_environment(database_url, tmp_path / name, **mail_settings)
             hosts.append(
                 subprocess.Popen(
                     [flask, "--app", "wsgi", "forum", "jobs", "--poll", "0.1"],
@@ -79,7 +69,7 @@ def test_every_due_mail_is_sent_once_by_two_hosts_and_cron_at_once(app, database
         cron = subprocess.run(
             [flask, "--app", "wsgi", "forum", "send-mail"],
             cwd=ROOT,
-            env=_host_environment(database_url, inbox.port, tmp_path / "cron"),
+            env=host_environment(database_url, tmp_path / "cron", **mail_settings),
             capture_output=True,
             text=True,
             timeout=120,

@@ -103,22 +103,23 @@ def signed_out(outcome, otherwise) -> Rule:
     return lambda viewer, state: outcome if viewer in VISITORS else otherwise
 
 
-def moderators(outcome) -> Rule:
+def staff(outcome, roles=MODERATORS) -> Rule:
+    """A page for some roles only: visitors are sent to sign in, other members refused."""
+
     def rule(viewer, state):
         if viewer in VISITORS:
             return LOGIN
-        return outcome if viewer in MODERATORS else 403
+        return outcome if viewer in roles else 403
 
     return rule
+
+
+def moderators(outcome) -> Rule:
+    return staff(outcome)
 
 
 def admins(outcome) -> Rule:
-    def rule(viewer, state):
-        if viewer in VISITORS:
-            return LOGIN
-        return outcome if viewer == "admin" else 403
-
-    return rule
+    return staff(outcome, roles={"admin"})
 
 
 def publishing(outcome=DONE) -> Rule:
