@@ -46,6 +46,8 @@ def test_a_member_bookmarks_a_post_writes_a_note_and_prints_the_list(browser, si
         page.locator(f"#p{post_id}").get_by_role("link", name="Note").click()
         page.get_by_label("Your private note").fill(note)
         page.get_by_role("button", name="Save note").click()
+        # Saving lands on the list; wait for it, or the menu opened next is the old page's.
+        expect(page.get_by_text("Bookmark saved, with your note.")).to_be_visible()
         account_menu(page).get_by_role("link", name="Bookmarks").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("Bookmarks")
         main = page.get_by_role("main")
