@@ -88,6 +88,22 @@ def test_a_moderator_without_a_factor_is_sent_to_set_one_up_from_the_queue(clien
     assert "set up a second factor before any moderation" in shown
 
 
+def test_an_admin_who_has_not_typed_a_code_is_asked_for_one_at_the_jobs_page(
+    app, client, make_user
+):
+    admin = make_user("ada-admin", role="admin")
+    enrol(app, admin)
+    sign_in_only(client, admin)
+
+    response = client.get("/jobs")
+
+    assert response.status_code == 302
+    assert response.location == f"{VERIFY}?next=/jobs"
+    shown = page(client.get(response.location))
+    assert "Type the code from your authenticator app to go on." in shown
+    assert "to moderate" not in shown  # an admin's page, not moderation
+
+
 def test_a_moderator_without_a_factor_cannot_hide_a_post(app, client, moderator, make_thread):
     thread = make_thread()
     post_id = first_post_id(app, thread)
