@@ -140,12 +140,15 @@ def test_a_patient_onboards_reports_replies_with_a_quote_and_edits(site, person,
         "The burning lasted a week. Then six months of walking the dog again."
     )
     page.get_by_role("button", name="Continue").click()
+    expect(page.locator("#step-heading")).to_contain_text("Step 2 of")
     page.get_by_role("group", name=re.compile("^Pain before")).get_by_text("7", exact=True).click()
     page.get_by_role("group", name=re.compile("^Pain at the treatment")).get_by_text(
         "3", exact=True
     ).click()
     page.get_by_label("Much improved", exact=True).check()
     page.get_by_role("button", name="Continue").click()
+    # Each step is a page of its own: wait for it, or the click lands on the last one.
+    expect(page.locator("#step-heading")).to_contain_text("Step 3 of")
     page.get_by_role("button", name="Continue").click()  # the details are optional
     visibility = page.get_by_role("group", name="Who can read this thread?")
     expect(visibility.get_by_role("radio")).to_have_count(2)
