@@ -11,8 +11,6 @@ from forum.auth import second_factor as factor
 from forum.session_keys import SECOND_FACTOR_AT
 
 SET_UP_FIRST = "Moderators and admins set up a second factor before any moderation."
-# Said on moderation and admin pages alike (the jobs page, say).
-TYPE_THE_CODE = "Type the code from your authenticator app to go on."
 
 
 def second_factor_required(fresh: bool = False):
@@ -47,9 +45,7 @@ def second_factor_gate(fresh: bool = False, back: str | None = None):
     if typed_at is None and not factor.has_second_factor(current_user):
         flash(SET_UP_FIRST, "info")
         return redirect(url_for("auth.enrol_second_factor", next=back))
-    if typed_at is None:
-        flash(TYPE_THE_CODE, "info")
-    else:
+    if typed_at is not None:  # the first time, the code page says why by itself
         flash(
             "This action needs a recent code: type the one your authenticator app shows now.",
             "info",

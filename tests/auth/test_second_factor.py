@@ -100,8 +100,8 @@ def test_an_admin_who_has_not_typed_a_code_is_asked_for_one_at_the_jobs_page(
     assert response.status_code == 302
     assert response.location == f"{VERIFY}?next=/jobs"
     shown = page(client.get(response.location))
-    assert "Type the code from your authenticator app to go on." in shown
-    assert "to moderate" not in shown  # an admin's page, not moderation
+    assert "Moderation and admin pages need the code from your authenticator app." in shown
+    assert "Moderating" not in shown  # an admin's page, not moderation
 
 
 def test_a_moderator_without_a_factor_cannot_hide_a_post(app, client, moderator, make_thread):
