@@ -3,12 +3,9 @@ moment, a failure is recorded and retried later and later, a host that died hold
 is outlived, SIGTERM stops the process cleanly, and admins read it all on /jobs."""
 
 import signal
-import subprocess
-import sys
 import threading
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -18,7 +15,7 @@ from forum.jobs import runner, services
 from forum.jobs.models import Job, JobRun
 from forum.jobs.runner import PeriodicJob
 from tests.conftest import login
-from tests.jobs.conftest import ROOT, host_environment
+from tests.jobs.conftest import host_environment, start_jobs_process
 
 
 @pytest.fixture
@@ -176,16 +173,7 @@ def test_jobs_once_runs_the_real_jobs_and_records_them(app):
 
 
 def test_sigterm_lets_the_jobs_process_finish_and_exit(app, database_url, tmp_path):
-    environment = host_environment(database_url, tmp_path / "host")
-    flask = Path(sys.executable).parent / "flask"
-    process = subprocess.Popen(
-        [flask, "--app", "wsgi", "forum", "jobs", "--poll", "0.2"],
-        cwd=ROOT,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process = start_jobs_process(host_environment(database_url, tmp_path / "host"), poll=0.2)
     try:
         deadline = time.monotonic() + 60
         while len(_runs(app)) < 4 and time.monotonic() < deadline:

@@ -4,16 +4,14 @@
 
 import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import sqlalchemy as sa
 
 from forum.extensions import db, utcnow
 from forum.jobs.models import JobRun
 from forum.notifications.models import OutgoingMail
-from tests.jobs.conftest import ROOT, host_environment
+from tests.jobs.conftest import FLASK, ROOT, host_environment, start_jobs_process
 from tests.notifications.test_mail_smtp import SENDER, smtp_server
 
 MAILS = 40
@@ -44,7 +42,6 @@ def test_every_due_mail_is_sent_once_by_two_hosts_and_cron_at_once(app, database
             )
         db.session.commit()
 
-    flask = Path(sys.executable).parent / "flask"
     with smtp_server() as inbox:
         mail_settings = {
             "FORUM_BASE_URL": "https://forum.test",
@@ -53,21 +50,14 @@ def test_every_due_mail_is_sent_once_by_two_hosts_and_cron_at_once(app, database
             "FORUM_MAIL_USE_TLS": "false",
             "FORUM_MAIL_FROM": f"Firsthand <{SENDER}>",
         }
-        hosts = []
-        for name in ("host-a", "host-b"):
-            environment = host_environment(database_url, tmp_path / name, **mail_settings)
-            hosts.append(
-                subprocess.Popen(
-                    [flask, "--app", "wsgi", "forum", "jobs", "--poll", "0.1"],
-                    cwd=ROOT,
-                    env=environment,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.STDOUT,
-                    text=True,
-                )
+        hosts = [
+            start_jobs_process(
+                host_environment(database_url, tmp_path / name, **mail_settings), poll=0.1
             )
+            for name in ("host-a", "host-b")
+        ]
         cron = subprocess.run(
-            [flask, "--app", "wsgi", "forum", "send-mail"],
+            [FLASK, "--app", "wsgi", "forum", "send-mail"],
             cwd=ROOT,
             env=host_environment(database_url, tmp_path / "cron", **mail_settings),
             capture_output=True,
