@@ -162,9 +162,7 @@ def list_backlogs(now: datetime) -> list[Backlog]:
     """Mail due to be sent and exports waiting to be built."""
     waiting = {
         "mail": sa.select(sa.func.count(), sa.func.min(OutgoingMail.next_attempt_at)).where(
-            OutgoingMail.sent_at.is_(None),
-            OutgoingMail.next_attempt_at <= now,
-            OutgoingMail.attempts < current_app.config["MAIL_MAX_ATTEMPTS"],
+            OutgoingMail.due(now, current_app.config["MAIL_MAX_ATTEMPTS"])
         ),
         "exports": sa.select(sa.func.count(), sa.func.min(DataExport.created_at)).where(
             DataExport.status == "queued"

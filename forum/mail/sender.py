@@ -81,9 +81,7 @@ def send_due_mail(summary: Summary) -> None:
             ids = db.session.scalars(
                 sa.select(OutgoingMail.id)
                 .where(
-                    OutgoingMail.sent_at.is_(None),
-                    OutgoingMail.next_attempt_at <= utcnow(),
-                    OutgoingMail.attempts < config["MAIL_MAX_ATTEMPTS"],
+                    OutgoingMail.due(utcnow(), config["MAIL_MAX_ATTEMPTS"]),
                     OutgoingMail.id > after,
                 )
                 .order_by(OutgoingMail.id)
@@ -143,9 +141,7 @@ def _claim_mail(mail_id: int) -> bool:
         sa.update(OutgoingMail)
         .where(
             OutgoingMail.id == mail_id,
-            OutgoingMail.sent_at.is_(None),
-            OutgoingMail.next_attempt_at <= now,
-            OutgoingMail.attempts < current_app.config["MAIL_MAX_ATTEMPTS"],
+            OutgoingMail.due(now, current_app.config["MAIL_MAX_ATTEMPTS"]),
         )
         .values(next_attempt_at=now + LEASE, attempts=OutgoingMail.attempts + 1)
         .execution_options(synchronize_session=False)

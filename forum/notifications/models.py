@@ -142,3 +142,11 @@ class OutgoingMail(db.Model):
     last_error: Mapped[str | None] = mapped_column(sa.String(500))
 
     __table_args__ = (sa.Index("ix_outgoing_mail_due", "sent_at", "next_attempt_at"),)
+
+    @classmethod
+    def due(cls, now: datetime, max_attempts: int) -> sa.ColumnElement[bool]:
+        """Mail to send now: not sent, its time come, and not given up (MAIL_MAX_ATTEMPTS).
+        The sender's rule, and the backlog /metrics reports."""
+        return sa.and_(
+            cls.sent_at.is_(None), cls.next_attempt_at <= now, cls.attempts < max_attempts
+        )
