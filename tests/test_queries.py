@@ -133,7 +133,7 @@ def _file_reports(app, board_slug: str, count: int, visibility: str, round_: int
 
 @pytest.mark.parametrize("signed_in", [False, True])
 def test_a_board_listing_reports_runs_the_same_statements_whatever_their_number(
-    app, client, make_user, count_queries, signed_in
+    app, client, make_user, count_queries, signed_in, one_minute
 ):
     """The pain scores a board's list shows come with its threads: 3 reports or 25, public
     or members only, the same statements; a visitor's current copy is still one."""

@@ -256,6 +256,8 @@ def test_a_missed_box_at_onboarding_on_a_phone_keeps_its_label_whole(browser, si
         page.get_by_role("button", name="Join Firsthand").click()
 
         consent = page.get_by_role("group", name="Consent to process your health information")
+        expect(consent.locator(".error")).to_be_visible()
+        page.wait_for_load_state()  # the boxes are measured with the stylesheet applied
         error = consent.locator(".error").bounding_box()
         label = consent.locator("label").bounding_box()
         assert error["y"] + error["height"] <= label["y"] + 1, "the error shares the box's line"

@@ -284,6 +284,7 @@ def tab_through(page: Page) -> list[dict]:
     """Tab through the whole page, from its first stop (the skip link) round to it again;
     checks every link, button and field is reached once, in the order of the page, each with
     a visible focus ring."""
+    page.wait_for_load_state()  # what is visible depends on the stylesheet
     expected = page.evaluate(FOCUSABLE_JS)
     for _ in range(len(expected) + 3):
         page.keyboard.press("Tab")
@@ -370,7 +371,7 @@ def test_quoting_a_selection_puts_only_those_words_in_the_reply_box(site, person
     # The treatment's card on the home page (its name is also in the latest activity).
     main(page).get_by_role("heading", name="Radiofrequency ablation").get_by_role("link").click()
     main(page).get_by_role("link", name=RFA_TITLE).click()
-    assert page.locator('script[src*="/static/js/quote.js"]').count() == 1
+    expect(page.locator('script[src*="/static/js/quote.js"]')).to_have_count(1)
     first = page.locator("article.post").first
     post_url = page.url
 

@@ -31,6 +31,8 @@ def test_a_moderator_keeps_and_corrects_a_note_on_a_member(browser, site):
         note = page.locator("section#notes .note-list li").first
         expect(note.locator(".note-body")).to_have_text("Contacted 3 Dec.\nHas support at home.")
         expect(note).to_contain_text(MODERATOR)
+        # Measured once the stylesheet has loaded: before it, the lines run together.
+        page.wait_for_load_state()
         box = note.locator(".note-body").bounding_box()
         assert box and box["height"] > 40, "the note's two lines show as two lines"
 

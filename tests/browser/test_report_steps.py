@@ -40,6 +40,7 @@ def _step(page: Page, number: int) -> None:
     expect(
         page.get_by_role("heading", level=2, name=re.compile(f"^Step {number} of 4"))
     ).to_be_visible()
+    page.wait_for_load_state()  # its stylesheet too: the steps measure widths and boxes
 
 
 def _scale(page: Page, legend: str):

@@ -958,7 +958,16 @@ def test_the_report_on_a_hidden_post_is_not_shown_to_visitors(app, member, moder
 
 @pytest.mark.parametrize("signed_in", [False, True])
 def test_reports_add_no_statements_to_the_thread_page(
-    app, count_queries, make_thread, make_user, file, treatment, community, member, signed_in
+    app,
+    count_queries,
+    make_thread,
+    make_user,
+    file,
+    treatment,
+    community,
+    member,
+    signed_in,
+    one_minute,
 ):
     """A thread without a report, one with a report, and one of ten posts whose first has
     a report about another board's treatment: the same number of SQL statements, but for
