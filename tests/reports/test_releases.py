@@ -392,7 +392,7 @@ def test_the_figures_with_declared_ties_are_published_once_five_apart(
 
 
 def test_reading_a_release_is_one_or_two_statements(
-    client, count_queries, treatment, board_with_reports
+    client, count_queries, treatment, board_with_reports, one_minute
 ):
     for path in ("", ".json", ".csv"):
         client.get(f"/b/{treatment.slug}/outcomes{path}")  # warm
