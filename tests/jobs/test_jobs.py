@@ -2,6 +2,7 @@
 moment, a failure is recorded and retried later and later, a host that died holding a job
 is outlived, SIGTERM stops the process cleanly, and admins read it all on /jobs."""
 
+import re
 import signal
 import threading
 import time
@@ -214,6 +215,11 @@ def test_admins_see_the_jobs_their_latest_runs_and_failures(
     with app.app_context():
         runner.schedule()
         runner.run_due_jobs("host-a.example:4242")
+        # How long each run took, as a person reads it: a quick run is not "0.0 s".
+        took = {"often": timedelta(milliseconds=20), "flaky": timedelta(seconds=2.5)}
+        for run in db.session.scalars(sa.select(JobRun).where(JobRun.job.in_(took))):
+            run.finished_at = run.started_at + took[run.job]
+        db.session.commit()
     admin = make_user("ada-admin", role="admin")
     login(client, admin)
 
@@ -226,6 +232,9 @@ def test_admins_see_the_jobs_their_latest_runs_and_failures(
     assert "often did its work" in text
     assert "RuntimeError: the SMTP server said no" in text
     assert "host-a.example:4242" in text
+    runs = re.sub(r"<[^>]+>", "", text[text.index("Latest runs") :])
+    assert "often succeeded just now on host-a.example:4242, in under 0.1 s" in runs
+    assert "flaky failed just now on host-a.example:4242, in 2.5 s" in runs
     assert len(statements) <= 6
 
 
